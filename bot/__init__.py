@@ -1,0 +1,1 @@
+"""Dorpspomp: the application that routes citizens' messages to the dialogue engine."""

@@ -1,0 +1,64 @@
+"""The municipality profile: names, facts and texts a municipality edits itself.
+
+Every figure or phrase the bot says that differs between municipalities lives
+in ``municipality.yml``; code and training data refer to it by key.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+
+
+class ProfileError(ValueError):
+    """The profile file is missing a required part or has the wrong shape."""
+
+
+@dataclass(frozen=True)
+class MunicipalityProfile:
+    name: str
+    website: str
+    address_form: str
+    facts: Mapping[str, str]
+    texts: Mapping[str, tuple[str, ...]]
+    widget_title: str
+
+    def text(self, key: str) -> str:
+        """One wording of a gateway text, with the profile's facts filled in."""
+        variants = self.texts.get(key)
+        if not variants:
+            raise ProfileError(f"municipality profile has no text {key!r}")
+        return random.choice(variants).format_map(self.facts)
+
+
+def _require(data: Mapping[str, Any], key: str) -> Any:
+    if key not in data:
+        raise ProfileError(f"municipality profile lacks {key!r}")
+    return data[key]
+
+
+def load_profile(path: Path) -> MunicipalityProfile:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        raise ProfileError(f"{path} is not a mapping")
+    address_form = data.get("address_form", "je")
+    if address_form not in ("je", "u"):
+        raise ProfileError("address_form must be 'je' or 'u'")
+    facts = {str(k): str(v) for k, v in _require(data, "facts").items()}
+    facts.setdefault("municipality", str(_require(data, "name")))
+    facts.setdefault("website", str(_require(data, "website")))
+    texts = {
+        str(k): tuple([v] if isinstance(v, str) else v)
+        for k, v in _require(data, "texts").items()
+    }
+    return MunicipalityProfile(
+        name=str(data["name"]),
+        website=str(data["website"]),
+        address_form=address_form,
+        facts=facts,
+        texts=texts,
+        widget_title=str(data.get("widget_title", data["name"])),
+    )

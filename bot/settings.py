@@ -1,0 +1,63 @@
+"""Settings from the environment, with development defaults under ``var/``."""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping, Optional
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def load_or_create_secret(path: Path) -> str:
+    """Read a development secret from ``path``, creating it on first use."""
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(32)
+    path.write_text(value + "\n")
+    path.chmod(0o600)
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    root: Path
+    host: str
+    port: int
+    database_url: str
+    redis_url: Optional[str]
+    rasa_url: Optional[str]
+    rasa_token: Optional[str]
+    action_endpoint: Optional[str]
+    model_dir: Path
+    profile_path: Path
+    rest_token: str
+    session_secret: str
+    engine_timeout: float
+    public_url: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> "Settings":
+        root = Path(env.get("DORPSPOMP_HOME", PROJECT_ROOT))
+        var = root / "var"
+        port = int(env.get("PORT", "8080"))
+        return cls(
+            root=root,
+            host=env.get("HOST", "127.0.0.1"),
+            port=port,
+            database_url=env.get("DATABASE_URL") or f"sqlite:///{var / 'dorpspomp.sqlite3'}",
+            redis_url=env.get("REDIS_URL") or None,
+            rasa_url=env.get("RASA_URL") or None,
+            rasa_token=env.get("RASA_TOKEN") or None,
+            action_endpoint=env.get("ACTION_ENDPOINT", "http://127.0.0.1:5055/webhook") or None,
+            model_dir=Path(env.get("MODEL_DIR", root / "models")),
+            profile_path=Path(env.get("MUNICIPALITY_PROFILE", root / "municipality.yml")),
+            rest_token=env.get("DORPSPOMP_REST_TOKEN")
+            or load_or_create_secret(var / "rest_token"),
+            session_secret=env.get("DORPSPOMP_SECRET")
+            or load_or_create_secret(var / "session_secret"),
+            engine_timeout=float(env.get("ENGINE_TIMEOUT", "10")),
+            public_url=env.get("PUBLIC_URL", f"http://localhost:{port}"),
+        )

@@ -1,0 +1,173 @@
+"""Conversations and the messages in them."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Iterable, Optional
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from bot.messages import IncomingMessage, Reply, Understanding
+from bot.store.database import Database
+from bot.store.tables import conversations, messages
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    id: int
+    direction: str
+    text: str
+    data: Optional[dict[str, Any]]
+    intent: Optional[str]
+    confidence: Optional[float]
+    created_at: datetime
+
+    def as_reply(self) -> Reply:
+        return Reply.from_dict({"text": self.text, **(self.data or {})})
+
+
+class ConversationStore:
+    def __init__(self, database: Database) -> None:
+        self._engine = database.engine
+
+    async def create_conversation(self, channel: str) -> str:
+        """A new conversation whose sender is its own id (the web chat's case)."""
+        conversation_id = uuid.uuid4().hex
+        await self._insert(conversation_id, channel, sender=conversation_id)
+        return conversation_id
+
+    async def conversation_for(self, channel: str, sender: str) -> str:
+        """The id of the conversation with ``sender`` on ``channel``, created if new."""
+        existing = await self._find(channel, sender)
+        if existing:
+            return existing
+        conversation_id = uuid.uuid4().hex
+        try:
+            await self._insert(conversation_id, channel, sender)
+        except IntegrityError:
+            # Another request created it between our look-up and insert.
+            existing = await self._find(channel, sender)
+            if existing is None:
+                raise
+            return existing
+        return conversation_id
+
+    async def _insert(self, conversation_id: str, channel: str, sender: str) -> None:
+        async with self._engine.begin() as connection:
+            await connection.execute(
+                conversations.insert().values(
+                    id=conversation_id,
+                    channel=channel,
+                    sender=sender,
+                    created_at=_now(),
+                    updated_at=_now(),
+                )
+            )
+
+    async def exists(self, conversation_id: str) -> bool:
+        async with self._engine.connect() as connection:
+            row = await connection.execute(
+                sa.select(conversations.c.id).where(conversations.c.id == conversation_id)
+            )
+            return row.first() is not None
+
+    async def _find(self, channel: str, sender: str) -> Optional[str]:
+        async with self._engine.connect() as connection:
+            result = await connection.execute(
+                sa.select(conversations.c.id).where(
+                    conversations.c.channel == channel, conversations.c.sender == sender
+                )
+            )
+            return result.scalar_one_or_none()
+
+    async def record_incoming(self, conversation_id: str, message: IncomingMessage) -> int:
+        """Persist a citizen's message before anything else happens to it."""
+        data: dict[str, Any] = {}
+        if message.location:
+            data["location"] = {
+                "latitude": message.location.latitude,
+                "longitude": message.location.longitude,
+            }
+        if message.attachments:
+            data["attachments"] = [
+                {"kind": a.kind, "url": a.url, "mime_type": a.mime_type}
+                for a in message.attachments
+            ]
+        async with self._engine.begin() as connection:
+            result = await connection.execute(
+                messages.insert().values(
+                    conversation_id=conversation_id,
+                    direction="in",
+                    channel=message.channel,
+                    text=message.text,
+                    payload=message.payload,
+                    data=data or None,
+                    platform_message_id=message.platform_message_id,
+                    created_at=_now(),
+                )
+            )
+            await connection.execute(
+                conversations.update()
+                .where(conversations.c.id == conversation_id)
+                .values(updated_at=_now())
+            )
+            return int(result.inserted_primary_key[0])
+
+    async def record_outcome(
+        self,
+        incoming_id: int,
+        conversation_id: str,
+        channel: str,
+        understanding: Optional[Understanding],
+        replies: Iterable[Reply],
+    ) -> None:
+        """Store what the engine understood and every reply, in one transaction."""
+        rows = [
+            {
+                "conversation_id": conversation_id,
+                "direction": "out",
+                "channel": channel,
+                "text": reply.text,
+                "data": {k: v for k, v in reply.to_dict().items() if k != "text" and v},
+                "created_at": _now(),
+            }
+            for reply in replies
+        ]
+        async with self._engine.begin() as connection:
+            if understanding is not None:
+                await connection.execute(
+                    messages.update()
+                    .where(messages.c.id == incoming_id)
+                    .values(intent=understanding.intent, confidence=understanding.confidence)
+                )
+            if rows:
+                await connection.execute(messages.insert(), rows)
+
+    async def history(self, conversation_id: str, limit: int = 200) -> list[StoredMessage]:
+        """The last ``limit`` messages of a conversation, oldest first."""
+        query = (
+            sa.select(messages)
+            .where(messages.c.conversation_id == conversation_id)
+            .order_by(messages.c.id.desc())
+            .limit(limit)
+        )
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(query)).mappings().all()
+        return [
+            StoredMessage(
+                id=row["id"],
+                direction=row["direction"],
+                text=row["text"],
+                data=row["data"],
+                intent=row["intent"],
+                confidence=row["confidence"],
+                created_at=row["created_at"],
+            )
+            for row in reversed(rows)
+        ]

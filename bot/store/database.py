@@ -1,0 +1,80 @@
+"""Connections to the SQL database and its migrations.
+
+One URL configures both: ``sqlite:///path`` or ``postgresql://…``. The running
+application talks through an async driver (aiosqlite, asyncpg); Alembic
+migrates through the matching sync driver before the application starts.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+_ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
+_SYNC_DRIVERS = {"sqlite": "sqlite", "postgresql": "postgresql+psycopg2"}
+
+
+def _backend(url: URL) -> str:
+    backend = url.get_backend_name()
+    if backend == "postgres":
+        backend = "postgresql"
+    if backend not in _ASYNC_DRIVERS:
+        raise ValueError(f"unsupported database {backend!r}: use sqlite:/// or postgresql://")
+    return backend
+
+
+def _with_driver(database_url: str, drivers: dict[str, str]) -> URL:
+    url = make_url(database_url.replace("postgres://", "postgresql://", 1))
+    return url.set(drivername=drivers[_backend(url)])
+
+
+def _enable_sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    # WAL lets readers go on while a write commits; foreign keys are off by default.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+class Database:
+    """The async engine of the application, created from one database URL."""
+
+    def __init__(self, database_url: str) -> None:
+        self.url = database_url
+        async_url = _with_driver(database_url, _ASYNC_DRIVERS)
+        self.is_sqlite = async_url.get_backend_name() == "sqlite"
+        if self.is_sqlite and async_url.database:
+            Path(async_url.database).parent.mkdir(parents=True, exist_ok=True)
+        self.engine: AsyncEngine = create_async_engine(async_url, future=True)
+        if self.is_sqlite:
+            sa.event.listen(self.engine.sync_engine, "connect", _enable_sqlite_pragmas)
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest revision (blocking; call before serving)."""
+        sync_engine = sa.create_engine(_with_driver(self.url, _SYNC_DRIVERS), future=True)
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        try:
+            with sync_engine.begin() as connection:
+                if connection.dialect.name == "postgresql":
+                    # Several gateway processes may start at once; one migrates.
+                    connection.execute(sa.text("SELECT pg_advisory_xact_lock(4242001)"))
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+        finally:
+            sync_engine.dispose()
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as connection:
+            await connection.execute(sa.text("SELECT 1"))
+
+    async def close(self) -> None:
+        await self.engine.dispose()
