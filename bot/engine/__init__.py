@@ -1,0 +1,28 @@
+"""The dialogue engine behind a small interface, so Rasa stays replaceable."""
+from __future__ import annotations
+
+from typing import Any, Mapping, Protocol
+
+from bot.messages import EngineResult, Understanding
+
+
+class EngineError(RuntimeError):
+    """The engine could not produce an answer (down, failing or misconfigured)."""
+
+
+class DialogueEngine(Protocol):
+    """Turns a citizen's text into replies, keeping the dialogue state per conversation."""
+
+    async def handle(
+        self, conversation_id: str, text: str, metadata: Mapping[str, Any]
+    ) -> EngineResult:
+        """Answer ``text`` in conversation ``conversation_id``."""
+
+    async def parse(self, text: str) -> Understanding:
+        """Understand ``text`` without touching any conversation."""
+
+    async def ready(self) -> bool:
+        """Whether a model is loaded and the engine's stores answer."""
+
+    async def close(self) -> None:
+        """Release connections."""

@@ -1,0 +1,70 @@
+"""Rasa running inside the gateway process (the default engine)."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, Mapping
+
+from rasa.core.agent import Agent, load_agent
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+
+from bot.engine import EngineError
+from bot.engine.rasa_endpoints import rasa_endpoints
+from bot.messages import EngineResult, Reply, Understanding
+from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+def understanding_from_parse(parse_data: Mapping[str, Any]) -> Understanding:
+    intent = parse_data.get("intent") or {}
+    return Understanding(
+        intent=intent.get("name"),
+        confidence=float(intent.get("confidence") or 0.0),
+        entities=tuple(parse_data.get("entities") or ()),
+    )
+
+
+class RasaAgentEngine:
+    """A loaded Rasa ``Agent``: NLU, policies and response generation in-process."""
+
+    def __init__(self, agent: Agent) -> None:
+        self.agent = agent
+
+    @classmethod
+    async def load(cls, model_path: Path, settings: Settings) -> "RasaAgentEngine":
+        agent = await load_agent(model_path=str(model_path), endpoints=rasa_endpoints(settings))
+        if not agent.is_ready():
+            raise EngineError(f"could not load the Rasa model {model_path}")
+        logger.info("Rasa model %s loaded", model_path.name)
+        return cls(agent)
+
+    async def handle(
+        self, conversation_id: str, text: str, metadata: Mapping[str, Any]
+    ) -> EngineResult:
+        output = CollectingOutputChannel()
+        message = UserMessage(text, output, conversation_id, metadata=dict(metadata))
+        processor = self.agent.processor
+        assert processor is not None  # load() refuses an agent without a model
+        # The steps of MessageProcessor.handle_message (rasa 3.6.21), kept here so
+        # we hold the tracker afterwards and need no second tracker-store read to
+        # learn what the NLU understood.
+        async with self.agent.lock_store.lock(conversation_id):
+            tracker = await processor.log_message(message, should_save_tracker=False)
+            tracker = await processor.run_action_extract_slots(output, tracker)
+            await processor._run_prediction_loop(output, tracker)
+            await processor.run_anonymization_pipeline(tracker)
+            await processor.save_tracker(tracker)
+        return EngineResult(
+            replies=tuple(Reply.from_dict(m) for m in output.messages),
+            understanding=understanding_from_parse(tracker.latest_message.parse_data),
+        )
+
+    async def parse(self, text: str) -> Understanding:
+        return understanding_from_parse(await self.agent.parse_message(text))
+
+    async def ready(self) -> bool:
+        return self.agent.is_ready()
+
+    async def close(self) -> None:
+        return None

@@ -1,0 +1,61 @@
+"""A Rasa server elsewhere (``RASA_URL``), for running the engine on its own machines.
+
+The server must run with ``--enable-api``: replies come from its REST channel,
+what it understood from the conversation's tracker.
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping, Optional
+
+import aiohttp
+
+from bot.engine import EngineError
+from bot.engine.rasa_inprocess import understanding_from_parse
+from bot.messages import EngineResult, Reply, Understanding
+
+
+class RemoteRasaEngine:
+    def __init__(self, base_url: str, token: Optional[str], timeout: float) -> None:
+        self._base_url = base_url.rstrip("/")
+        self._params = {"token": token} if token else {}
+        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout))
+
+    async def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            async with self._session.request(
+                method, self._base_url + path, params=self._params, **kwargs
+            ) as response:
+                if response.status >= 400:
+                    raise EngineError(f"Rasa answered {response.status} on {path}")
+                return await response.json(content_type=None)
+        except aiohttp.ClientError as error:
+            raise EngineError(f"Rasa unreachable: {error}") from error
+
+    async def handle(
+        self, conversation_id: str, text: str, metadata: Mapping[str, Any]
+    ) -> EngineResult:
+        replies = await self._request(
+            "POST",
+            "/webhooks/rest/webhook",
+            json={"sender": conversation_id, "message": text, "metadata": dict(metadata)},
+        )
+        tracker = await self._request(
+            "GET", f"/conversations/{conversation_id}/tracker?include_events=NONE"
+        )
+        return EngineResult(
+            replies=tuple(Reply.from_dict(r) for r in replies or ()),
+            understanding=understanding_from_parse(tracker.get("latest_message") or {}),
+        )
+
+    async def parse(self, text: str) -> Understanding:
+        return understanding_from_parse(await self._request("POST", "/model/parse", json={"text": text}))
+
+    async def ready(self) -> bool:
+        try:
+            status = await self._request("GET", "/status")
+        except EngineError:
+            return False
+        return bool(status.get("model_file"))
+
+    async def close(self) -> None:
+        await self._session.close()
