@@ -1,0 +1,94 @@
+"""The ``dorpspomp`` command: run, serve, train, parse, migrate."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from typing import Optional, Sequence
+
+from bot.logs import configure_logging
+from bot.settings import Settings
+
+def _serve(settings: Settings) -> None:
+    from aiohttp import web
+
+    from bot.gateway import build_app
+
+    web.run_app(build_app(settings), host=settings.host, port=settings.port, print=None)
+
+
+def _start_action_server(settings: Settings) -> subprocess.Popen[bytes]:
+    port = (settings.action_endpoint or ":5055/").rsplit(":", 1)[1].split("/")[0]
+    return subprocess.Popen(
+        [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", port],
+        cwd=settings.root,
+    )
+
+
+def cmd_run(settings: Settings, args: argparse.Namespace) -> None:
+    """Action server and gateway together, as ``make run`` starts them."""
+    actions = _start_action_server(settings)
+    print(f"\nDorpspomp: open {settings.public_url}", flush=True)
+    print(f"Development REST token: {settings.rest_token}\n", flush=True)
+    try:
+        _serve(settings)
+    finally:
+        actions.terminate()
+        actions.wait(timeout=10)
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
+    _serve(settings)
+
+
+def cmd_train(settings: Settings, args: argparse.Namespace) -> None:
+    from bot.training import train_if_changed
+
+    print(train_if_changed(settings.root, settings.model_dir))
+
+
+def cmd_migrate(settings: Settings, args: argparse.Namespace) -> None:
+    from bot.store import Database
+
+    Database(settings.database_url).migrate()
+
+
+async def _parse_lines(settings: Settings) -> None:
+    from bot.engine.factory import create_engine
+    from bot.nlu_api import understanding_json
+
+    engine = await create_engine(settings)
+    try:
+        for line in sys.stdin:
+            text = line.rstrip("\n")
+            if text.strip():
+                print(json.dumps(understanding_json(text, await engine.parse(text)), ensure_ascii=False), flush=True)
+    finally:
+        await engine.close()
+
+
+def cmd_parse(settings: Settings, args: argparse.Namespace) -> None:
+    """One text per line on stdin, one JSON object per line on stdout."""
+    asyncio.run(_parse_lines(settings))
+
+
+COMMANDS = {
+    "run": (cmd_run, "start the action server and the gateway"),
+    "serve": (cmd_serve, "start the gateway only"),
+    "train": (cmd_train, "train a model unless one exists for the current data"),
+    "migrate": (cmd_migrate, "bring the database schema up to date"),
+    "parse": (cmd_parse, "parse stdin lines, print JSON lines"),
+}
+
+
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    parser = argparse.ArgumentParser(prog="dorpspomp", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, (_, help_text) in COMMANDS.items():
+        sub.add_parser(name, help=help_text)
+    args = parser.parse_args(argv)
+    configure_logging(os.environ.get("LOG_LEVEL", "INFO"))
+    COMMANDS[args.command][0](Settings.from_env(), args)

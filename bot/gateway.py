@@ -1,0 +1,72 @@
+"""The gateway: one aiohttp application with every channel, page and API."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Optional
+
+import aiohttp_jinja2
+import jinja2
+import redis.asyncio as aioredis
+from aiohttp import web
+
+from bot.engine import DialogueEngine
+from bot.engine.factory import create_engine
+from bot.nlu_api import nlu_routes
+from bot.pages import page_routes
+from bot.profile import load_profile
+from bot.router import Router
+from bot.settings import Settings
+from bot.store import ConversationStore, Database
+from channels.base import Channel
+from channels.http import json_errors
+from channels.rest import RestChannel
+from channels.webchat import WebchatChannel
+from channels.webchat.session import SessionSigner
+
+logger = logging.getLogger(__name__)
+
+# Report photos (10 MB) are the largest bodies any route takes; JSON routes cap lower.
+MAX_BODY_BYTES = 11 * 1024 * 1024
+
+
+async def build_app(settings: Settings, engine: Optional[DialogueEngine] = None) -> web.Application:
+    profile = load_profile(settings.profile_path)
+    database = Database(settings.database_url)
+    await asyncio.to_thread(database.migrate)
+    engine = engine or await create_engine(settings)
+    redis = aioredis.from_url(settings.redis_url) if settings.redis_url else None
+    router = Router(ConversationStore(database), engine, profile, settings.engine_timeout)
+
+    async def readiness() -> dict[str, bool]:
+        checks = {"engine": await engine.ready(), "database": True}
+        try:
+            await database.ping()
+        except Exception:  # noqa: BLE001 - any failure means not ready
+            checks["database"] = False
+        if redis is not None:
+            try:
+                checks["redis"] = bool(await redis.ping())
+            except Exception:  # noqa: BLE001
+                checks["redis"] = False
+        return checks
+
+    channels: list[Channel] = [
+        RestChannel(router, settings.rest_token),
+        WebchatChannel(router, SessionSigner(settings.session_secret)),
+    ]
+    app = web.Application(middlewares=[json_errors], client_max_size=MAX_BODY_BYTES)
+    aiohttp_jinja2.setup(app, loader=jinja2.PackageLoader("bot", "templates"), autoescape=True)
+    app.add_routes(page_routes(profile, readiness))
+    app.add_routes(nlu_routes(router, settings.rest_token))
+    for channel in channels:
+        app.add_routes(channel.routes())
+
+    async def close(_: web.Application) -> None:
+        await engine.close()
+        await database.close()
+        if redis is not None:
+            await redis.close()
+
+    app.on_cleanup.append(close)
+    return app

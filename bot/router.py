@@ -1,0 +1,87 @@
+"""The router: every citizen message is persisted, answered and its answer persisted.
+
+Channels call :meth:`Router.handle` with a normalised message and send back
+whatever replies it returns; the router never looks at which platform a
+message came from.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Optional
+
+from bot.engine import DialogueEngine, EngineError
+from bot.messages import EngineResult, IncomingMessage, Reply, Turn, Understanding
+from bot.profile import MunicipalityProfile
+from bot.store import ConversationStore
+
+logger = logging.getLogger(__name__)
+
+
+class Router:
+    def __init__(
+        self,
+        store: ConversationStore,
+        engine: DialogueEngine,
+        profile: MunicipalityProfile,
+        engine_timeout: float,
+    ) -> None:
+        self.store = store
+        self.engine = engine
+        self.profile = profile
+        self.engine_timeout = engine_timeout
+
+    async def handle(
+        self, message: IncomingMessage, conversation_id: Optional[str] = None
+    ) -> list[Reply]:
+        """Answer one message; ``conversation_id`` when the channel already knows it."""
+        if conversation_id is None:
+            conversation_id = await self.store.conversation_for(message.channel, message.sender)
+        incoming_id = await self.store.record_incoming(conversation_id, message)
+        result = await self._ask_engine(conversation_id, message)
+        replies = list(result.replies) if result else [Reply(self.profile.text("engine_failed"))]
+        if not replies:
+            replies = [Reply(self.profile.text("no_answer"))]
+        await self.store.record_outcome(
+            incoming_id,
+            conversation_id,
+            message.channel,
+            result.understanding if result else None,
+            replies,
+        )
+        return replies
+
+    async def _ask_engine(
+        self, conversation_id: str, message: IncomingMessage
+    ) -> Optional[EngineResult]:
+        metadata = {**message.metadata, "channel": message.channel}
+        try:
+            return await asyncio.wait_for(
+                self.engine.handle(conversation_id, message.engine_text, metadata),
+                timeout=self.engine_timeout,
+            )
+        except asyncio.TimeoutError:
+            logger.error(
+                "engine timed out after %.1fs on conversation %s",
+                self.engine_timeout,
+                conversation_id,
+            )
+        except EngineError as error:
+            logger.error("engine failed on conversation %s: %s", conversation_id, error)
+        except Exception:  # noqa: BLE001 - the citizen must get an answer whatever broke
+            logger.exception("engine crashed on conversation %s", conversation_id)
+        return None
+
+    async def open_conversation(self, channel: str) -> str:
+        return await self.store.create_conversation(channel)
+
+    async def transcript(self, conversation_id: str) -> Optional[list[Turn]]:
+        if not await self.store.exists(conversation_id):
+            return None
+        return [
+            Turn(from_citizen=m.direction == "in", reply=m.as_reply())
+            for m in await self.store.history(conversation_id)
+        ]
+
+    async def parse(self, text: str) -> Understanding:
+        return await asyncio.wait_for(self.engine.parse(text), timeout=self.engine_timeout)

@@ -1,0 +1,37 @@
+"""The common interface of every channel, and what a channel may ask of the application."""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Optional, Protocol
+
+from aiohttp import web
+
+from bot.messages import IncomingMessage, Reply, Turn
+
+
+class ConversationHub(Protocol):
+    """The application as a channel sees it (implemented by ``bot.router.Router``)."""
+
+    async def handle(
+        self, message: IncomingMessage, conversation_id: Optional[str] = None
+    ) -> list[Reply]:
+        """Answer a citizen's message; the replies are the channel's to deliver."""
+
+    async def open_conversation(self, channel: str) -> str:
+        """Start a conversation whose id the channel hands to the citizen."""
+
+    async def transcript(self, conversation_id: str) -> Optional[list[Turn]]:
+        """The conversation so far, or None when there is no such conversation."""
+
+
+class Channel(ABC):
+    """A platform adapter: receives its platform's requests, answers in its format."""
+
+    name: str
+
+    def __init__(self, hub: ConversationHub) -> None:
+        self.hub = hub
+
+    @abstractmethod
+    def routes(self) -> list[web.RouteDef]:
+        """The HTTP routes this channel serves."""

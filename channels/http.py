@@ -1,0 +1,70 @@
+"""HTTP plumbing shared by webhooks and APIs: JSON errors, bodies, bearer tokens."""
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from typing import Any, Awaitable, Callable, Mapping, Optional
+
+from aiohttp import web
+
+logger = logging.getLogger(__name__)
+
+JSON_BODY_LIMIT = 64 * 1024
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class HttpProblem(Exception):
+    """A request the application refuses; answered as ``{"error": message}``."""
+
+    def __init__(self, status: int, message: str, headers: Optional[Mapping[str, str]] = None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = dict(headers or {})
+
+
+def problem_response(status: int, message: str, headers: Mapping[str, str] = {}) -> web.Response:
+    return web.json_response({"error": message}, status=status, headers=headers)
+
+
+@web.middleware
+async def json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every error leaves as JSON with the right status; nothing leaks a traceback."""
+    try:
+        return await handler(request)
+    except HttpProblem as problem:
+        return problem_response(problem.status, problem.message, problem.headers)
+    except web.HTTPException as error:
+        if error.status < 400:
+            raise
+        allow = {"Allow": error.headers["Allow"]} if "Allow" in error.headers else {}
+        return problem_response(error.status, error.reason, allow)
+    except Exception:
+        logger.exception("unhandled error on %s %s", request.method, request.path)
+        return problem_response(500, "internal error")
+
+
+async def read_json_object(request: web.Request, limit: int = JSON_BODY_LIMIT) -> dict[str, Any]:
+    """The request's JSON object body; 413 when larger than ``limit``, 400 when not JSON."""
+    too_large = HttpProblem(413, f"request body larger than {limit} bytes")
+    if request.content_length is not None and request.content_length > limit:
+        raise too_large
+    body = await request.content.read(limit + 1)
+    if len(body) > limit:
+        raise too_large
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise HttpProblem(400, "request body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise HttpProblem(400, "request body must be a JSON object")
+    return data
+
+
+def require_bearer_token(request: web.Request, token: str) -> None:
+    """401 unless the request carries ``Authorization: Bearer <token>``."""
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
+        raise HttpProblem(401, "missing or wrong bearer token", {"WWW-Authenticate": "Bearer"})
