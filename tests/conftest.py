@@ -1,0 +1,93 @@
+"""Fixtures: real databases, a trained model, real gateway processes."""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from bot.settings import Settings
+from bot.training import train_if_changed
+from tests.support import (
+    REDIS_URL,
+    ROOT,
+    Service,
+    scratch_postgres_database,
+    start_action_server,
+    start_gateway,
+)
+
+REST_TOKEN = "test-rest-token"
+
+
+def make_settings(database_url: str, **overrides: object) -> Settings:
+    settings = Settings(
+        root=ROOT,
+        host="127.0.0.1",
+        port=0,
+        database_url=database_url,
+        redis_url=None,
+        rasa_url=None,
+        rasa_token=None,
+        action_endpoint=None,
+        model_dir=ROOT / "models",
+        profile_path=ROOT / "municipality.yml",
+        rest_token=REST_TOKEN,
+        session_secret="test-session-secret",
+        engine_timeout=2.0,
+        public_url="http://localhost",
+    )
+    return dataclasses.replace(settings, **overrides)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Each storage test runs on a SQLite file and on a scratch PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.sqlite3'}"
+    else:
+        with scratch_postgres_database() as url:
+            yield url
+
+
+@pytest.fixture(scope="session")
+def trained_model() -> Path:
+    """The model for the current training data, trained once if it is missing."""
+    return train_if_changed(ROOT, ROOT / "models")
+
+
+@pytest.fixture(scope="session")
+def action_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    service = start_action_server(tmp_path_factory.mktemp("actions") / "actions.log")
+    yield service
+    service.stop()
+
+
+@pytest.fixture(scope="session", params=["sqlite+memory", "postgresql+redis"])
+def gateway(
+    request: pytest.FixtureRequest,
+    trained_model: Path,
+    action_server: Service,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Service]:
+    """The real gateway process on a free port, once per storage configuration."""
+    folder = tmp_path_factory.mktemp("gateway")
+    env = {
+        "DORPSPOMP_REST_TOKEN": REST_TOKEN,
+        "DORPSPOMP_SECRET": "test-session-secret",
+        "ACTION_ENDPOINT": action_server.url + "/webhook",
+        "MODEL_DIR": str(trained_model.parent),
+        "REDIS_URL": "",
+        "RASA_URL": "",
+    }
+    with contextlib.ExitStack() as stack:
+        if request.param == "sqlite+memory":
+            env["DATABASE_URL"] = f"sqlite:///{folder / 'gateway.sqlite3'}"
+        else:
+            env["DATABASE_URL"] = stack.enter_context(scratch_postgres_database())
+            env["REDIS_URL"] = REDIS_URL
+        service = start_gateway(folder / "gateway.log", env)
+        stack.callback(service.stop)
+        yield service

@@ -1,0 +1,145 @@
+"""Helpers the tests share: free ports, real processes, scratch databases, a scripted engine."""
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator, Mapping, Optional
+
+import sqlalchemy as sa
+
+from bot.messages import Button, EngineResult, Reply, Understanding
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+POSTGRES_SERVER = os.environ.get("TEST_POSTGRES_URL", "postgresql://127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for_http(url: str, process: subprocess.Popen[bytes], timeout: float = 180) -> None:
+    """Poll ``url`` until it answers 200; fail early when the process died."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"process exited with {process.returncode} before {url} answered")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.3)
+    raise TimeoutError(f"{url} did not answer within {timeout}s")
+
+
+@dataclass
+class Service:
+    url: str
+    process: subprocess.Popen[bytes]
+    env: Mapping[str, str] = field(default_factory=dict)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def start_process(
+    args: list[str], ready_path: str, port: int, env: Mapping[str, str], log: Path
+) -> Service:
+    out = log.open("wb")
+    process = subprocess.Popen(args, cwd=ROOT, env={**os.environ, **env}, stdout=out, stderr=out)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(url + ready_path, process)
+    except Exception as error:
+        process.kill()
+        raise RuntimeError(f"{args[0]} failed to start: {error}\n{log.read_text()[-4000:]}") from error
+    return Service(url=url, process=process, env=env)
+
+
+def start_action_server(log: Path) -> Service:
+    port = free_port()
+    return start_process(
+        [str(BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
+        "/health",
+        port,
+        {},
+        log,
+    )
+
+
+def start_gateway(log: Path, env: Mapping[str, str], ready_path: str = "/readyz") -> Service:
+    port = free_port()
+    full_env = {"PORT": str(port), "HOST": "127.0.0.1", **env}
+    return start_process([str(BIN / "dorpspomp"), "serve"], ready_path, port, full_env, log)
+
+
+@contextmanager
+def scratch_postgres_database() -> Iterator[str]:
+    """A fresh database on the test server, dropped afterwards; yields its URL."""
+    name = f"dorpspomp_test_{uuid.uuid4().hex[:12]}"
+    server = sa.create_engine(POSTGRES_SERVER, isolation_level="AUTOCOMMIT", future=True)
+    with server.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield str(sa.engine.make_url(POSTGRES_SERVER).set(database=name))
+    finally:
+        with server.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        server.dispose()
+
+
+class ScriptedEngine:
+    """A dialogue engine double that answers from a script, for router and channel tests.
+
+    ``fail`` makes it raise, ``delay`` makes it slow: the failures the router must survive.
+    """
+
+    def __init__(self, fail: Optional[Exception] = None, delay: float = 0.0) -> None:
+        self.fail = fail
+        self.delay = delay
+        self.calls: list[tuple[str, str, dict[str, Any]]] = []
+
+    async def handle(self, conversation_id: str, text: str, metadata: Mapping[str, Any]) -> EngineResult:
+        self.calls.append((conversation_id, text, dict(metadata)))
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if self.fail:
+            raise self.fail
+        return EngineResult(
+            replies=(
+                Reply(text=f"Je zei: {text}", buttons=(Button("Ja", "/affirm"),)),
+                Reply(text="Nog iets?"),
+            ),
+            understanding=Understanding(intent="greet", confidence=0.93),
+        )
+
+    async def parse(self, text: str) -> Understanding:
+        return Understanding(intent="greet", confidence=0.93)
+
+    async def ready(self) -> bool:
+        return True
+
+    async def close(self) -> None:
+        return None

@@ -1,0 +1,38 @@
+"""A gateway whose engine is unreachable still answers every citizen, honestly."""
+from __future__ import annotations
+
+import aiohttp
+import pytest
+
+from tests.conftest import REST_TOKEN
+from tests.support import free_port, start_gateway
+
+pytestmark = pytest.mark.integration
+AUTH = {"Authorization": f"Bearer {REST_TOKEN}"}
+
+
+async def test_unreachable_remote_engine_gets_an_apology_not_a_500(tmp_path) -> None:
+    env = {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'gateway.sqlite3'}",
+        "RASA_URL": f"http://127.0.0.1:{free_port()}",  # nothing listens there
+        "REDIS_URL": "",
+        "DORPSPOMP_REST_TOKEN": REST_TOKEN,
+        "DORPSPOMP_SECRET": "s",
+    }
+    # /readyz stays 503 while the engine is down, so only wait for /healthz.
+    gateway = start_gateway(tmp_path / "gateway.log", env, ready_path="/healthz")
+    try:
+        async with aiohttp.ClientSession() as session:
+            async with session.get(gateway.url + "/readyz") as response:
+                assert response.status == 503
+                assert (await response.json())["checks"]["engine"] is False
+            async with session.post(
+                gateway.url + "/webhooks/rest/webhook", json={"sender": "a", "message": "hoi"}, headers=AUTH
+            ) as response:
+                assert response.status == 200
+                [reply] = await response.json()
+            async with session.post(gateway.url + "/api/nlu/parse", json={"text": "hoi"}, headers=AUTH) as response:
+                assert response.status == 503
+    finally:
+        gateway.stop()
+    assert "14 0123" in reply["text"]

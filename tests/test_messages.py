@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import pytest
+
+from bot.messages import MAX_TEXT_LENGTH, Button, IncomingMessage, MessageTooLong, Reply
+from bot.profile import ProfileError, load_profile
+from tests.support import ROOT
+
+
+def test_text_longer_than_the_limit_is_refused() -> None:
+    IncomingMessage("rest", "a", "x" * MAX_TEXT_LENGTH)
+    with pytest.raises(MessageTooLong):
+        IncomingMessage("rest", "a", "x" * (MAX_TEXT_LENGTH + 1))
+
+
+def test_payload_wins_over_text_for_the_engine() -> None:
+    assert IncomingMessage("rest", "a", "Ja", payload="/affirm").engine_text == "/affirm"
+    assert IncomingMessage("rest", "a", "ja").engine_text == "ja"
+
+
+def test_reply_round_trips_through_a_dict() -> None:
+    reply = Reply("Hoi", buttons=(Button("Ja", "/affirm"),), image="https://x/y.png")
+    assert Reply.from_dict(reply.to_dict()) == reply
+    assert Reply.from_dict({"recipient_id": "a", "text": None}) == Reply("")
+
+
+def test_profile_texts_are_filled_with_facts() -> None:
+    profile = load_profile(ROOT / "municipality.yml")
+    assert profile.facts["phone"] in profile.text("engine_failed")
+    with pytest.raises(ProfileError):
+        profile.text("no_such_text")
+
+
+def test_profile_without_facts_is_refused(tmp_path) -> None:
+    path = tmp_path / "m.yml"
+    path.write_text("name: X\nwebsite: https://x\ntexts: {}\n")
+    with pytest.raises(ProfileError, match="facts"):
+        load_profile(path)

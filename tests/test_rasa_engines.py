@@ -1,0 +1,94 @@
+"""The engine adapters on the real trained model: Rasa in-process, and a real `rasa run` server."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+import redis
+
+from bot.engine.rasa_inprocess import RasaAgentEngine
+from bot.engine.rasa_remote import RemoteRasaEngine
+from tests.conftest import make_settings
+from tests.support import BIN, REDIS_URL, ROOT, Service, free_port, start_process
+
+pytestmark = pytest.mark.integration
+
+
+async def test_inprocess_engine_answers_understands_and_keeps_state_in_redis(
+    trained_model: Path, action_server: Service, tmp_path: Path
+) -> None:
+    settings = make_settings(
+        f"sqlite:///{tmp_path / 'x.sqlite3'}",
+        redis_url=REDIS_URL,
+        action_endpoint=action_server.url + "/webhook",
+    )
+    engine = await RasaAgentEngine.load(trained_model, settings)
+    conversation = uuid.uuid4().hex
+    result = await engine.handle(conversation, "wat kost een nieuw paspoort?", {"channel": "rest"})
+    assert result.understanding.intent == "passport_renewal"
+    assert result.understanding.confidence > 0.5
+    text = " ".join(r.text for r in result.replies)
+    assert "€ 84,45" in text and "{" not in text
+
+    assert redis.Redis.from_url(REDIS_URL).exists(f"dorpspomp:tracker:{conversation}")
+
+    parsed = await engine.parse("waarom is de Westerstraat dicht?")
+    assert parsed.intent == "road_diversion"
+    assert {"entity": "location", "value": "Westerstraat"}.items() <= parsed.entities[0].items()
+    assert await engine.ready()
+
+
+@pytest.fixture(scope="module")
+def rasa_server(trained_model: Path, action_server: Service, tmp_path_factory: pytest.TempPathFactory):
+    folder = tmp_path_factory.mktemp("rasa")
+    endpoints = folder / "endpoints.yml"
+    endpoints.write_text(
+        f"action_endpoint:\n  url: {action_server.url}/webhook\n"
+        "nlg:\n  type: bot.engine.nlg.ProfileResponseGenerator\n  profile: municipality.yml\n"
+    )
+    port = free_port()
+    service = start_process(
+        [str(BIN / "rasa"), "run", "--enable-api", "-m", str(trained_model), "--port", str(port),
+         "--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml")],
+        "/status",
+        port,
+        {},
+        folder / "rasa.log",
+    )
+    yield service
+    service.stop()
+
+
+async def test_remote_engine_against_a_real_rasa_server(rasa_server: Service, tmp_path: Path) -> None:
+    engine = RemoteRasaEngine(rasa_server.url, token=None, timeout=30)
+    try:
+        assert await engine.ready()
+        result = await engine.handle(uuid.uuid4().hex, "ik vlieg morgen en mijn paspoort is verlopen", {})
+        assert result.understanding.intent == "passport_urgent"
+        assert any("spoed" in r.text.lower() for r in result.replies)
+        assert (await engine.parse("doei")).intent == "goodbye"
+    finally:
+        await engine.close()
+
+
+def test_cli_parse_reads_lines_and_writes_json_lines(trained_model: Path) -> None:
+    completed = subprocess.run(
+        [str(BIN / "dorpspomp"), "parse"],
+        input="hoi\n\nwat is er dit weekend te doen?\n",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+        env={**os.environ, "RASA_URL": "", "MODEL_DIR": str(trained_model.parent)},
+    )
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    lines = [json.loads(line) for line in completed.stdout.splitlines()]
+    assert [(l["text"], l["intent"]["name"]) for l in lines] == [
+        ("hoi", "greet"),
+        ("wat is er dit weekend te doen?", "events"),
+    ]
+    assert all(0 < l["intent"]["confidence"] <= 1 and isinstance(l["entities"], list) for l in lines)
