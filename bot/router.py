@@ -10,6 +10,8 @@ import asyncio
 import logging
 from typing import Optional
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from bot.engine import DialogueEngine, EngineError
 from bot.messages import EngineResult, IncomingMessage, Reply, Turn, Understanding
 from bot.profile import MunicipalityProfile
@@ -35,6 +37,15 @@ class Router:
         self, message: IncomingMessage, conversation_id: Optional[str] = None
     ) -> list[Reply]:
         """Answer one message; ``conversation_id`` when the channel already knows it."""
+        try:
+            return await self._handle(message, conversation_id)
+        except SQLAlchemyError:
+            # Without storage we cannot keep the message, so we say so rather
+            # than answer as if it were safe.
+            logger.exception("storage failed for a message on %s", message.channel)
+            return [Reply(self.profile.text("storage_failed"))]
+
+    async def _handle(self, message: IncomingMessage, conversation_id: Optional[str]) -> list[Reply]:
         if conversation_id is None:
             conversation_id = await self.store.conversation_for(message.channel, message.sender)
         incoming_id = await self.store.record_incoming(conversation_id, message)
@@ -54,10 +65,9 @@ class Router:
     async def _ask_engine(
         self, conversation_id: str, message: IncomingMessage
     ) -> Optional[EngineResult]:
-        metadata = {**message.metadata, "channel": message.channel}
         try:
             return await asyncio.wait_for(
-                self.engine.handle(conversation_id, message.engine_text, metadata),
+                self.engine.handle(conversation_id, message),
                 timeout=self.engine_timeout,
             )
         except asyncio.TimeoutError:

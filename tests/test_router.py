@@ -28,7 +28,7 @@ async def test_answer_and_both_sides_are_persisted(store: ConversationStore) -> 
     assert [r.text for r in replies] == ["Je zei: hoi", "Nog iets?"]
     conversation = await store.conversation_for("rest", "anna")
     assert engine.calls[0][0] == conversation
-    assert engine.calls[0][2]["channel"] == "rest"
+    assert engine.calls[0][1].channel == "rest"
     history = await store.history(conversation)
     assert [(m.direction, m.intent) for m in history] == [("in", "greet"), ("out", None), ("out", None)]
 
@@ -37,7 +37,7 @@ async def test_button_payload_goes_to_the_engine(store: ConversationStore) -> No
     engine = ScriptedEngine()
     router = Router(store, engine, PROFILE, engine_timeout=1)
     await router.handle(IncomingMessage("webchat", "x", "Paspoort", payload="/passport_renewal"))
-    assert engine.calls[0][1] == "/passport_renewal"
+    assert engine.calls[0][1].engine_text == "/passport_renewal"
 
 
 @pytest.mark.parametrize(
@@ -63,3 +63,18 @@ async def test_transcript_of_unknown_conversation_is_none(store: ConversationSto
     turns = await router.transcript(conversation)
     assert [t.from_citizen for t in turns] == [True, False, False]
     assert turns[1].reply.buttons[0].payload == "/affirm"
+
+
+async def test_storage_failure_gets_an_honest_answer_not_an_error(tmp_path) -> None:
+    database = Database(f"sqlite:///{tmp_path / 'gone.sqlite3'}")
+    database.migrate()
+    store = ConversationStore(database)
+    async with database.engine.begin() as connection:
+        await connection.exec_driver_sql("DROP TABLE messages")
+    engine = ScriptedEngine()
+    replies = await Router(store, engine, PROFILE, engine_timeout=1).handle(
+        IncomingMessage("rest", "dora", "hoi")
+    )
+    await database.close()
+    assert [r.text for r in replies] == [PROFILE.text("storage_failed")]
+    assert engine.calls == [], "nothing reaches the engine that could not be kept"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Iterable, Optional
@@ -33,8 +34,13 @@ class StoredMessage:
 
 
 class ConversationStore:
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, cache_size: int = 50_000) -> None:
+        self._database = database
         self._engine = database.engine
+        # (channel, sender) -> conversation id never changes once made, so a
+        # bounded in-process cache saves a query on nearly every message.
+        self._known: OrderedDict[tuple[str, str], str] = OrderedDict()
+        self._cache_size = cache_size
 
     async def create_conversation(self, channel: str) -> str:
         """A new conversation whose sender is its own id (the web chat's case)."""
@@ -44,6 +50,17 @@ class ConversationStore:
 
     async def conversation_for(self, channel: str, sender: str) -> str:
         """The id of the conversation with ``sender`` on ``channel``, created if new."""
+        key = (channel, sender)
+        if key in self._known:
+            self._known.move_to_end(key)
+            return self._known[key]
+        conversation_id = await self._find_or_create(channel, sender)
+        self._known[key] = conversation_id
+        if len(self._known) > self._cache_size:
+            self._known.popitem(last=False)
+        return conversation_id
+
+    async def _find_or_create(self, channel: str, sender: str) -> str:
         existing = await self._find(channel, sender)
         if existing:
             return existing
@@ -51,7 +68,7 @@ class ConversationStore:
         try:
             await self._insert(conversation_id, channel, sender)
         except IntegrityError:
-            # Another request created it between our look-up and insert.
+            # Another request (or process) created it between our look-up and insert.
             existing = await self._find(channel, sender)
             if existing is None:
                 raise
@@ -59,14 +76,13 @@ class ConversationStore:
         return conversation_id
 
     async def _insert(self, conversation_id: str, channel: str, sender: str) -> None:
-        async with self._engine.begin() as connection:
+        async with self._database.transaction() as connection:
             await connection.execute(
                 conversations.insert().values(
                     id=conversation_id,
                     channel=channel,
                     sender=sender,
                     created_at=_now(),
-                    updated_at=_now(),
                 )
             )
 
@@ -99,7 +115,7 @@ class ConversationStore:
                 {"kind": a.kind, "url": a.url, "mime_type": a.mime_type}
                 for a in message.attachments
             ]
-        async with self._engine.begin() as connection:
+        async with self._database.transaction() as connection:
             result = await connection.execute(
                 messages.insert().values(
                     conversation_id=conversation_id,
@@ -111,11 +127,6 @@ class ConversationStore:
                     platform_message_id=message.platform_message_id,
                     created_at=_now(),
                 )
-            )
-            await connection.execute(
-                conversations.update()
-                .where(conversations.c.id == conversation_id)
-                .values(updated_at=_now())
             )
             return int(result.inserted_primary_key[0])
 
@@ -139,7 +150,7 @@ class ConversationStore:
             }
             for reply in replies
         ]
-        async with self._engine.begin() as connection:
+        async with self._database.transaction() as connection:
             if understanding is not None:
                 await connection.execute(
                     messages.update()

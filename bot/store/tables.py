@@ -12,7 +12,6 @@ conversations = sa.Table(
     sa.Column("channel", sa.String(32), nullable=False),
     sa.Column("sender", sa.String(255), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.UniqueConstraint("channel", "sender", name="uq_conversations_channel_sender"),
 )
 
