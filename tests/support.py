@@ -14,11 +14,11 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Optional
+from typing import Iterator, Mapping, Optional
 
 import sqlalchemy as sa
 
-from bot.messages import Button, EngineResult, Reply, Understanding
+from bot.messages import Button, EngineResult, IncomingMessage, Reply, Understanding
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -119,10 +119,11 @@ class ScriptedEngine:
     def __init__(self, fail: Optional[Exception] = None, delay: float = 0.0) -> None:
         self.fail = fail
         self.delay = delay
-        self.calls: list[tuple[str, str, dict[str, Any]]] = []
+        self.calls: list[tuple[str, IncomingMessage]] = []
 
-    async def handle(self, conversation_id: str, text: str, metadata: Mapping[str, Any]) -> EngineResult:
-        self.calls.append((conversation_id, text, dict(metadata)))
+    async def handle(self, conversation_id: str, message: IncomingMessage) -> EngineResult:
+        self.calls.append((conversation_id, message))
+        text = message.engine_text
         if self.delay:
             await asyncio.sleep(self.delay)
         if self.fail:

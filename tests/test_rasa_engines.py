@@ -12,6 +12,7 @@ import redis
 
 from bot.engine.rasa_inprocess import RasaAgentEngine
 from bot.engine.rasa_remote import RemoteRasaEngine
+from bot.messages import IncomingMessage
 from tests.conftest import make_settings
 from tests.support import BIN, REDIS_URL, ROOT, Service, free_port, start_process
 
@@ -28,7 +29,7 @@ async def test_inprocess_engine_answers_understands_and_keeps_state_in_redis(
     )
     engine = await RasaAgentEngine.load(trained_model, settings)
     conversation = uuid.uuid4().hex
-    result = await engine.handle(conversation, "wat kost een nieuw paspoort?", {"channel": "rest"})
+    result = await engine.handle(conversation, IncomingMessage("rest", "anna", "wat kost een nieuw paspoort?"))
     assert result.understanding.intent == "passport_renewal"
     assert result.understanding.confidence > 0.5
     text = " ".join(r.text for r in result.replies)
@@ -67,7 +68,9 @@ async def test_remote_engine_against_a_real_rasa_server(rasa_server: Service, tm
     engine = RemoteRasaEngine(rasa_server.url, token=None, timeout=30)
     try:
         assert await engine.ready()
-        result = await engine.handle(uuid.uuid4().hex, "ik vlieg morgen en mijn paspoort is verlopen", {})
+        result = await engine.handle(
+            uuid.uuid4().hex, IncomingMessage("rest", "bram", "ik vlieg morgen en mijn paspoort is verlopen")
+        )
         assert result.understanding.intent == "passport_urgent"
         assert any("spoed" in r.text.lower() for r in result.replies)
         assert (await engine.parse("doei")).intent == "goodbye"

@@ -1,9 +1,9 @@
 """The dialogue engine behind a small interface, so Rasa stays replaceable."""
 from __future__ import annotations
 
-from typing import Any, Mapping, Protocol
+from typing import Protocol
 
-from bot.messages import EngineResult, Understanding
+from bot.messages import EngineResult, IncomingMessage, Understanding
 
 
 class EngineError(RuntimeError):
@@ -13,10 +13,8 @@ class EngineError(RuntimeError):
 class DialogueEngine(Protocol):
     """Turns a citizen's text into replies, keeping the dialogue state per conversation."""
 
-    async def handle(
-        self, conversation_id: str, text: str, metadata: Mapping[str, Any]
-    ) -> EngineResult:
-        """Answer ``text`` in conversation ``conversation_id``."""
+    async def handle(self, conversation_id: str, message: IncomingMessage) -> EngineResult:
+        """Answer ``message`` in conversation ``conversation_id``."""
 
     async def parse(self, text: str) -> Understanding:
         """Understand ``text`` without touching any conversation."""

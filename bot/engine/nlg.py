@@ -10,11 +10,14 @@ from pathlib import Path
 from typing import Any, Dict, Optional, Text
 
 from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
+from rasa.shared.core.constants import SESSION_START_METADATA_SLOT
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 from bot.profile import load_profile
+
+MAX_NAME_LENGTH = 40
 
 
 class ProfileResponseGenerator(TemplatedNaturalLanguageGenerator):
@@ -37,10 +40,21 @@ class ProfileResponseGenerator(TemplatedNaturalLanguageGenerator):
         **kwargs: Any,
     ) -> Optional[Dict[Text, Any]]:
         slots = _present(tracker.current_slot_values())
-        # "Hoi{hello_name}!" reads "Hoi Anna!" when the channel gave a name, else "Hoi!".
-        hello_name = f" {slots['first_name']}" if slots.get("first_name") else ""
-        values = {**self.facts, **slots, "hello_name": hello_name}
+        values = {**self.facts, **slots, "hello_name": _hello_name(slots)}
         return self.generate_from_slots(utter_action, values, output_channel, **kwargs)
+
+
+def _hello_name(slots: Dict[Text, Any]) -> str:
+    """The text " Anna" when the channel told us the citizen's first name, else "".
+
+    Rasa's own session start keeps the channel's metadata in the slot
+    ``session_started_metadata``; responses write "Hoi{hello_name}!".
+    """
+    metadata = slots.get(SESSION_START_METADATA_SLOT) or {}
+    name = metadata.get("first_name") if isinstance(metadata, dict) else None
+    if not isinstance(name, str) or not name.strip():
+        return ""
+    return " " + name.strip()[:MAX_NAME_LENGTH]
 
 
 def _present(slots: Dict[Text, Any]) -> Dict[Text, Any]:

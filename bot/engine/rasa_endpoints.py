@@ -6,7 +6,7 @@ tracker and lock store to Redis.
 """
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from rasa.core.utils import AvailableEndpoints
 from rasa.utils.endpoints import EndpointConfig
@@ -15,9 +15,11 @@ from redis.connection import parse_url
 from bot.settings import Settings
 
 NLG_CLASS = "bot.engine.nlg.ProfileResponseGenerator"
+LIVE_TRACKER_STORE = "bot.engine.live_tracker_store.LiveTrackerStore"
+KEY_PREFIX = "dorpspomp"  # Rasa's keys become dorpspomp:tracker:<id>, dorpspomp:lock:<id>
 
 
-def _redis_store(redis_url: str, key_prefix: str) -> EndpointConfig:
+def _redis_store(redis_url: str) -> EndpointConfig:
     options: dict[str, Any] = parse_url(redis_url)
     return EndpointConfig(
         url=options.get("host", "localhost"),
@@ -25,16 +27,15 @@ def _redis_store(redis_url: str, key_prefix: str) -> EndpointConfig:
         port=int(options.get("port", 6379)),
         db=int(options.get("db", 0)),
         password=options.get("password"),
-        key_prefix=key_prefix,
+        key_prefix=KEY_PREFIX,
     )
 
 
-def rasa_endpoints(settings: Settings, key_prefix: Optional[str] = None) -> AvailableEndpoints:
-    prefix = key_prefix or "dorpspomp"
+def rasa_endpoints(settings: Settings) -> AvailableEndpoints:
     redis_url = settings.redis_url
     return AvailableEndpoints(
         nlg=EndpointConfig(type=NLG_CLASS, profile=str(settings.profile_path)),
         action=EndpointConfig(url=settings.action_endpoint) if settings.action_endpoint else None,
-        tracker_store=_redis_store(redis_url, prefix) if redis_url else None,
-        lock_store=_redis_store(redis_url, prefix) if redis_url else None,
+        tracker_store=_redis_store(redis_url) if redis_url else EndpointConfig(type=LIVE_TRACKER_STORE),
+        lock_store=_redis_store(redis_url) if redis_url else None,
     )

@@ -10,7 +10,7 @@ from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
 from bot.engine import EngineError
 from bot.engine.rasa_endpoints import rasa_endpoints
-from bot.messages import EngineResult, Reply, Understanding
+from bot.messages import EngineResult, IncomingMessage, Reply, Understanding
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -39,18 +39,22 @@ class RasaAgentEngine:
         logger.info("Rasa model %s loaded", model_path.name)
         return cls(agent)
 
-    async def handle(
-        self, conversation_id: str, text: str, metadata: Mapping[str, Any]
-    ) -> EngineResult:
+    async def handle(self, conversation_id: str, message: IncomingMessage) -> EngineResult:
         output = CollectingOutputChannel()
-        message = UserMessage(text, output, conversation_id, metadata=dict(metadata))
+        user_message = UserMessage(
+            message.engine_text,
+            output,
+            conversation_id,
+            input_channel=message.channel,
+            metadata=dict(message.metadata) or None,
+        )
         processor = self.agent.processor
         assert processor is not None  # load() refuses an agent without a model
         # The steps of MessageProcessor.handle_message (rasa 3.6.21), kept here so
         # we hold the tracker afterwards and need no second tracker-store read to
         # learn what the NLU understood.
         async with self.agent.lock_store.lock(conversation_id):
-            tracker = await processor.log_message(message, should_save_tracker=False)
+            tracker = await processor.log_message(user_message, should_save_tracker=False)
             tracker = await processor.run_action_extract_slots(output, tracker)
             await processor._run_prediction_loop(output, tracker)
             await processor.run_anonymization_pipeline(tracker)

@@ -5,13 +5,13 @@ what it understood from the conversation's tracker.
 """
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional
+from typing import Any, Optional
 
 import aiohttp
 
 from bot.engine import EngineError
 from bot.engine.rasa_inprocess import understanding_from_parse
-from bot.messages import EngineResult, Reply, Understanding
+from bot.messages import EngineResult, IncomingMessage, Reply, Understanding
 
 
 class RemoteRasaEngine:
@@ -31,13 +31,15 @@ class RemoteRasaEngine:
         except aiohttp.ClientError as error:
             raise EngineError(f"Rasa unreachable: {error}") from error
 
-    async def handle(
-        self, conversation_id: str, text: str, metadata: Mapping[str, Any]
-    ) -> EngineResult:
+    async def handle(self, conversation_id: str, message: IncomingMessage) -> EngineResult:
         replies = await self._request(
             "POST",
             "/webhooks/rest/webhook",
-            json={"sender": conversation_id, "message": text, "metadata": dict(metadata)},
+            json={
+                "sender": conversation_id,
+                "message": message.engine_text,
+                "metadata": dict(message.metadata),
+            },
         )
         tracker = await self._request(
             "GET", f"/conversations/{conversation_id}/tracker?include_events=NONE"

@@ -1,14 +1,16 @@
-"""An NLU component that refuses to guess when no word of a message is known.
+"""An NLU component that refuses to guess when a message is not language it knows.
 
 DIET with character n-grams gives gibberish ("qwrtpz xlkj") a confident intent
-all the same. A message none of whose words occur anywhere in the training
-data is not understood, whatever the classifier says: it becomes
-``nlu_fallback``, which the dialogue answers honestly.
+all the same. This component compares the character trigrams of a message's
+words with those of every word in the training data: misspelt Dutch
+("goeiedag", "paspoot") shares most of them, keyboard mashing shares almost
+none. Below ``min_known_share`` the message becomes ``nlu_fallback``, which
+the dialogue answers honestly.
 """
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, Iterable, List, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -21,19 +23,37 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-VOCABULARY_FILE = "vocabulary.json"
+TRIGRAMS_FILE = "trigrams.json"
 
 
-def _words(message: Message) -> set[str]:
-    return {token.text.lower() for token in message.get(TOKENS_NAMES[TEXT]) or ()}
+def trigrams(words: Iterable[str]) -> set[str]:
+    """Character trigrams of each word, with its edges marked: "hoi" → <ho, hoi, oi>."""
+    grams: set[str] = set()
+    for word in words:
+        marked = f"<{word.lower()}>"
+        grams.update(marked[i : i + 3] for i in range(len(marked) - 2))
+    return grams
+
+
+def _message_trigrams(message: Message) -> set[str]:
+    return trigrams(token.text for token in message.get(TOKENS_NAMES[TEXT]) or ())
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class UnknownWordsFallback(GraphComponent, IntentClassifier):
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"min_known_share": 0.3}
+
     def __init__(
-        self, vocabulary: set[str], model_storage: ModelStorage, resource: Resource
+        self,
+        config: Dict[Text, Any],
+        known: set[str],
+        model_storage: ModelStorage,
+        resource: Resource,
     ) -> None:
-        self.vocabulary = vocabulary
+        self.min_known_share = float(config["min_known_share"])
+        self.known = known
         self._model_storage = model_storage
         self._resource = resource
 
@@ -45,7 +65,7 @@ class UnknownWordsFallback(GraphComponent, IntentClassifier):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> "UnknownWordsFallback":
-        return cls(set(), model_storage, resource)
+        return cls(config, set(), model_storage, resource)
 
     @classmethod
     def load(
@@ -57,26 +77,23 @@ class UnknownWordsFallback(GraphComponent, IntentClassifier):
         **kwargs: Any,
     ) -> "UnknownWordsFallback":
         with model_storage.read_from(resource) as directory:
-            vocabulary = json.loads((directory / VOCABULARY_FILE).read_text())
-        return cls(set(vocabulary), model_storage, resource)
+            known = set(json.loads((directory / TRIGRAMS_FILE).read_text()))
+        return cls(config, known, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
         for example in training_data.intent_examples:
-            self.vocabulary |= _words(example)
+            self.known |= _message_trigrams(example)
         with self._model_storage.write_to(self._resource) as directory:
-            (directory / VOCABULARY_FILE).write_text(json.dumps(sorted(self.vocabulary)))
+            (directory / TRIGRAMS_FILE).write_text(json.dumps(sorted(self.known)))
         return self._resource
+
+    def known_share(self, grams: set[str]) -> float:
+        return len(grams & self.known) / len(grams) if grams else 1.0
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            words = _words(message)
-            if words and not words & self.vocabulary:
-                self._predict_fallback(message)
+            if self.known_share(_message_trigrams(message)) < self.min_known_share:
+                fallback = {"name": DEFAULT_NLU_FALLBACK_INTENT_NAME, "confidence": 1.0}
+                message.data[INTENT] = fallback
+                message.data.setdefault(INTENT_RANKING_KEY, []).insert(0, fallback)
         return messages
-
-    @staticmethod
-    def _predict_fallback(message: Message) -> None:
-        fallback = {"name": DEFAULT_NLU_FALLBACK_INTENT_NAME, "confidence": 1.0}
-        message.data[INTENT] = fallback
-        ranking: Optional[List[Dict[Text, Any]]] = message.data.setdefault(INTENT_RANKING_KEY, [])
-        ranking.insert(0, fallback)
