@@ -13,6 +13,7 @@ from typing import Optional
 logger = logging.getLogger(__name__)
 
 TRAINING_INPUTS = ("config.yml", "domain.yml", "nlu_data")
+KEEP_MODELS = 3
 
 
 def _input_files(root: Path) -> list[Path]:
@@ -63,4 +64,12 @@ def train_if_changed(root: Path, model_dir: Path) -> Path:
     )
     if result.code != 0 or not target.exists():
         raise RuntimeError(f"training failed (rasa exit code {result.code})")
+    prune_models(model_dir)
     return target
+
+
+def prune_models(model_dir: Path, keep: int = KEEP_MODELS) -> None:
+    """Delete all but the ``keep`` newest models, so a rollback stays possible."""
+    models = sorted(model_dir.glob("dorpspomp-*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    for old in models[:-keep]:
+        old.unlink()

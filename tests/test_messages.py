@@ -36,3 +36,18 @@ def test_profile_without_facts_is_refused(tmp_path) -> None:
     path.write_text("name: X\nwebsite: https://x\ntexts: {}\n")
     with pytest.raises(ProfileError, match="facts"):
         load_profile(path)
+
+
+def test_only_the_newest_models_are_kept(tmp_path) -> None:
+    import os
+
+    from bot.training import prune_models
+
+    for age, name in enumerate(["a", "b", "c", "d", "e"]):
+        path = tmp_path / f"dorpspomp-{name}.tar.gz"
+        path.write_bytes(b"")
+        os.utime(path, (1000 + age, 1000 + age))
+    prune_models(tmp_path, keep=3)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "dorpspomp-c.tar.gz", "dorpspomp-d.tar.gz", "dorpspomp-e.tar.gz"
+    ]
