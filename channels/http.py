@@ -25,7 +25,9 @@ class HttpProblem(Exception):
         self.headers = dict(headers or {})
 
 
-def problem_response(status: int, message: str, headers: Mapping[str, str] = {}) -> web.Response:
+def problem_response(
+    status: int, message: str, headers: Optional[Mapping[str, str]] = None
+) -> web.Response:
     return web.json_response({"error": message}, status=status, headers=headers)
 
 
