@@ -1,6 +1,7 @@
 """The widget on the demo page, in a real headless Chromium driven by Playwright."""
 from __future__ import annotations
 
+import re
 from typing import AsyncIterator
 
 import pytest
@@ -76,9 +77,12 @@ async def test_buttons_answer_with_a_tap(browser: Browser, gateway: Service) -> 
     await page.goto(gateway.url + "/")
     await page.get_by_role("button", name=LAUNCHER).click()
     await ask(page, "hallo")
+    await expect(page.locator(".dp-bot")).not_to_have_count(0, timeout=30_000)
     await ask(page, "qwrtpz xlkj vbnm")
-    button = page.get_by_role("button", name="Wegwerkzaamheden")
-    await expect(button).to_be_visible(timeout=30_000)
+    fallback = page.locator(".dp-bot").filter(has_text=re.compile("begrijp|snap"))
+    await expect(fallback).to_be_visible(timeout=30_000)
+    # Only the newest answer keeps its buttons; tap the one the fallback offers.
+    button = fallback.get_by_role("button", name="Wegwerkzaamheden")
     await button.focus()
     await page.keyboard.press("Enter")
     await expect(page.locator(".dp-citizen").filter(has_text="Wegwerkzaamheden")).to_be_visible()
