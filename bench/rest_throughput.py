@@ -64,8 +64,11 @@ class Result:
         return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-async def citizen(session: aiohttp.ClientSession, target: Target, count: int, latencies: list[float]) -> None:
-    """``count`` messages as successive conversations of len(MESSAGES) turns each."""
+async def citizen(
+    session: aiohttp.ClientSession, target: Target, count: int, latencies: list[float], think: float = 0.0
+) -> None:
+    """``count`` messages as successive conversations of len(MESSAGES) turns each,
+    pausing ``think`` seconds after each answer as a person reading and typing would."""
     for index in range(count):
         if index % len(MESSAGES) == 0:
             sender = uuid.uuid4().hex
@@ -79,9 +82,11 @@ async def citizen(session: aiohttp.ClientSession, target: Target, count: int, la
             if response.status != 200 or not body:
                 raise RuntimeError(f"{target.name} answered {response.status}: {body}")
         latencies.append((time.perf_counter() - started) * 1000)
+        if think:
+            await asyncio.sleep(think)
 
 
-async def run(target: Target, total: int, concurrency: int) -> tuple[float, list[float]]:
+async def run(target: Target, total: int, concurrency: int, think: float) -> tuple[float, list[float]]:
     """``total`` messages from ``concurrency`` citizens talking at the same time:
     the rate and every message's latency."""
     latencies: list[float] = []
@@ -90,7 +95,7 @@ async def run(target: Target, total: int, concurrency: int) -> tuple[float, list
         await asyncio.gather(*(citizen(session, target, len(MESSAGES), []) for _ in range(concurrency)))
         started = time.perf_counter()
         await asyncio.gather(
-            *(citizen(session, target, max(1, total // concurrency), latencies) for _ in range(concurrency))
+            *(citizen(session, target, max(1, total // concurrency), latencies, think) for _ in range(concurrency))
         )
         seconds = time.perf_counter() - started
     return len(latencies) / seconds, latencies
@@ -125,6 +130,8 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=400, help="messages per concurrency level")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 20])
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; msg/s is their median")
+    parser.add_argument("--think-ms", type=int, default=0,
+                        help="pause after each answer; 0 measures capacity, ~1000 open conversations")
     parser.add_argument("--database-url", help="the gateway's database (default: a fresh SQLite file)")
     parser.add_argument("--redis-url", default="", help="the gateway's Redis (default: none)")
     args = parser.parse_args()
@@ -147,7 +154,7 @@ def main() -> None:
         Target("bare rasa", start_bare_rasa(model, actions.url + "/webhook", folder), {}),
     ]
     try:
-        print(f"model {model.name}; {args.rounds} rounds of {args.messages} messages per level; gateway database {gateway_env['DATABASE_URL'].split(':')[0]}"
+        print(f"model {model.name}; {args.rounds} rounds of {args.messages} messages per level; think {args.think_ms} ms; gateway database {gateway_env['DATABASE_URL'].split(':')[0]}"
               f"{', Redis' if args.redis_url else ''}\n")
         print(f"{'target':<10} {'conc':>4} {'msg/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
         for concurrency in args.concurrency:
@@ -155,7 +162,7 @@ def main() -> None:
             for round_number in range(args.rounds):
                 # Alternate who goes first, so neither profits from a warmer machine.
                 for target in targets[:: 1 if round_number % 2 == 0 else -1]:
-                    rate, latencies = asyncio.run(run(target, args.messages, concurrency))
+                    rate, latencies = asyncio.run(run(target, args.messages, concurrency, args.think_ms / 1000))
                     results[target.name].rates.append(rate)
                     results[target.name].latencies_ms.extend(latencies)
             for target in targets:
