@@ -28,7 +28,7 @@ import aiohttp
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.training import train_if_changed  # noqa: E402
-from tests.support import BIN, ROOT, Service, free_port, start_action_server, start_gateway, start_process  # noqa: E402
+from tests.support import ROOT, Service, start_action_server, start_gateway, start_rasa_server  # noqa: E402
 
 TOKEN = "bench-token"
 MESSAGES = [
@@ -108,23 +108,6 @@ def rss_mb(service: Service) -> float:
     return float("nan")
 
 
-def start_bare_rasa(model: Path, action_url: str, folder: Path) -> Service:
-    endpoints = folder / "endpoints.yml"
-    endpoints.write_text(
-        f"action_endpoint:\n  url: {action_url}\n"
-        "nlg:\n  type: bot.engine.nlg.ProfileResponseGenerator\n  profile: municipality.yml\n"
-    )
-    port = free_port()
-    return start_process(
-        [str(BIN / "rasa"), "run", "--enable-api", "-m", str(model), "--port", str(port),
-         "--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml")],
-        "/status",
-        port,
-        {},
-        folder / "rasa.log",
-    )
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=400, help="messages per concurrency level")
@@ -151,7 +134,7 @@ def main() -> None:
     }
     targets = [
         Target("gateway", start_gateway(folder / "gateway.log", gateway_env), {"Authorization": f"Bearer {TOKEN}"}),
-        Target("bare rasa", start_bare_rasa(model, actions.url + "/webhook", folder), {}),
+        Target("bare rasa", start_rasa_server(model, actions.url + "/webhook", folder), {}),
     ]
     try:
         print(f"model {model.name}; {args.rounds} rounds of {args.messages} messages per level; think {args.think_ms} ms; gateway database {gateway_env['DATABASE_URL'].split(':')[0]}"

@@ -89,6 +89,24 @@ def start_action_server(log: Path) -> Service:
     )
 
 
+def start_rasa_server(model: Path, action_url: str, folder: Path) -> Service:
+    """A bare ``rasa run --enable-api`` on ``model``, with our response generator."""
+    endpoints = folder / "endpoints.yml"
+    endpoints.write_text(
+        f"action_endpoint:\n  url: {action_url}\n"
+        "nlg:\n  type: bot.engine.nlg.ProfileResponseGenerator\n  profile: municipality.yml\n"
+    )
+    port = free_port()
+    return start_process(
+        [str(BIN / "rasa"), "run", "--enable-api", "-m", str(model), "--port", str(port),
+         "--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml")],
+        "/status",
+        port,
+        {},
+        folder / "rasa.log",
+    )
+
+
 def start_gateway(log: Path, env: Mapping[str, str], ready_path: str = "/readyz") -> Service:
     port = free_port()
     full_env = {"PORT": str(port), "HOST": "127.0.0.1", **env}

@@ -14,7 +14,7 @@ from bot.engine.rasa_inprocess import RasaAgentEngine
 from bot.engine.rasa_remote import RemoteRasaEngine
 from bot.messages import IncomingMessage
 from tests.conftest import make_settings
-from tests.support import BIN, REDIS_URL, ROOT, Service, free_port, start_process
+from tests.support import BIN, REDIS_URL, ROOT, Service, start_rasa_server
 
 pytestmark = pytest.mark.integration
 
@@ -45,21 +45,7 @@ async def test_inprocess_engine_answers_understands_and_keeps_state_in_redis(
 
 @pytest.fixture(scope="module")
 def rasa_server(trained_model: Path, action_server: Service, tmp_path_factory: pytest.TempPathFactory):
-    folder = tmp_path_factory.mktemp("rasa")
-    endpoints = folder / "endpoints.yml"
-    endpoints.write_text(
-        f"action_endpoint:\n  url: {action_server.url}/webhook\n"
-        "nlg:\n  type: bot.engine.nlg.ProfileResponseGenerator\n  profile: municipality.yml\n"
-    )
-    port = free_port()
-    service = start_process(
-        [str(BIN / "rasa"), "run", "--enable-api", "-m", str(trained_model), "--port", str(port),
-         "--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml")],
-        "/status",
-        port,
-        {},
-        folder / "rasa.log",
-    )
+    service = start_rasa_server(trained_model, action_server.url + "/webhook", tmp_path_factory.mktemp("rasa"))
     yield service
     service.stop()
 
