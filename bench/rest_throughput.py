@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import random
 import statistics
 import sys
 import tempfile
@@ -68,7 +69,7 @@ async def citizen(
     session: aiohttp.ClientSession, target: Target, count: int, latencies: list[float], think: float = 0.0
 ) -> None:
     """``count`` messages as successive conversations of len(MESSAGES) turns each,
-    pausing ``think`` seconds after each answer as a person reading and typing would."""
+    pausing about ``think`` seconds after each answer as a person reading and typing would."""
     for index in range(count):
         if index % len(MESSAGES) == 0:
             sender = uuid.uuid4().hex
@@ -83,7 +84,8 @@ async def citizen(
                 raise RuntimeError(f"{target.name} answered {response.status}: {body}")
         latencies.append((time.perf_counter() - started) * 1000)
         if think:
-            await asyncio.sleep(think)
+            # Randomised, so the citizens drift apart instead of arriving in bursts.
+            await asyncio.sleep(think * random.uniform(0.5, 1.5))
 
 
 async def run(target: Target, total: int, concurrency: int, think: float) -> tuple[float, list[float]]:
