@@ -7,7 +7,7 @@ IS_PY310 := -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))'
 PYTHON310 := $(shell for p in python3.10 $$(ls -d $$HOME/.pyenv/versions/3.10.*/bin/python 2>/dev/null | sort -V -r); do \
 	if $$p $(IS_PY310) 2>/dev/null; then echo $$p; break; fi; done)
 
-.PHONY: run test model chromium eval bench clean
+.PHONY: run test model chromium bench clean
 
 run: $(VENV)/.installed model
 	$(VENV)/bin/dorpspomp run

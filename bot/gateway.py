@@ -26,10 +26,6 @@ from channels.webchat.session import SessionSigner
 
 logger = logging.getLogger(__name__)
 
-# Report photos (10 MB) are the largest bodies any route takes; JSON routes cap lower.
-MAX_BODY_BYTES = 11 * 1024 * 1024
-
-
 async def build_app(settings: Settings, engine: Optional[DialogueEngine] = None) -> web.Application:
     profile = load_profile(settings.profile_path)
     database = Database(settings.database_url)
@@ -55,7 +51,7 @@ async def build_app(settings: Settings, engine: Optional[DialogueEngine] = None)
         RestChannel(router, settings.rest_token),
         WebchatChannel(router, SessionSigner(settings.session_secret)),
     ]
-    app = web.Application(middlewares=[json_errors], client_max_size=MAX_BODY_BYTES)
+    app = web.Application(middlewares=[json_errors])
     aiohttp_jinja2.setup(app, loader=jinja2.PackageLoader("bot", "templates"), autoescape=True)
     app.add_routes(page_routes(profile, readiness))
     app.add_routes(nlu_routes(router, settings.rest_token))
