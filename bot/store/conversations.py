@@ -33,6 +33,20 @@ class StoredMessage:
         return Reply.from_dict({"text": self.text, **(self.data or {})})
 
 
+def _reply_rows(conversation_id: str, channel: str, replies: Iterable[Reply]) -> list[dict[str, Any]]:
+    return [
+        {
+            "conversation_id": conversation_id,
+            "direction": "out",
+            "channel": channel,
+            "text": reply.text,
+            "data": {k: v for k, v in reply.to_dict().items() if k != "text" and v},
+            "created_at": _now(),
+        }
+        for reply in replies
+    ]
+
+
 class ConversationStore:
     def __init__(self, database: Database, cache_size: int = 50_000) -> None:
         self._database = database
@@ -139,17 +153,7 @@ class ConversationStore:
         replies: Iterable[Reply],
     ) -> None:
         """Store what the engine understood and every reply, in one transaction."""
-        rows = [
-            {
-                "conversation_id": conversation_id,
-                "direction": "out",
-                "channel": channel,
-                "text": reply.text,
-                "data": {k: v for k, v in reply.to_dict().items() if k != "text" and v},
-                "created_at": _now(),
-            }
-            for reply in replies
-        ]
+        rows = _reply_rows(conversation_id, channel, replies)
         async with self._database.transaction() as connection:
             if understanding is not None:
                 await connection.execute(
@@ -159,6 +163,23 @@ class ConversationStore:
                 )
             if rows:
                 await connection.execute(messages.insert(), rows)
+
+    async def record_replies(self, conversation_id: str, channel: str, replies: Iterable[Reply]) -> None:
+        """Store replies that answer no message of the citizen (news, a colleague)."""
+        async with self._database.transaction() as connection:
+            await connection.execute(messages.insert(), _reply_rows(conversation_id, channel, replies))
+
+    async def address(self, conversation_id: str) -> Optional[tuple[str, str]]:
+        """The channel and the sender of a conversation, to reach the citizen again."""
+        async with self._engine.connect() as connection:
+            row = (
+                await connection.execute(
+                    sa.select(conversations.c.channel, conversations.c.sender).where(
+                        conversations.c.id == conversation_id
+                    )
+                )
+            ).first()
+        return (row.channel, row.sender) if row else None
 
     async def history(self, conversation_id: str, limit: int = 200) -> list[StoredMessage]:
         """The last ``limit`` messages of a conversation, oldest first."""

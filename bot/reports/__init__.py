@@ -1,0 +1,1 @@
+"""Public-space reports: storage, places, back ends, forwarding and status news."""

@@ -1,0 +1,90 @@
+"""Gets stored reports to the back end, whatever the back end does meanwhile.
+
+Each report is one outbox job. The back end's id is committed as soon as the
+report exists there, and photos count up one by one, so a retry after any
+failure (or after a restart of Dorpspomp) continues where the last attempt
+stopped and never creates the report twice. The one window left is a crash
+between the back end's answer and our commit of its id.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from bot.media import MediaStore
+from bot.reports.backends.base import BackendError, ReportBackend
+from bot.reports.store import FORWARD_JOB, Report, ReportStore
+from bot.store.outbox import Job, Outbox, RetryPolicy
+
+logger = logging.getLogger(__name__)
+
+
+class ReportForwarder:
+    def __init__(
+        self,
+        store: ReportStore,
+        outbox: Outbox,
+        backend: ReportBackend,
+        media: MediaStore,
+        policy: RetryPolicy = RetryPolicy(),
+        poll_seconds: float = 0.5,
+    ) -> None:
+        self.store = store
+        self.outbox = outbox
+        self.backend = backend
+        self.media = media
+        self.policy = policy
+        self.poll_seconds = poll_seconds
+
+    async def run(self) -> None:
+        """Forward due reports until cancelled."""
+        while True:
+            try:
+                await self.forward_due()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - a database hiccup must not end the worker
+                logger.exception("forwarding reports failed; trying again shortly")
+            await asyncio.sleep(self.poll_seconds)
+
+    async def forward_due(self) -> int:
+        """One pass over the due jobs; returns how many were handled."""
+        jobs = await self.outbox.claim(FORWARD_JOB)
+        await asyncio.gather(*(self._handle(job) for job in jobs))
+        return len(jobs)
+
+    async def _handle(self, job: Job) -> None:
+        report = await self.store.get(int(job.subject_id))
+        if report is None:
+            await self.outbox.fail(job, "the report no longer exists")
+            return
+        try:
+            await self._forward(report)
+        except BackendError as error:
+            await self._failed(job, report, error)
+            return
+        await self.store.mark_forwarded(report.id)
+        await self.outbox.complete(job)
+        logger.info("report %s forwarded as %s", report.reference, report.external_id)
+
+    async def _forward(self, report: Report) -> None:
+        external_id = report.external_id
+        if external_id is None:
+            external_id = await self.backend.create(report)
+            await self.store.mark_created(report.id, external_id)
+        for index in range(report.media_forwarded, len(report.media)):
+            media_id = report.media[index]
+            path = self.media.path(media_id)
+            if path is not None:
+                await self.backend.attach(external_id, path, self.media.mime_type(media_id))
+            await self.store.mark_media_forwarded(report.id, index + 1)
+
+    async def _failed(self, job: Job, report: Report, error: BackendError) -> None:
+        if error.retryable and job.attempts + 1 < self.policy.max_attempts:
+            delay = self.policy.delay(job.attempts, error.retry_after)
+            logger.warning("report %s not forwarded (%s); retry in %.0fs", report.reference, error, delay)
+            await self.outbox.retry_later(job, delay, str(error))
+            return
+        logger.error("report %s could not be forwarded: %s", report.reference, error)
+        await self.store.mark_forward_failed(report.id)
+        await self.outbox.fail(job, str(error))

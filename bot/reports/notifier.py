@@ -1,0 +1,30 @@
+"""Tells a citizen, in the conversation they reported from, that their report moved on."""
+from __future__ import annotations
+
+from bot.messages import Reply
+from bot.profile import MunicipalityProfile
+from bot.reports.settings import ReportSettings
+from bot.reports.store import Report
+from bot.router import Router
+
+
+class ReportNotifier:
+    def __init__(self, router: Router, profile: MunicipalityProfile, reports: ReportSettings) -> None:
+        self.router = router
+        self.profile = profile
+        self.reports = reports
+
+    def replies(self, report: Report) -> list[Reply]:
+        news = self.profile.text(
+            "report_status_changed",
+            reference=report.reference,
+            category=self.reports.label(report.service_code).lower(),
+            status=self.reports.status_labels[report.status],
+        )
+        if report.status_notes:
+            news += " " + self.profile.text("report_status_notes", notes=report.status_notes)
+        return [Reply(news)]
+
+    async def report_status_changed(self, report: Report) -> None:
+        if report.conversation_id is not None:
+            await self.router.push(report.conversation_id, self.replies(report))

@@ -1,0 +1,77 @@
+"""The ``reports`` part of the municipality profile: categories, area, places, back end."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping, Optional
+
+import yaml
+
+from bot.profile import ProfileError
+from bot.reports.places import Area, Gazetteer
+
+BACKENDS = ("none", "signalen", "open311")
+STATUSES = ("ontvangen", "in_behandeling", "ingepland", "afgehandeld", "geannuleerd")
+
+
+@dataclass(frozen=True)
+class BackendConfig:
+    kind: str
+    url: str
+    api_key: Optional[str]
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    categories: Mapping[str, str]
+    main_categories: Mapping[str, str]
+    status_labels: Mapping[str, str]
+    area: Area
+    places: Gazetteer
+    backend: BackendConfig
+    handling_days: int
+    status_poll_seconds: float
+
+    def subcategories(self, main: str) -> dict[str, str]:
+        return {code: label for code, label in self.categories.items() if code.split("/")[0] == main}
+
+    def label(self, code: str) -> str:
+        return self.categories.get(code) or self.main_categories.get(code) or code
+
+
+def _backend(section: Mapping[str, Any]) -> BackendConfig:
+    kind = os.environ.get("REPORTS_BACKEND") or str(section.get("backend", "none"))
+    if kind not in BACKENDS:
+        raise ProfileError(f"reports.backend must be one of {', '.join(BACKENDS)}, not {kind!r}")
+    url = os.environ.get("REPORTS_BACKEND_URL") or str(section.get("backend_url") or "")
+    if kind != "none" and not url:
+        raise ProfileError(f"reports.backend {kind!r} needs backend_url (or REPORTS_BACKEND_URL)")
+    return BackendConfig(kind, url.rstrip("/"), os.environ.get("REPORTS_API_KEY") or None)
+
+
+def load_report_settings(profile_path: Path) -> ReportSettings:
+    data = yaml.safe_load(profile_path.read_text(encoding="utf-8")) or {}
+    section = data.get("reports")
+    if not isinstance(section, dict):
+        raise ProfileError(f"{profile_path} has no 'reports' section")
+    categories = {str(k): str(v) for k, v in section["categories"].items()}
+    mains = {str(k): str(v) for k, v in section["main_categories"].items()}
+    orphans = {code.split("/")[0] for code in categories} - set(mains)
+    if orphans:
+        raise ProfileError(f"reports.main_categories lacks {', '.join(sorted(orphans))}")
+    labels = {str(k): str(v) for k, v in section["status_labels"].items()}
+    missing = set(STATUSES) - set(labels)
+    if missing:
+        raise ProfileError(f"reports.status_labels lacks {', '.join(sorted(missing))}")
+    places = yaml.safe_load((profile_path.parent / section["places"]).read_text(encoding="utf-8"))
+    return ReportSettings(
+        categories=categories,
+        main_categories=mains,
+        status_labels=labels,
+        area=Area(section["area"]),
+        places=Gazetteer(places.get("streets") or {}, places.get("landmarks") or {}),
+        backend=_backend(section),
+        handling_days=int(section.get("handling_days", 5)),
+        status_poll_seconds=float(section.get("status_poll_minutes", 10)) * 60,
+    )

@@ -1,0 +1,58 @@
+"""The gateway's background work for reports: forwarding and status news."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import AsyncIterator, Callable
+
+from aiohttp import web
+
+from bot.media import MediaStore
+from bot.profile import MunicipalityProfile
+from bot.reports.backends import create_backend
+from bot.reports.forwarder import ReportForwarder
+from bot.reports.notifier import ReportNotifier
+from bot.reports.settings import ReportSettings
+from bot.reports.status_sync import ReportStatusSync
+from bot.reports.store import ReportStore
+from bot.router import Router
+from bot.store import Database
+from bot.store.outbox import Outbox
+
+logger = logging.getLogger(__name__)
+
+
+def report_workers(
+    database: Database,
+    router: Router,
+    profile: MunicipalityProfile,
+    reports: ReportSettings,
+    media: MediaStore,
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    """An aiohttp cleanup context running the workers while the gateway runs."""
+
+    async def run(_: web.Application) -> AsyncIterator[None]:
+        backend = create_backend(reports, profile.name)
+        if backend is None:
+            logger.info("reports stay in Dorpspomp (reports.backend: none)")
+            yield
+            return
+        store = ReportStore(database)
+        forwarder = ReportForwarder(store, Outbox(database), backend, media)
+        status_sync = ReportStatusSync(
+            store, backend, ReportNotifier(router, profile, reports), reports.status_poll_seconds
+        )
+        tasks = [asyncio.create_task(forwarder.run()), asyncio.create_task(status_sync.run())]
+        logger.info("reports go to %s at %s", reports.backend.kind, reports.backend.url)
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await backend.close()
+
+    return run

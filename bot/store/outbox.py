@@ -1,0 +1,150 @@
+"""The outbox: durable work items that a worker claims, retries and finishes.
+
+A job is written in the same transaction as the thing it is about (a report,
+later an outgoing platform message), so nothing is promised to a citizen that
+is not also queued. Workers in any number of processes claim a job with a
+lease; a worker that dies mid-job leaves a lease that runs out, and another
+worker picks the job up again.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Optional
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.store.database import Database
+from bot.store.tables import outbox
+
+PENDING, DONE, FAILED = "pending", "done", "failed"
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class Job:
+    id: int
+    kind: str
+    subject_id: str
+    attempts: int
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with full jitter, capped; ``max_attempts`` then failed."""
+
+    base_seconds: float = 2.0
+    cap_seconds: float = 900.0
+    max_attempts: int = 10
+
+    def delay(self, attempts: int, retry_after: Optional[float] = None) -> float:
+        backoff = random.uniform(0, min(self.cap_seconds, self.base_seconds * 2**attempts))
+        # The back end's own Retry-After is a floor: asking earlier only earns another 429.
+        return max(backoff, retry_after or 0.0)
+
+
+async def enqueue(connection: AsyncConnection, kind: str, subject_id: str) -> None:
+    """Queue a job inside the caller's transaction."""
+    now = utcnow()
+    await connection.execute(
+        outbox.insert().values(
+            kind=kind,
+            subject_id=subject_id,
+            state=PENDING,
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+
+
+class Outbox:
+    def __init__(self, database: Database, lease_seconds: float = 120.0) -> None:
+        self._database = database
+        self._lease = timedelta(seconds=lease_seconds)
+
+    async def claim(self, kind: str, limit: int = 20) -> list[Job]:
+        """Jobs of ``kind`` that are due, each leased to this caller alone."""
+        now = utcnow()
+        async with self._database.engine.connect() as connection:
+            rows = (
+                await connection.execute(
+                    sa.select(outbox.c.id, outbox.c.subject_id, outbox.c.attempts)
+                    .where(
+                        outbox.c.kind == kind,
+                        outbox.c.state == PENDING,
+                        outbox.c.next_attempt_at <= now,
+                        sa.or_(outbox.c.locked_until.is_(None), outbox.c.locked_until < now),
+                    )
+                    .order_by(outbox.c.next_attempt_at)
+                    .limit(limit)
+                )
+            ).all()
+        claimed = []
+        for row in rows:
+            # Conditional update: of several workers seeing the same row, one wins.
+            async with self._database.transaction() as connection:
+                result = await connection.execute(
+                    outbox.update()
+                    .where(
+                        outbox.c.id == row.id,
+                        outbox.c.state == PENDING,
+                        sa.or_(outbox.c.locked_until.is_(None), outbox.c.locked_until < now),
+                    )
+                    .values(locked_until=now + self._lease)
+                )
+            if result.rowcount == 1:
+                claimed.append(Job(row.id, kind, row.subject_id, row.attempts))
+        return claimed
+
+    async def complete(self, job: Job) -> None:
+        await self._finish(job, state=DONE, error=None)
+
+    async def fail(self, job: Job, error: str) -> None:
+        await self._finish(job, state=FAILED, error=error)
+
+    async def retry_later(self, job: Job, delay_seconds: float, error: str) -> None:
+        now = utcnow()
+        async with self._database.transaction() as connection:
+            await connection.execute(
+                outbox.update()
+                .where(outbox.c.id == job.id)
+                .values(
+                    attempts=job.attempts + 1,
+                    next_attempt_at=now + timedelta(seconds=delay_seconds),
+                    locked_until=None,
+                    last_error=error[:2000],
+                    updated_at=now,
+                )
+            )
+
+    async def _finish(self, job: Job, state: str, error: Optional[str]) -> None:
+        now = utcnow()
+        async with self._database.transaction() as connection:
+            await connection.execute(
+                outbox.update()
+                .where(outbox.c.id == job.id)
+                .values(
+                    state=state,
+                    attempts=job.attempts + 1,
+                    locked_until=None,
+                    last_error=error[:2000] if error else None,
+                    updated_at=now,
+                )
+            )
+
+    async def backlog(self, kind: str) -> int:
+        async with self._database.engine.connect() as connection:
+            return int(
+                await connection.scalar(
+                    sa.select(sa.func.count())
+                    .select_from(outbox)
+                    .where(outbox.c.kind == kind, outbox.c.state == PENDING)
+                )
+            )
