@@ -17,6 +17,7 @@ def understanding_json(text: str, understanding: Understanding) -> dict[str, Any
         "text": text,
         "intent": {"name": understanding.intent, "confidence": understanding.confidence},
         "entities": list(understanding.entities),
+        "report_category": understanding.report_category,
     }
 
 

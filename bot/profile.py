@@ -26,12 +26,12 @@ class MunicipalityProfile:
     texts: Mapping[str, tuple[str, ...]]
     widget_title: str
 
-    def text(self, key: str) -> str:
-        """One wording of a gateway text, with the profile's facts filled in."""
+    def text(self, key: str, **values: Any) -> str:
+        """One wording of a text, with the profile's facts and ``values`` filled in."""
         variants = self.texts.get(key)
         if not variants:
             raise ProfileError(f"municipality profile has no text {key!r}")
-        return random.choice(variants).format_map(self.facts)
+        return random.choice(variants).format_map({**self.facts, **values})
 
 
 def _require(data: Mapping[str, Any], key: str) -> Any:

@@ -69,16 +69,15 @@ def action_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]
 def gateway(
     request: pytest.FixtureRequest,
     trained_model: Path,
-    action_server: Service,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Service]:
-    """The real gateway process on a free port, once per storage configuration."""
+    """The real gateway and its action server on free ports, once per storage configuration."""
     folder = tmp_path_factory.mktemp("gateway")
     env = {
         "DORPSPOMP_REST_TOKEN": REST_TOKEN,
         "DORPSPOMP_SECRET": "test-session-secret",
-        "ACTION_ENDPOINT": action_server.url + "/webhook",
         "MODEL_DIR": str(trained_model.parent),
+        "MEDIA_DIR": str(folder / "media"),
         "REDIS_URL": "",
         "RASA_URL": "",
     }
@@ -88,6 +87,8 @@ def gateway(
         else:
             env["DATABASE_URL"] = stack.enter_context(scratch_postgres_database())
             env["REDIS_URL"] = REDIS_URL
-        service = start_gateway(folder / "gateway.log", env)
+        actions = start_action_server(folder / "actions.log", env)
+        stack.callback(actions.stop)
+        service = start_gateway(folder / "gateway.log", {**env, "ACTION_ENDPOINT": actions.url + "/webhook"})
         stack.callback(service.stop)
         yield service

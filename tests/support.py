@@ -78,13 +78,14 @@ def start_process(
     return Service(url=url, process=process, env=env)
 
 
-def start_action_server(log: Path) -> Service:
+def start_action_server(log: Path, env: Mapping[str, str] = {}) -> Service:
+    """The action server; ``env`` as the gateway's, so both use one database."""
     port = free_port()
     return start_process(
         [str(BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
         "/health",
         port,
-        {},
+        env,
         log,
     )
 

@@ -84,6 +84,7 @@ async def test_nlu_parse_needs_the_token_and_answers_intent(client: TestClient) 
         "text": "hoi",
         "intent": {"name": "greet", "confidence": 0.93},
         "entities": [],
+        "report_category": None,
     }
     assert (await client.post("/api/nlu/parse", json={"txt": "hoi"}, headers=AUTH)).status == 400
     assert (await client.post("/api/nlu/parse", json={"text": "x" * 4001}, headers=AUTH)).status == 413

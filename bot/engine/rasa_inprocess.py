@@ -22,6 +22,7 @@ def understanding_from_parse(parse_data: Mapping[str, Any]) -> Understanding:
         intent=intent.get("name"),
         confidence=float(intent.get("confidence") or 0.0),
         entities=tuple(parse_data.get("entities") or ()),
+        report_category=parse_data.get("report_category"),
     )
 
 
@@ -46,7 +47,7 @@ class RasaAgentEngine:
             output,
             conversation_id,
             input_channel=message.channel,
-            metadata=dict(message.metadata) or None,
+            metadata=message.engine_metadata,
         )
         processor = self.agent.processor
         assert processor is not None  # load() refuses an agent without a model

@@ -38,7 +38,7 @@ class RemoteRasaEngine:
             json={
                 "sender": conversation_id,
                 "message": message.engine_text,
-                "metadata": dict(message.metadata),
+                "metadata": message.engine_metadata,
             },
         )
         tracker = await self._request(

@@ -1,0 +1,241 @@
+"""``validate_report_form``: fills a report from whatever the citizen says, in any order.
+
+Every message is read for all it offers: "de lantaarnpaal voor Kerkstraat 12
+is kapot" gives the description, the category and the place at once. A
+message that changes the subject fills nothing, so the form steps aside and
+Rasa's rules answer it; the form then asks its question again.
+"""
+from __future__ import annotations
+
+import difflib
+from typing import Any, Optional
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
+
+from actions.report_turn import Turn
+from actions.services import services
+from bot.reports.contact import find_email, find_phone, looks_like_contact_attempt
+from bot.reports.places import valid_coordinates
+
+SUB_CONFIDENCE = 0.5
+MAIN_CONFIDENCE = 0.6
+MIN_DESCRIPTION = 3
+CHANGEABLE = ("report_description", "report_category", "report_location", "report_photo", "report_contact")
+Slots = dict[str, Any]
+
+
+def _category_from_choice(value: str) -> Slots:
+    """A tapped button: a whole category code, or a main category to narrow down."""
+    reports = services().reports
+    if value in reports.categories or value in reports.main_categories:
+        return {"report_category": value}
+    return {}
+
+
+def _category_from_words(text: str, main: Optional[str]) -> Slots:
+    """Typed instead of tapped: match the text to the labels on offer."""
+    reports = services().reports
+    labels = reports.subcategories(main) if main else reports.main_categories
+    by_label = {label.lower(): code for code, label in labels.items()}
+    close = difflib.get_close_matches(text.lower(), by_label, n=1, cutoff=0.75)
+    return _category_from_choice(by_label[close[0]]) if close else {}
+
+
+def _category_from_suggestion(turn: Turn) -> Slots:
+    suggestion = turn.suggestion or {}
+    if suggestion.get("code") and suggestion.get("confidence", 0) >= SUB_CONFIDENCE:
+        return _category_from_choice(suggestion["code"])
+    main = suggestion.get("main") or {}
+    if main.get("code") and main.get("confidence", 0) >= MAIN_CONFIDENCE:
+        return _category_from_choice(main["code"])
+    return {}
+
+
+class ValidateReportForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_report_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        # Contact details are personal: never asked for in a public post.
+        if Turn.of(tracker).is_public:
+            return [slot for slot in domain_slots if slot != "report_contact"]
+        return domain_slots
+
+    # --- description -------------------------------------------------------
+
+    async def extract_report_description(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Slots:
+        turn = Turn.of(tracker)
+        if turn.changes_subject or not turn.typed or turn.intent in ("affirm", "deny"):
+            return {}
+        opening_names_problem = turn.requested is None and turn.suggestion is not None
+        if turn.requested == "report_description" or opening_names_problem:
+            return {"report_description": turn.text}
+        return {}
+
+    def validate_report_description(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Slots:
+        if not isinstance(value, str) or len(value.strip()) < MIN_DESCRIPTION:
+            return {"report_description": None}
+        return {"report_description": value.strip()}
+
+    # --- category ----------------------------------------------------------
+
+    async def extract_report_category(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Slots:
+        turn = Turn.of(tracker)
+        if "report_category" in turn.entities:
+            return _category_from_choice(turn.entities["report_category"])
+        if turn.changes_subject or tracker.get_slot("report_category"):
+            return {}
+        if turn.requested in (None, "report_description", "report_category"):
+            found = _category_from_suggestion(turn)
+            if not found and turn.requested == "report_category" and turn.typed:
+                found = _category_from_words(turn.text, tracker.get_slot("report_main_category"))
+            return found
+        return {}
+
+    def validate_report_category(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Slots:
+        reports = services().reports
+        if value in reports.categories:
+            return {"report_category": value, "report_main_category": value.split("/")[0]}
+        if value in reports.main_categories:
+            subs = reports.subcategories(value)
+            # A main category alone is half an answer: ask for its sub-categories next.
+            chosen = next(iter(subs)) if len(subs) == 1 else None
+            return {"report_category": chosen, "report_main_category": value}
+        # Cleared from the summary ("Soort aanpassen"): start again from the main categories.
+        return {"report_category": None, "report_main_category": None}
+
+    # --- location ----------------------------------------------------------
+
+    async def extract_report_location(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Slots:
+        turn = Turn.of(tracker)
+        if turn.changes_subject:
+            return {}
+        if turn.shared_location is not None:
+            return {"report_location": {**turn.shared_location, "source": "shared"}}
+        if not turn.typed:
+            return {}
+        if turn.requested == "report_location":
+            return {"report_location": {"typed": turn.text}}
+        # Elsewhere only a place we know for sure: an opener's words are no answer to "where?".
+        if tracker.get_slot("report_location") is None or turn.requested == "report_confirmed":
+            place = services().reports.places.find_in(turn.text)
+            if place is not None:
+                return {"report_location": place.as_slot("typed")}
+        return {}
+
+    def validate_report_location(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Slots:
+        reports = services().reports
+        if not isinstance(value, dict):
+            return {"report_location": None}
+        if "typed" in value:
+            place = reports.places.resolve(str(value["typed"]))
+            if place is None:
+                dispatcher.utter_message(response="utter_report_location_unknown", place=str(value["typed"])[:80])
+                return {"report_location": None}
+            value = place.as_slot("typed")
+        point = valid_coordinates(value.get("latitude"), value.get("longitude"))
+        if point is None:
+            dispatcher.utter_message(response="utter_report_location_invalid")
+            return {"report_location": None}
+        if not reports.area.contains(*point):
+            dispatcher.utter_message(response="utter_report_location_outside")
+            return {"report_location": None}
+        address = value.get("address") or self._describe_point(*point)
+        return {"report_location": {**value, "latitude": point[0], "longitude": point[1], "address": address}}
+
+    @staticmethod
+    def _describe_point(latitude: float, longitude: float) -> str:
+        nearest = services().reports.places.nearest(latitude, longitude)
+        if nearest:
+            return services().profile.text("report_near_place", place=nearest)
+        return f"{latitude:.5f}, {longitude:.5f}"
+
+    # --- photo -------------------------------------------------------------
+
+    async def extract_report_photo(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Slots:
+        turn = Turn.of(tracker)
+        if turn.photo_ids:
+            return {"report_photo": [*(tracker.get_slot("report_photo") or []), *turn.photo_ids]}
+        if turn.requested == "report_photo" and turn.intent == "deny":
+            return {"report_photo": []}
+        return {}
+
+    def validate_report_photo(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Slots:
+        media = services().media
+        ids = [i for i in value if isinstance(i, str) and media.path(i)] if isinstance(value, list) else []
+        if isinstance(value, list) and value and not ids:
+            dispatcher.utter_message(response="utter_report_photo_missing")
+            return {"report_photo": None}
+        return {"report_photo": ids}
+
+    # --- contact -----------------------------------------------------------
+
+    async def extract_report_contact(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Slots:
+        turn = Turn.of(tracker)
+        if turn.requested != "report_contact" or turn.is_public:
+            return {}
+        if turn.intent == "deny":
+            return {"report_contact": {"kind": "anonymous"}}
+        if turn.typed and looks_like_contact_attempt(turn.text):
+            return {"report_contact": {"typed": turn.text}}
+        return {}
+
+    def validate_report_contact(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Slots:
+        if isinstance(value, dict) and value.get("kind") in ("anonymous", "email", "phone"):
+            return {"report_contact": value}
+        typed = str(value.get("typed", "")) if isinstance(value, dict) else ""
+        email = find_email(typed)
+        if email:
+            return {"report_contact": {"kind": "email", "value": email}}
+        phone = find_phone(typed)
+        if phone:
+            return {"report_contact": {"kind": "phone", "value": phone}}
+        dispatcher.utter_message(response="utter_report_contact_invalid")
+        return {"report_contact": None}
+
+    # --- confirmation ------------------------------------------------------
+
+    async def extract_report_confirmed(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Slots:
+        turn = Turn.of(tracker)
+        if turn.requested != "report_confirmed" or turn.changes_subject:
+            return {}
+        change = turn.entities.get("report_change")
+        if change in CHANGEABLE:
+            return {change: None, "report_confirmed": None}
+        if turn.intent == "affirm":
+            return {"report_confirmed": True}
+        if turn.intent == "deny":
+            dispatcher.utter_message(response="utter_report_what_to_change")
+            return {"report_confirmed": None}
+        return {}

@@ -1,0 +1,68 @@
+"""The form's questions whose buttons or text depend on what the citizen said."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.services import services
+
+
+def _choice(value: str) -> str:
+    return "/inform" + json.dumps({"report_category": value}, ensure_ascii=False)
+
+
+class ActionAskReportCategory(Action):
+    """Main categories as buttons, or the sub-categories of the main one chosen."""
+
+    def name(self) -> str:
+        return "action_ask_report_category"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        reports = services().reports
+        main = tracker.get_slot("report_main_category")
+        if main in reports.main_categories:
+            buttons = [{"title": label, "payload": _choice(code)} for code, label in reports.subcategories(main).items()]
+            buttons.append({"title": reports.main_categories["overig"], "payload": _choice("overig/overig")})
+            dispatcher.utter_message(
+                response="utter_ask_report_sub_category",
+                buttons=buttons,
+                main_label=reports.main_categories[main].lower(),
+            )
+        else:
+            buttons = [{"title": label, "payload": _choice(code)} for code, label in reports.main_categories.items()]
+            dispatcher.utter_message(response="utter_ask_report_main_category", buttons=buttons)
+        return []
+
+
+def summary_values(tracker: Tracker) -> dict[str, str]:
+    """The report being made, in the words of its summary."""
+    found = services()
+    location = tracker.get_slot("report_location") or {}
+    photos = tracker.get_slot("report_photo") or []
+    contact = tracker.get_slot("report_contact") or {}
+    return {
+        "category_label": found.reports.label(tracker.get_slot("report_category") or ""),
+        "description": tracker.get_slot("report_description") or "",
+        "address": str(location.get("address", "")),
+        "photo": found.profile.text("report_photos", count=len(photos)) if photos else found.profile.text("report_no_photo"),
+        "contact": contact.get("value") or found.profile.text("report_anonymous"),
+    }
+
+
+class ActionAskReportConfirmed(Action):
+    """"Klopt dit?" with the report as it stands, and buttons to send, change or stop."""
+
+    def name(self) -> str:
+        return "action_ask_report_confirmed"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        dispatcher.utter_message(response="utter_report_summary", **summary_values(tracker))
+        return []

@@ -1,0 +1,67 @@
+"""``action_report_status``: a citizen asks how their report is doing."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions.services import services
+from bot.reports.store import Report, find_reference
+
+logger = logging.getLogger(__name__)
+
+
+def _line(report: Report) -> str:
+    reports = services().reports
+    return f"• {report.reference}: {reports.label(report.service_code)}, {reports.status_labels[report.status]}"
+
+
+class ActionReportStatus(Action):
+    """Only reports made in this conversation are shown: a number alone proves nothing."""
+
+    def name(self) -> str:
+        return "action_report_status"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        text = (tracker.latest_message or {}).get("text") or ""
+        reference = find_reference(text) or find_reference(
+            next((e.get("value", "") for e in tracker.latest_message.get("entities", []) if e.get("entity") == "report_reference"), "")
+        )
+        try:
+            if reference:
+                await self._one(dispatcher, reference, tracker.sender_id)
+            else:
+                await self._all(dispatcher, tracker.sender_id)
+        except SQLAlchemyError:
+            logger.exception("report status lookup failed")
+            dispatcher.utter_message(response="utter_report_status_unavailable")
+        return []
+
+    async def _one(self, dispatcher: CollectingDispatcher, reference: str, conversation_id: str) -> None:
+        found = services()
+        report = await found.report_store.by_reference(reference, conversation_id)
+        if report is None:
+            dispatcher.utter_message(response="utter_report_not_found", reference=reference)
+            return
+        dispatcher.utter_message(
+            response="utter_report_status",
+            reference=report.reference,
+            category_label=found.reports.label(report.service_code),
+            address=report.address or "",
+            status_label=found.reports.status_labels[report.status],
+        )
+        if report.status_notes:
+            dispatcher.utter_message(response="utter_report_status_notes", notes=report.status_notes)
+
+    async def _all(self, dispatcher: CollectingDispatcher, conversation_id: str) -> None:
+        made_here = await services().report_store.for_conversation(conversation_id)
+        if not made_here:
+            dispatcher.utter_message(response="utter_report_none")
+            return
+        dispatcher.utter_message(response="utter_report_list", report_lines="\n".join(map(_line, made_here)))

@@ -1,0 +1,66 @@
+"""What the citizen's latest message offers to a report being made."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from rasa_sdk import Tracker
+
+# Intents that answer the bot's question rather than change the subject.
+ANSWER_INTENTS = {"report_issue", "inform", "affirm", "deny", "nlu_fallback", None}
+# Below this, a different intent is more likely a misread answer than a new question.
+CHANGE_OF_SUBJECT_CONFIDENCE = 0.6
+MEDIA_PREFIX = "media:"
+
+
+@dataclass(frozen=True)
+class Turn:
+    text: str
+    intent: Optional[str]
+    confidence: float
+    entities: dict[str, str]
+    suggestion: Optional[dict[str, Any]]
+    metadata: dict[str, Any]
+    requested: Optional[str]
+
+    @classmethod
+    def of(cls, tracker: Tracker) -> "Turn":
+        message = tracker.latest_message or {}
+        intent = message.get("intent") or {}
+        return cls(
+            text=(message.get("text") or "").strip(),
+            intent=intent.get("name"),
+            confidence=float(intent.get("confidence") or 0.0),
+            entities={e["entity"]: str(e.get("value")) for e in message.get("entities") or []},
+            suggestion=message.get("report_category"),
+            metadata=message.get("metadata") or {},
+            requested=tracker.get_slot("requested_slot"),
+        )
+
+    @property
+    def changes_subject(self) -> bool:
+        """The citizen asks something else (a question, stop, an emergency)."""
+        return self.intent not in ANSWER_INTENTS and self.confidence >= CHANGE_OF_SUBJECT_CONFIDENCE
+
+    @property
+    def typed(self) -> bool:
+        """Typed by the citizen, not a button's payload."""
+        return bool(self.text) and not self.text.startswith("/")
+
+    @property
+    def is_public(self) -> bool:
+        return bool(self.metadata.get("public"))
+
+    @property
+    def shared_location(self) -> Optional[dict[str, Any]]:
+        location = self.metadata.get("location")
+        return location if isinstance(location, dict) else None
+
+    @property
+    def photo_ids(self) -> list[str]:
+        attachments = self.metadata.get("attachments") or []
+        return [
+            a["url"][len(MEDIA_PREFIX):]
+            for a in attachments
+            if isinstance(a, dict) and a.get("kind") == "image" and str(a.get("url", "")).startswith(MEDIA_PREFIX)
+        ]
