@@ -12,9 +12,12 @@ from aiohttp import web
 
 from bot.engine import DialogueEngine
 from bot.engine.factory import create_engine
+from bot.media import MediaStore
 from bot.nlu_api import nlu_routes
 from bot.pages import page_routes
 from bot.profile import load_profile
+from bot.reports.settings import load_report_settings
+from bot.reports.workers import report_workers
 from bot.router import Router
 from bot.settings import Settings
 from bot.store import ConversationStore, Database
@@ -25,9 +28,12 @@ from channels.webchat import WebchatChannel
 from channels.webchat.session import SessionSigner
 
 logger = logging.getLogger(__name__)
+ROUTER = web.AppKey("router", Router)
 
 async def build_app(settings: Settings, engine: Optional[DialogueEngine] = None) -> web.Application:
     profile = load_profile(settings.profile_path)
+    reports = load_report_settings(settings.profile_path)
+    media = MediaStore(settings.media_dir)
     database = Database(settings.database_url)
     await asyncio.to_thread(database.migrate)
     engine = engine or await create_engine(settings)
@@ -49,9 +55,11 @@ async def build_app(settings: Settings, engine: Optional[DialogueEngine] = None)
 
     channels: list[Channel] = [
         RestChannel(router, settings.rest_token),
-        WebchatChannel(router, SessionSigner(settings.session_secret)),
+        WebchatChannel(router, SessionSigner(settings.session_secret), media),
     ]
+    router.attach_channels(channels)
     app = web.Application(middlewares=[json_errors])
+    app[ROUTER] = router
     aiohttp_jinja2.setup(app, loader=jinja2.PackageLoader("bot", "templates"), autoescape=True)
     app.add_routes(page_routes(profile, readiness))
     app.add_routes(nlu_routes(router, settings.rest_token))
@@ -64,5 +72,6 @@ async def build_app(settings: Settings, engine: Optional[DialogueEngine] = None)
         if redis is not None:
             await redis.close()
 
+    app.cleanup_ctx.append(report_workers(database, router, profile, reports, media))
     app.on_cleanup.append(close)
     return app

@@ -24,7 +24,8 @@ class Location:
 
 @dataclass(frozen=True)
 class Attachment:
-    """A file the citizen sent along, referenced by URL or local path."""
+    """A file the citizen sent along: ``media:<id>`` once in the media store
+    (bot/media.py), else the platform's URL."""
 
     kind: str
     url: str
@@ -47,6 +48,7 @@ class IncomingMessage:
     location: Optional[Location] = None
     metadata: Mapping[str, Any] = field(default_factory=dict)
     platform_message_id: Optional[str] = None
+    public: bool = False
 
     def __post_init__(self) -> None:
         if len(self.text) > MAX_TEXT_LENGTH:
@@ -56,8 +58,27 @@ class IncomingMessage:
 
     @property
     def engine_text(self) -> str:
-        """What the dialogue engine should read: the button payload wins over text."""
-        return self.payload or self.text
+        """What the dialogue engine should read: the button payload wins over text.
+
+        A photo or a location sent without words shows something in public
+        space; the engine reads it as the start (or the next part) of a report.
+        """
+        if self.payload or self.text:
+            return self.payload or self.text
+        return "/report_issue" if self.attachments or self.location else ""
+
+    @property
+    def engine_metadata(self) -> dict[str, Any]:
+        """The channel's metadata plus what the message carries besides text,
+        in the shape custom actions read (``actions/report_turn.py``)."""
+        metadata: dict[str, Any] = {**self.metadata, "public": self.public}
+        if self.location is not None:
+            metadata["location"] = {"latitude": self.location.latitude, "longitude": self.location.longitude}
+        if self.attachments:
+            metadata["attachments"] = [
+                {"kind": a.kind, "url": a.url, "mime_type": a.mime_type} for a in self.attachments
+            ]
+        return metadata
 
 
 @dataclass(frozen=True)
@@ -100,6 +121,8 @@ class Understanding:
     intent: Optional[str]
     confidence: float
     entities: tuple[Mapping[str, Any], ...] = ()
+    # For a public-space report: {"code", "confidence", "main": {...}}.
+    report_category: Optional[Mapping[str, Any]] = None
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Optional
+from typing import TYPE_CHECKING, Iterable, Optional
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -16,6 +16,9 @@ from bot.engine import DialogueEngine, EngineError
 from bot.messages import EngineResult, IncomingMessage, Reply, Turn, Understanding
 from bot.profile import MunicipalityProfile
 from bot.store import ConversationStore
+
+if TYPE_CHECKING:
+    from channels.base import Channel
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +35,11 @@ class Router:
         self.engine = engine
         self.profile = profile
         self.engine_timeout = engine_timeout
+        self._channels: dict[str, "Channel"] = {}
+
+    def attach_channels(self, channels: Iterable["Channel"]) -> None:
+        """The channels through which :meth:`push` reaches citizens."""
+        self._channels = {channel.name: channel for channel in channels}
 
     async def handle(
         self, message: IncomingMessage, conversation_id: Optional[str] = None
@@ -81,6 +89,20 @@ class Router:
         except Exception:  # noqa: BLE001 - the citizen must get an answer whatever broke
             logger.exception("engine crashed on conversation %s", conversation_id)
         return None
+
+    async def push(self, conversation_id: str, replies: list[Reply]) -> bool:
+        """Tell a citizen something unasked, through the channel of their conversation.
+
+        The replies are stored first, so a citizen who is not connected now
+        reads them when they come back; True when the channel delivered them.
+        """
+        address = await self.store.address(conversation_id)
+        if address is None:
+            return False
+        channel_name, sender = address
+        await self.store.record_replies(conversation_id, channel_name, replies)
+        channel = self._channels.get(channel_name)
+        return bool(channel and await channel.deliver(conversation_id, sender, replies))
 
     async def open_conversation(self, channel: str) -> str:
         return await self.store.create_conversation(channel)

@@ -37,6 +37,7 @@ class Settings:
     session_secret: str
     engine_timeout: float
     public_url: str
+    media_dir: Path = PROJECT_ROOT / "var" / "media"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> "Settings":
@@ -60,4 +61,5 @@ class Settings:
             or load_or_create_secret(var / "session_secret"),
             engine_timeout=float(env.get("ENGINE_TIMEOUT", "10")),
             public_url=env.get("PUBLIC_URL", f"http://localhost:{port}"),
+            media_dir=Path(env.get("MEDIA_DIR", var / "media")),
         )

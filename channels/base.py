@@ -35,3 +35,11 @@ class Channel(ABC):
     @abstractmethod
     def routes(self) -> list[web.RouteDef]:
         """The HTTP routes this channel serves."""
+
+    async def deliver(self, conversation_id: str, sender: str, replies: list[Reply]) -> bool:
+        """Send replies the citizen did not ask for just now (news about a report).
+
+        False when the channel cannot reach the citizen at this moment; the
+        replies are in the conversation's history either way.
+        """
+        return False

@@ -48,14 +48,23 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         return problem_response(500, "internal error")
 
 
-async def read_json_object(request: web.Request, limit: int = JSON_BODY_LIMIT) -> dict[str, Any]:
-    """The request's JSON object body; 413 when larger than ``limit``, 400 when not JSON."""
-    too_large = HttpProblem(413, f"request body larger than {limit} bytes")
+async def read_body(request: web.Request, limit: int, too_large: HttpProblem) -> bytes:
+    """The whole body, refused with ``too_large`` once it passes ``limit`` bytes."""
     if request.content_length is not None and request.content_length > limit:
         raise too_large
-    body = await request.content.read(limit + 1)
-    if len(body) > limit:
-        raise too_large
+    body = bytearray()
+    # StreamReader.read(n) returns what has arrived, not n bytes: read to the end.
+    while len(body) <= limit:
+        chunk = await request.content.read(256 * 1024)
+        if not chunk:
+            return bytes(body)
+        body += chunk
+    raise too_large
+
+
+async def read_json_object(request: web.Request, limit: int = JSON_BODY_LIMIT) -> dict[str, Any]:
+    """The request's JSON object body; 413 when larger than ``limit``, 400 when not JSON."""
+    body = await read_body(request, limit, HttpProblem(413, f"request body larger than {limit} bytes"))
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError):

@@ -35,7 +35,9 @@ def parse(body: dict[str, Any]) -> IncomingMessage:
     if not isinstance(metadata, dict):
         raise HttpProblem(400, "'metadata' must be an object")
     try:
-        return IncomingMessage(channel="rest", sender=sender, text=text, metadata=metadata)
+        return IncomingMessage(
+            channel="rest", sender=sender, text=text, metadata=metadata, public=metadata.get("public") is True
+        )
     except MessageTooLong as error:
         raise HttpProblem(413, str(error)) from None
 

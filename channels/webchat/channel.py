@@ -5,12 +5,17 @@ Protocol, one JSON object per websocket message:
 browser → server
   ``{"type": "hello", "session": <token or null>}``      first, once per connection
   ``{"type": "message", "text": "...", "payload": "..."}``  typed text or a tapped button
+  ``{"type": "message", "location": {"latitude": .., "longitude": ..}}``  "share my location"
+  ``{"type": "message", "photos": ["<media id>"]}``        after ``POST /webchat/upload``
 
 server → browser
   ``{"type": "session", "session": <token>, "history": [turn, ...]}``
   ``{"type": "typing"}``                                    while the answer is made
   ``{"type": "reply", "text": ..., "buttons": [...], "image": ...}``
   ``{"type": "error", "error": "..."}``                     a request it could not take
+
+``POST /webchat/upload`` takes one photo as the raw request body, with the
+session token as bearer token, and answers ``{"photo": "<media id>"}``.
 """
 from __future__ import annotations
 
@@ -21,14 +26,48 @@ from typing import Any, Optional
 
 from aiohttp import WSMsgType, web
 
-from bot.messages import IncomingMessage, MessageTooLong, Reply, Turn
+from bot.media import MAX_BYTES, MediaRejected, MediaStore
+from bot.messages import Attachment, IncomingMessage, Location, MessageTooLong, Reply, Turn
 from channels.base import Channel, ConversationHub
+from channels.http import HttpProblem, read_body
 from channels.webchat.session import SessionSigner
 
 logger = logging.getLogger(__name__)
 
 WIDGET_SCRIPT = Path(__file__).parent / "static" / "widget.js"
 MAX_FRAME_BYTES = 64 * 1024
+MAX_PHOTOS_PER_MESSAGE = 5
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "POST",
+    "Access-Control-Allow-Headers": "Authorization, Content-Type",
+}
+
+
+class BadFrame(ValueError):
+    """A message frame the widget should not have sent; the text says what is wrong."""
+
+
+def _location(data: Any) -> Optional[Location]:
+    if data is None:
+        return None
+    try:
+        latitude, longitude = float(data["latitude"]), float(data["longitude"])
+    except (TypeError, KeyError, ValueError):
+        raise BadFrame("location needs numeric latitude and longitude") from None
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        raise BadFrame("location is not a point on earth")
+    return Location(latitude, longitude)
+
+
+def _photos(data: Any, media: MediaStore) -> tuple[Attachment, ...]:
+    if data is None:
+        return ()
+    if not isinstance(data, list) or len(data) > MAX_PHOTOS_PER_MESSAGE:
+        raise BadFrame(f"photos must be a list of at most {MAX_PHOTOS_PER_MESSAGE} uploaded ids")
+    if not all(isinstance(i, str) and media.path(i) for i in data):
+        raise BadFrame("unknown photo: upload it first")
+    return tuple(Attachment("image", f"media:{i}", media.mime_type(i)) for i in data)
 
 
 def render(reply: Reply) -> dict[str, Any]:
@@ -42,15 +81,44 @@ def render_turn(turn: Turn) -> dict[str, Any]:
 class WebchatChannel(Channel):
     name = "webchat"
 
-    def __init__(self, hub: ConversationHub, signer: SessionSigner) -> None:
+    def __init__(self, hub: ConversationHub, signer: SessionSigner, media: MediaStore) -> None:
         super().__init__(hub)
         self._signer = signer
+        self._media = media
+        # Open sockets per conversation (several tabs may show one), for deliver().
+        self._sockets: dict[str, set[web.WebSocketResponse]] = {}
 
     def routes(self) -> list[web.RouteDef]:
         return [
             web.get("/widget.js", self.widget),
             web.get("/webchat/ws", self.websocket),
+            web.post("/webchat/upload", self.upload),
+            web.options("/webchat/upload", self.upload_preflight),
         ]
+
+    async def deliver(self, conversation_id: str, sender: str, replies: list[Reply]) -> bool:
+        sockets = [s for s in self._sockets.get(conversation_id, ()) if not s.closed]
+        for socket in sockets:
+            for reply in replies:
+                await socket.send_json(render(reply))
+        return bool(sockets)
+
+    async def upload(self, request: web.Request) -> web.Response:
+        """One photo for a report; the widget then sends its id in a message."""
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or self._signer.verify(token) is None:
+            raise HttpProblem(401, "upload needs the chat session as bearer token", CORS_HEADERS)
+        too_large = HttpProblem(413, "Deze foto is groter dan 10 MB. Stuur een kleinere foto.", CORS_HEADERS)
+        data = await read_body(request, MAX_BYTES, too_large)
+        try:
+            stored = self._media.save(data)
+        except MediaRejected as error:
+            raise HttpProblem(415, str(error), CORS_HEADERS) from None
+        return web.json_response({"photo": stored.id}, status=201, headers=CORS_HEADERS)
+
+    async def upload_preflight(self, request: web.Request) -> web.Response:
+        # The widget runs on the municipality's own site, another origin than ours.
+        return web.Response(status=204, headers=CORS_HEADERS)
 
     async def widget(self, request: web.Request) -> web.FileResponse:
         return web.FileResponse(
@@ -66,23 +134,36 @@ class WebchatChannel(Channel):
         socket = web.WebSocketResponse(heartbeat=25, max_msg_size=MAX_FRAME_BYTES)
         await socket.prepare(request)
         conversation_id: Optional[str] = None
-        async for frame in socket:
-            if frame.type != WSMsgType.TEXT:
-                continue
-            try:
-                data = json.loads(frame.data)
-                if not isinstance(data, dict):
-                    raise ValueError
-            except ValueError:
-                await socket.send_json({"type": "error", "error": "not a JSON object"})
-                continue
-            if data.get("type") == "hello":
-                conversation_id = await self._open(socket, data.get("session"))
-            elif data.get("type") == "message":
-                await self._answer(socket, conversation_id, data)
-            else:
-                await socket.send_json({"type": "error", "error": "unknown message type"})
+        try:
+            async for frame in socket:
+                conversation_id = await self._frame(socket, conversation_id, frame)
+        finally:
+            if conversation_id is not None:
+                self._sockets.get(conversation_id, set()).discard(socket)
         return socket
+
+    async def _frame(
+        self, socket: web.WebSocketResponse, conversation_id: Optional[str], frame: Any
+    ) -> Optional[str]:
+        if frame.type != WSMsgType.TEXT:
+            return conversation_id
+        try:
+            data = json.loads(frame.data)
+            if not isinstance(data, dict):
+                raise ValueError
+        except ValueError:
+            await socket.send_json({"type": "error", "error": "not a JSON object"})
+            return conversation_id
+        if data.get("type") == "hello":
+            if conversation_id is not None:
+                self._sockets.get(conversation_id, set()).discard(socket)
+            conversation_id = await self._open(socket, data.get("session"))
+            self._sockets.setdefault(conversation_id, set()).add(socket)
+        elif data.get("type") == "message":
+            await self._answer(socket, conversation_id, data)
+        else:
+            await socket.send_json({"type": "error", "error": "unknown message type"})
+        return conversation_id
 
     async def _open(self, socket: web.WebSocketResponse, token: Any) -> str:
         """Resume the conversation the token names, or start a new one."""
@@ -103,23 +184,31 @@ class WebchatChannel(Channel):
     async def _answer(
         self, socket: web.WebSocketResponse, conversation_id: Optional[str], data: dict[str, Any]
     ) -> None:
-        text, payload = data.get("text", ""), data.get("payload")
         if conversation_id is None:
             await socket.send_json({"type": "error", "error": "say hello first"})
             return
-        if not isinstance(text, str) or not (payload is None or isinstance(payload, str)):
-            await socket.send_json({"type": "error", "error": "text and payload must be strings"})
-            return
-        if not text.strip() and not payload:
-            await socket.send_json({"type": "error", "error": "empty message"})
-            return
         try:
-            message = IncomingMessage(
-                channel=self.name, sender=conversation_id, text=text, payload=payload
-            )
-        except MessageTooLong as error:
+            message = self._message(conversation_id, data)
+        except (BadFrame, MessageTooLong) as error:
             await socket.send_json({"type": "error", "error": str(error)})
             return
         await socket.send_json({"type": "typing"})
         for reply in await self.hub.handle(message, conversation_id):
             await socket.send_json(render(reply))
+
+    def _message(self, conversation_id: str, data: dict[str, Any]) -> IncomingMessage:
+        text, payload = data.get("text", ""), data.get("payload")
+        if not isinstance(text, str) or not (payload is None or isinstance(payload, str)):
+            raise BadFrame("text and payload must be strings")
+        location = _location(data.get("location"))
+        photos = _photos(data.get("photos"), self._media)
+        if not text.strip() and not payload and location is None and not photos:
+            raise BadFrame("empty message")
+        return IncomingMessage(
+            channel=self.name,
+            sender=conversation_id,
+            text=text,
+            payload=payload,
+            location=location,
+            attachments=photos,
+        )

@@ -43,6 +43,7 @@
     ".dp-form{display:flex;gap:8px;padding:10px;border-top:1px solid #d0d7de}",
     ".dp-form textarea{flex:1;resize:none;font:inherit;padding:8px;border:1px solid #8a959e;border-radius:8px;height:42px}",
     ".dp-form button{border:0;border-radius:8px;background:#0b5394;color:#fff;padding:0 16px;font:600 15px system-ui,sans-serif;cursor:pointer}",
+    ".dp-form .dp-tool{background:#fff;color:#0b5394;border:1px solid #0b5394;padding:0 10px;font-size:18px}",
     ".dp-sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}"
   ].join("");
 
@@ -72,6 +73,16 @@
   var input = el("textarea", { "id": "dp-input", "maxlength": "4000", "rows": "1",
     "placeholder": "Typ je vraag\u2026" });
   var send = el("button", { "type": "submit" }, "Verstuur");
+  // A report needs a place and is better with a photo: both are one tap away.
+  var photoButton = el("button", { "type": "button", "class": "dp-tool", "aria-label": "Foto toevoegen",
+    "title": "Foto toevoegen" }, "\ud83d\udcf7");
+  var photoInput = el("input", { "type": "file", "accept": "image/jpeg,image/png,image/webp", "hidden": "",
+    "aria-hidden": "true", "tabindex": "-1" });
+  var placeButton = el("button", { "type": "button", "class": "dp-tool", "aria-label": "Mijn locatie delen",
+    "title": "Mijn locatie delen" }, "\ud83d\udccd");
+  form.appendChild(photoButton);
+  form.appendChild(photoInput);
+  if (navigator.geolocation) form.appendChild(placeButton);
   form.appendChild(label);
   form.appendChild(input);
   form.appendChild(send);
@@ -161,13 +172,55 @@
     });
   }
 
+  function sendFrame(message) {
+    var frame = JSON.stringify(Object.assign({ type: "message", text: "" }, message));
+    if (ready && socket.readyState === WebSocket.OPEN) socket.send(frame); else pending.push(frame);
+  }
+
   function submit(text, payload) {
     text = text.trim();
     if (!text && !payload) return;
     clearButtons();
     show({ text: text }, "citizen", false);
-    var frame = JSON.stringify({ type: "message", text: text, payload: payload || null });
-    if (ready && socket.readyState === WebSocket.OPEN) socket.send(frame); else pending.push(frame);
+    sendFrame({ text: text, payload: payload || null });
+  }
+
+  var MAX_PHOTO_BYTES = 10 * 1024 * 1024;
+
+  function uploadPhoto(file) {
+    if (file.size > MAX_PHOTO_BYTES) { setStatus("Deze foto is groter dan 10 MB. Kies een kleinere foto."); return; }
+    var session = localStorage.getItem(storageKey);
+    if (!session) { setStatus("Even geduld, de chat maakt nog verbinding."); return; }
+    setStatus("Foto versturen\u2026");
+    fetch(new URL("/webchat/upload", base), {
+      method: "POST",
+      headers: { "Authorization": "Bearer " + session, "Content-Type": file.type || "application/octet-stream" },
+      body: file
+    }).then(function (response) {
+      return response.json().then(function (body) {
+        if (!response.ok) throw new Error(body.error || "de foto kwam niet aan");
+        return body;
+      });
+    }).then(function (body) {
+      setStatus("");
+      clearButtons();
+      show({ text: "Foto verstuurd" }, "citizen", false);
+      sendFrame({ photos: [body.photo] });
+    }).catch(function (error) {
+      setStatus("Dat lukte niet: " + error.message);
+    });
+  }
+
+  function sharePlace() {
+    setStatus("Je locatie opzoeken\u2026");
+    navigator.geolocation.getCurrentPosition(function (position) {
+      setStatus("");
+      clearButtons();
+      show({ text: "Locatie gedeeld" }, "citizen", false);
+      sendFrame({ location: { latitude: position.coords.latitude, longitude: position.coords.longitude } });
+    }, function () {
+      setStatus("Je locatie delen lukte niet. Typ de straat met huisnummer.");
+    }, { enableHighAccuracy: true, timeout: 15000 });
   }
 
   function open() {
@@ -189,6 +242,12 @@
   input.addEventListener("keydown", function (event) {
     if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); form.requestSubmit(); }
   });
+  photoButton.addEventListener("click", function () { photoInput.click(); });
+  photoInput.addEventListener("change", function () {
+    if (photoInput.files && photoInput.files[0]) uploadPhoto(photoInput.files[0]);
+    photoInput.value = "";
+  });
+  placeButton.addEventListener("click", sharePlace);
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     submit(input.value);
