@@ -5,6 +5,7 @@ text limits, required fields) and can be told to fail for a while.
 """
 from __future__ import annotations
 
+import time
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
@@ -68,6 +69,7 @@ class FakeServer:
 class FakeSignalen(FakeServer):
     signals: dict[str, dict[str, Any]] = field(default_factory=dict)
     attachments: dict[str, list[bytes]] = field(default_factory=dict)
+    arrived_at: dict[str, float] = field(default_factory=dict)  # time.perf_counter() per signal
 
     def routes(self) -> list[web.RouteDef]:
         return [
@@ -86,6 +88,7 @@ class FakeSignalen(FakeServer):
             return web.json_response(errors, status=400)
         signal_id = str(uuid.uuid4())
         self.signals[signal_id] = {**body, "status": {"state": "m", "state_display": "Gemeld"}}
+        self.arrived_at[signal_id] = time.perf_counter()
         return web.json_response(self._detail(signal_id), status=201)
 
     def _detail(self, signal_id: str) -> dict[str, Any]:

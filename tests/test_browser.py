@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import AsyncIterator
 
 import pytest
 from axe_playwright_python.async_playwright import Axe
+from PIL import Image
 from playwright.async_api import Browser, Page, async_playwright, expect
 
 from tests.support import Service
@@ -87,3 +89,50 @@ async def test_buttons_answer_with_a_tap(browser: Browser, gateway: Service) -> 
     await page.keyboard.press("Enter")
     await expect(page.locator(".dp-citizen").filter(has_text="Wegwerkzaamheden")).to_be_visible()
     await expect(page.locator(".dp-bot").filter(has_text="omrijdt").first).to_be_visible(timeout=30_000)
+
+
+async def test_a_report_with_a_photo_and_a_shared_location(browser: Browser, gateway: Service, tmp_path: Path) -> None:
+    context = await browser.new_context(
+        geolocation={"latitude": 52.2004, "longitude": 5.8993}, permissions=["geolocation"]
+    )
+    page = await context.new_page()
+    await page.goto(gateway.url + "/")
+    await page.get_by_role("button", name=LAUNCHER).click()
+    await ask(page, "er ligt een losse stoeptegel op de stoep")
+    await expect(page.locator(".dp-bot").filter(has_text=re.compile("Waar|welke plek")).last).to_be_visible(timeout=30_000)
+    await assert_accessible(page)
+
+    await page.get_by_role("button", name="Mijn locatie delen").click()
+    await expect(page.locator(".dp-citizen").filter(has_text="Locatie gedeeld")).to_be_visible()
+    await expect(page.locator(".dp-bot").filter(has_text="foto").last).to_be_visible(timeout=30_000)
+
+    photo = tmp_path / "tegel.png"
+    Image.new("RGB", (32, 32), "gray").save(photo)
+    async with page.expect_file_chooser() as chooser:
+        await page.get_by_role("button", name="Foto toevoegen").click()
+    await (await chooser.value).set_files(photo)
+    await expect(page.locator(".dp-citizen").filter(has_text="Foto verstuurd")).to_be_visible()
+    await expect(page.locator(".dp-bot").filter(has_text="e-mail").last).to_be_visible(timeout=30_000)
+    await page.locator(".dp-bot").last.get_by_role("button", name="Anoniem melden").click()
+    summary = page.locator(".dp-bot").filter(has_text="Klopt dit?").last
+    await expect(summary).to_contain_text("in de buurt van")
+    await expect(summary).to_contain_text("1 foto")
+    await summary.get_by_role("button", name="Ja, versturen").click()
+    await expect(page.locator(".dp-bot").filter(has_text=re.compile(r"M-\d{4}-\d{6}")).first).to_be_visible(timeout=30_000)
+    await assert_accessible(page)
+    await context.close()
+
+
+async def test_a_fake_photo_is_refused_with_a_clear_message(browser: Browser, gateway: Service, tmp_path: Path) -> None:
+    page = await browser.new_page()
+    await page.goto(gateway.url + "/")
+    await page.get_by_role("button", name=LAUNCHER).click()
+    await ask(page, "hallo")
+    await expect(page.locator(".dp-bot")).not_to_have_count(0, timeout=30_000)
+    fake = tmp_path / "foto.jpg"
+    fake.write_bytes(b"\xff\xd8\xff\xe0 dit is geen foto" * 20)
+    async with page.expect_file_chooser() as chooser:
+        await page.get_by_role("button", name="Foto toevoegen").click()
+    await (await chooser.value).set_files(fake)
+    await expect(page.get_by_role("status")).to_contain_text("geen foto", timeout=10_000)
+    await expect(page.locator(".dp-citizen").filter(has_text="Foto verstuurd")).to_have_count(0)

@@ -73,5 +73,7 @@ def load_report_settings(profile_path: Path) -> ReportSettings:
         places=Gazetteer(places.get("streets") or {}, places.get("landmarks") or {}),
         backend=_backend(section),
         handling_days=int(section.get("handling_days", 5)),
-        status_poll_seconds=float(section.get("status_poll_minutes", 10)) * 60,
+        status_poll_seconds=float(
+            os.environ.get("REPORTS_STATUS_POLL_SECONDS") or float(section.get("status_poll_minutes", 10)) * 60
+        ),
     )

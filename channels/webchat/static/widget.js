@@ -19,7 +19,7 @@
     ".dp-launcher{position:fixed;right:20px;bottom:20px;z-index:2147483000;border:0;border-radius:28px;",
     "padding:14px 20px;background:#0b5394;color:#fff;font:600 16px/1.2 system-ui,sans-serif;cursor:pointer;",
     "box-shadow:0 2px 8px rgba(0,0,0,.3)}",
-    ".dp-launcher:focus-visible,.dp-panel button:focus-visible,.dp-panel textarea:focus-visible,.dp-panel a:focus-visible",
+    ".dp-launcher:focus-visible,.dp-panel button:focus-visible,.dp-panel textarea:focus-visible,.dp-panel a:focus-visible,.dp-log:focus-visible",
     "{outline:3px solid #ffbf47;outline-offset:2px}",
     ".dp-panel{position:fixed;right:20px;bottom:84px;z-index:2147483000;width:min(380px,calc(100vw - 40px));",
     "height:min(560px,calc(100vh - 110px));display:flex;flex-direction:column;background:#fff;color:#1a1a1a;",
@@ -66,7 +66,9 @@
   head.appendChild(el("h2", { "id": "dp-title" }, title));
   var closeButton = el("button", { "class": "dp-close", "type": "button", "aria-label": "Chat sluiten" }, "\u00d7");
   head.appendChild(closeButton);
-  var log = el("div", { "class": "dp-log", "role": "log", "aria-live": "polite", "aria-label": "Gesprek" });
+  // Focusable, so keyboard users can scroll a long conversation.
+  var log = el("div", { "class": "dp-log", "role": "log", "aria-live": "polite", "aria-label": "Gesprek",
+    "tabindex": "0" });
   var status = el("div", { "class": "dp-status", "role": "status", "aria-live": "polite" });
   var form = el("form", { "class": "dp-form" });
   var label = el("label", { "for": "dp-input", "class": "dp-sr" }, "Je bericht");
