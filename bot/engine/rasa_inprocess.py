@@ -8,7 +8,7 @@ from typing import Any, Mapping
 from rasa.core.agent import Agent, load_agent
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
-from bot.engine import EngineError
+from bot.engine import EngineError, rasa_patches
 from bot.engine.rasa_endpoints import rasa_endpoints
 from bot.messages import EngineResult, IncomingMessage, Reply, Understanding
 from bot.settings import Settings
@@ -34,6 +34,7 @@ class RasaAgentEngine:
 
     @classmethod
     async def load(cls, model_path: Path, settings: Settings) -> "RasaAgentEngine":
+        rasa_patches.apply()
         agent = await load_agent(model_path=str(model_path), endpoints=rasa_endpoints(settings))
         if not agent.is_ready():
             raise EngineError(f"could not load the Rasa model {model_path}")

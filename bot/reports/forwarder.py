@@ -27,7 +27,7 @@ class ReportForwarder:
         backend: ReportBackend,
         media: MediaStore,
         policy: RetryPolicy = RetryPolicy(),
-        poll_seconds: float = 0.5,
+        poll_seconds: float = 0.25,
     ) -> None:
         self.store = store
         self.outbox = outbox
