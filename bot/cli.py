@@ -83,12 +83,38 @@ def cmd_parse(settings: Settings, args: argparse.Namespace) -> None:
     asyncio.run(_parse_lines(settings))
 
 
+async def _reports(settings: Settings, retry: Optional[str]) -> None:
+    from bot.reports.store import ReportStore
+    from bot.store import Database
+
+    database = Database(settings.database_url)
+    store = ReportStore(database)
+    try:
+        if retry:
+            if not await store.forward_again(retry):
+                raise SystemExit(f"{retry}: no report by that number whose forwarding failed")
+            print(f"{retry}: queued; the running gateway forwards it shortly")
+            return
+        waiting = await store.needing_attention()
+        for report, error in waiting:
+            print(f"{report.reference}  {report.forward_state:<8} {report.service_code:<28} {report.created_at:%Y-%m-%d %H:%M}  {error or ''}")
+        print(f"{len(waiting)} report(s) not at the back end")
+    finally:
+        await database.close()
+
+
+def cmd_reports(settings: Settings, args: argparse.Namespace) -> None:
+    """Reports that did not reach the back end; --retry requeues a failed one."""
+    asyncio.run(_reports(settings, args.retry))
+
+
 COMMANDS = {
     "run": (cmd_run, "start the action server and the gateway"),
     "serve": (cmd_serve, "start the gateway only"),
     "train": (cmd_train, "train a model unless one exists for the current data"),
     "migrate": (cmd_migrate, "bring the database schema up to date"),
     "parse": (cmd_parse, "parse stdin lines, print JSON lines"),
+    "reports": (cmd_reports, "list reports not at the back end (--retry REFERENCE to requeue)"),
 }
 
 
@@ -96,7 +122,9 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     parser = argparse.ArgumentParser(prog="dorpspomp", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     for name, (_, help_text) in COMMANDS.items():
-        sub.add_parser(name, help=help_text)
+        command = sub.add_parser(name, help=help_text)
+        if name == "reports":
+            command.add_argument("--retry", metavar="REFERENCE", help="forward a failed report again")
     args = parser.parse_args(argv)
     configure_logging(os.environ.get("LOG_LEVEL", "INFO"))
     COMMANDS[args.command][0](Settings.from_env(), args)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import asyncio
 import io
+import os
+import subprocess
 from datetime import timedelta
 from pathlib import Path
 from typing import AsyncIterator
@@ -21,6 +23,7 @@ from bot.store import ConversationStore, Database
 from bot.store.outbox import Outbox, RetryPolicy, utcnow
 from bot.store.tables import outbox
 from tests.fake_backends import FakeOpen311, FakeSignalen
+from tests.support import BIN
 
 NO_WAIT = RetryPolicy(base_seconds=0.0, max_attempts=4)
 
@@ -263,3 +266,24 @@ async def test_open311_refuses_a_wrong_api_key_without_retrying(database: Databa
         await server.stop()
     stored = await ReportStore(database).get(report.id)
     assert stored is not None and stored.forward_state == "failed"
+
+
+async def test_failed_reports_are_listed_and_can_be_forwarded_again(
+    database_url: str, database: Database, signalen: FakeSignalen, media: MediaStore
+) -> None:
+    report = await submit(database)
+    signalen.fail_next(1, status=400)
+    backend = SignalenBackend(signalen.url, "V")
+    try:
+        await forwarder(database, backend, media).forward_due()
+        env = {**os.environ, "DATABASE_URL": database_url}
+        listing = subprocess.run([str(BIN / "dorpspomp"), "reports"], env=env, capture_output=True, text=True, check=True)
+        assert report.reference in listing.stdout and "failed" in listing.stdout and "HTTP 400" in listing.stdout
+        subprocess.run([str(BIN / "dorpspomp"), "reports", "--retry", report.reference], env=env, check=True, capture_output=True)
+        assert await forwarder(database, backend, media).forward_due() == 1
+    finally:
+        await backend.close()
+    assert len(signalen.signals) == 1
+    assert await ReportStore(database).needing_attention() == []
+    unknown = subprocess.run([str(BIN / "dorpspomp"), "reports", "--retry", "M-2026-999999"], env=env, capture_output=True, text=True)
+    assert unknown.returncode != 0 and "no report" in unknown.stderr

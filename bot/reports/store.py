@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from bot.store.database import Database
 from bot.store.outbox import enqueue, utcnow
-from bot.store.tables import conversations, reports
+from bot.store.tables import conversations, outbox, reports
 
 FORWARD_JOB = "report.forward"
 REFERENCE = re.compile(r"\b[Mm]-?(\d{4})-?(\d{6})\b")
@@ -56,7 +56,7 @@ class Report(NewReport):
 
 
 def _report(row: Any) -> Report:
-    values = dict(row._mapping)
+    values = dict(row) if isinstance(row, dict) else dict(row._mapping)
     values["media"] = list(values["media"] or [])
     return Report(**values)
 
@@ -123,6 +123,48 @@ class ReportStore:
             .order_by(reports.c.updated_at)
             .limit(limit)
         )
+
+    async def needing_attention(self) -> list[tuple[Report, Optional[str]]]:
+        """Reports not (yet) at the back end, with the last error of forwarding them."""
+        query = (
+            sa.select(reports, outbox.c.last_error)
+            .select_from(
+                reports.outerjoin(
+                    outbox,
+                    sa.and_(
+                        outbox.c.kind == FORWARD_JOB,
+                        outbox.c.subject_id == sa.cast(reports.c.id, sa.String),
+                    ),
+                )
+            )
+            .where(reports.c.forward_state.in_(("pending", "failed")))
+            .order_by(reports.c.id)
+        )
+        async with self._database.engine.connect() as connection:
+            rows = (await connection.execute(query)).all()
+        found: dict[int, tuple[Report, Optional[str]]] = {}
+        for row in rows:
+            values = dict(row._mapping)
+            error = values.pop("last_error")
+            report = _report(values)
+            found[report.id] = (report, error or found.get(report.id, (report, None))[1])
+        return list(found.values())
+
+    async def forward_again(self, reference: str) -> bool:
+        """Queue a failed report for forwarding once more (after the back end was fixed)."""
+        async with self._database.transaction() as connection:
+            report_id = await connection.scalar(
+                sa.select(reports.c.id).where(
+                    reports.c.reference == reference, reports.c.forward_state == "failed"
+                )
+            )
+            if report_id is None:
+                return False
+            await connection.execute(
+                reports.update().where(reports.c.id == report_id).values(forward_state="pending", updated_at=utcnow())
+            )
+            await enqueue(connection, FORWARD_JOB, str(report_id))
+        return True
 
     async def mark_created(self, report_id: int, external_id: str) -> None:
         await self._update(report_id, external_id=external_id)
