@@ -8,6 +8,7 @@ Rasa's rules answer it; the form then asks its question again.
 from __future__ import annotations
 
 import difflib
+import re
 from typing import Any, Optional
 
 from rasa_sdk import Tracker
@@ -25,6 +26,9 @@ MAIN_CONFIDENCE = 0.6
 MIN_DESCRIPTION = 3
 CHANGEABLE = ("report_description", "report_category", "report_location", "report_photo", "report_contact")
 Slots = dict[str, Any]
+# Typed instead of the button, and not always read as "deny" by the model.
+NO_PHOTO = re.compile(r"^\s*(geen|nee|no)\b", re.IGNORECASE)
+ANONYMOUS = re.compile(r"^\s*(anoniem|anonymous|liever niet)\b", re.IGNORECASE)
 
 
 def _category_from_choice(value: str) -> Slots:
@@ -127,14 +131,19 @@ class ValidateReportForm(FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Slots:
         turn = Turn.of(tracker)
-        if turn.changes_subject:
-            return {}
         if turn.shared_location is not None:
             return {"report_location": {**turn.shared_location, "source": "shared"}}
         if not turn.typed:
             return {}
         if turn.requested == "report_location":
-            return {"report_location": {"typed": turn.text}}
+            # "bij het station" may look like a question about roads or events; asked
+            # where, a known place that is not itself a question is the answer.
+            names_place = not turn.text.endswith("?") and services().reports.places.find_in(turn.text)
+            if names_place or not turn.changes_subject:
+                return {"report_location": {"typed": turn.text}}
+            return {}
+        if turn.changes_subject:
+            return {}
         # Elsewhere only a place we know for sure: an opener's words are no answer to "where?".
         if tracker.get_slot("report_location") is None or turn.requested == "report_confirmed":
             place = services().reports.places.find_in(turn.text)
@@ -179,7 +188,7 @@ class ValidateReportForm(FormValidationAction):
         turn = Turn.of(tracker)
         if turn.photo_ids:
             return {"report_photo": [*(tracker.get_slot("report_photo") or []), *turn.photo_ids]}
-        if turn.requested == "report_photo" and turn.intent == "deny":
+        if turn.requested == "report_photo" and (turn.intent == "deny" or NO_PHOTO.match(turn.text)):
             return {"report_photo": []}
         return {}
 
@@ -201,7 +210,7 @@ class ValidateReportForm(FormValidationAction):
         turn = Turn.of(tracker)
         if turn.requested != "report_contact" or turn.is_public:
             return {}
-        if turn.intent == "deny":
+        if turn.intent == "deny" or ANONYMOUS.match(turn.text):
             return {"report_contact": {"kind": "anonymous"}}
         if turn.typed and looks_like_contact_attempt(turn.text):
             return {"report_contact": {"typed": turn.text}}

@@ -4,12 +4,13 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 from pathlib import Path
-from typing import Iterator
+from typing import AsyncIterator, Iterator
 
 import pytest
 
 from bot.settings import Settings
 from bot.training import train_if_changed
+from tests.fake_backends import FakeSignalen
 from tests.support import (
     REDIS_URL,
     ROOT,
@@ -50,6 +51,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     else:
         with scratch_postgres_database() as url:
             yield url
+
+
+@pytest.fixture
+async def signalen() -> AsyncIterator[FakeSignalen]:
+    """A local server speaking Signalen's public API."""
+    server = FakeSignalen()
+    await server.start()
+    yield server
+    await server.stop()
 
 
 @pytest.fixture(scope="session")

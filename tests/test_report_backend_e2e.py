@@ -21,14 +21,6 @@ AUTH = {"Authorization": f"Bearer {REST_TOKEN}"}
 
 
 @pytest.fixture
-async def signalen() -> AsyncIterator[FakeSignalen]:
-    server = FakeSignalen()
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
 async def gateway_to_signalen(signalen: FakeSignalen, trained_model: Path, tmp_path: Path) -> AsyncIterator[Service]:
     env = {
         "DATABASE_URL": f"sqlite:///{tmp_path / 'gateway.sqlite3'}",

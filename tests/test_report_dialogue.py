@@ -124,6 +124,15 @@ async def test_a_question_mid_form_is_answered_and_the_form_goes_on(citizen: Cit
     assert "foto" in (await citizen.says("bij de bibliotheek")).lower()
 
 
+async def test_typed_answers_work_as_well_as_buttons(citizen: Citizen) -> None:
+    where = await citizen.says("er is graffiti gespoten op de muur")
+    assert "Waar" in where or "welke plek" in where
+    assert "foto" in (await citizen.says("bij het station")).lower()
+    assert "e-mail" in await citizen.says("geen foto")
+    summary = await citizen.says("anoniem")
+    assert "Klopt dit?" in summary and "Waar: station" in summary and "Contact: anoniem" in summary
+
+
 async def test_a_field_is_corrected_from_the_summary(citizen: Citizen) -> None:
     await citizen.says("de lantaarnpaal voor Kerkstraat 12 is kapot")
     await citizen.says("/deny")

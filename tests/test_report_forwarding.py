@@ -37,14 +37,6 @@ async def database(database_url: str) -> AsyncIterator[Database]:
 
 
 @pytest.fixture
-async def signalen() -> AsyncIterator[FakeSignalen]:
-    server = FakeSignalen()
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
 def media(tmp_path: Path) -> MediaStore:
     return MediaStore(tmp_path / "media")
 

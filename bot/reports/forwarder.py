@@ -36,17 +36,6 @@ class ReportForwarder:
         self.policy = policy
         self.poll_seconds = poll_seconds
 
-    async def run(self) -> None:
-        """Forward due reports until cancelled."""
-        while True:
-            try:
-                await self.forward_due()
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # noqa: BLE001 - a database hiccup must not end the worker
-                logger.exception("forwarding reports failed; trying again shortly")
-            await asyncio.sleep(self.poll_seconds)
-
     async def forward_due(self) -> int:
         """One pass over the due jobs; returns how many were handled."""
         jobs = await self.outbox.claim(FORWARD_JOB)

@@ -1,7 +1,6 @@
 """Asks the back end about open reports and tells citizens when something changed."""
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Protocol
 
@@ -28,16 +27,6 @@ class ReportStatusSync:
         self.backend = backend
         self.notifier = notifier
         self.interval_seconds = interval_seconds
-
-    async def run(self) -> None:
-        while True:
-            try:
-                await self.sync_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # noqa: BLE001 - keep polling after a database hiccup
-                logger.exception("report status sync failed")
-            await asyncio.sleep(self.interval_seconds)
 
     async def sync_once(self) -> int:
         """One round over open reports; returns how many changed."""

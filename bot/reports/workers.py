@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import AsyncIterator, Callable
+from typing import AsyncIterator, Awaitable, Callable
 
 from aiohttp import web
 
@@ -21,6 +21,19 @@ from bot.store import Database
 from bot.store.outbox import Outbox
 
 logger = logging.getLogger(__name__)
+
+
+async def repeat(step: Callable[[], Awaitable[object]], every_seconds: float, what: str) -> None:
+    """Run ``step`` every ``every_seconds`` until cancelled; a failed round is
+    logged and the next one tried (a database hiccup must not end the worker)."""
+    while True:
+        try:
+            await step()
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001
+            logger.exception("%s failed; trying again shortly", what)
+        await asyncio.sleep(every_seconds)
 
 
 def report_workers(
@@ -43,7 +56,10 @@ def report_workers(
         status_sync = ReportStatusSync(
             store, backend, ReportNotifier(router, profile, reports), reports.status_poll_seconds
         )
-        tasks = [asyncio.create_task(forwarder.run()), asyncio.create_task(status_sync.run())]
+        tasks = [
+            asyncio.create_task(repeat(forwarder.forward_due, forwarder.poll_seconds, "forwarding reports")),
+            asyncio.create_task(repeat(status_sync.sync_once, status_sync.interval_seconds, "report status sync")),
+        ]
         logger.info("reports go to %s at %s", reports.backend.kind, reports.backend.url)
         try:
             yield

@@ -104,39 +104,23 @@ class Outbox:
         return claimed
 
     async def complete(self, job: Job) -> None:
-        await self._finish(job, state=DONE, error=None)
+        await self._record_attempt(job, state=DONE, last_error=None)
 
     async def fail(self, job: Job, error: str) -> None:
-        await self._finish(job, state=FAILED, error=error)
+        await self._record_attempt(job, state=FAILED, last_error=error[:2000])
 
     async def retry_later(self, job: Job, delay_seconds: float, error: str) -> None:
-        now = utcnow()
-        async with self._database.transaction() as connection:
-            await connection.execute(
-                outbox.update()
-                .where(outbox.c.id == job.id)
-                .values(
-                    attempts=job.attempts + 1,
-                    next_attempt_at=now + timedelta(seconds=delay_seconds),
-                    locked_until=None,
-                    last_error=error[:2000],
-                    updated_at=now,
-                )
-            )
+        await self._record_attempt(
+            job, next_attempt_at=utcnow() + timedelta(seconds=delay_seconds), last_error=error[:2000]
+        )
 
-    async def _finish(self, job: Job, state: str, error: Optional[str]) -> None:
-        now = utcnow()
+    async def _record_attempt(self, job: Job, **values: object) -> None:
+        """One more attempt made; the lease ends with it."""
         async with self._database.transaction() as connection:
             await connection.execute(
                 outbox.update()
                 .where(outbox.c.id == job.id)
-                .values(
-                    state=state,
-                    attempts=job.attempts + 1,
-                    locked_until=None,
-                    last_error=error[:2000] if error else None,
-                    updated_at=now,
-                )
+                .values(attempts=job.attempts + 1, locked_until=None, updated_at=utcnow(), **values)
             )
 
     async def backlog(self, kind: str) -> int:
