@@ -19,6 +19,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bot.logs import configure_logging  # noqa: E402
 from bot.training import train_if_changed  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,6 +86,7 @@ async def model_guesses(cases: list[tuple[str, str]]) -> tuple[list[Optional[str
 
 
 def main() -> None:
+    configure_logging("WARNING")
     cases = held_out()
     guesses, intents = asyncio.run(model_guesses(cases))
     rows: list[tuple[str, Callable[[], list[Optional[str]]]]] = [

@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from pathlib import Path
 from typing import Mapping
 
@@ -127,7 +128,11 @@ async def main_async(args: argparse.Namespace) -> None:
     gateway: Service = await asyncio.to_thread(
         start_gateway, folder / "gateway.log", {**env, "ACTION_ENDPOINT": actions.url + "/webhook"}
     )
-    bare: Service = await asyncio.to_thread(start_rasa_server, model, actions.url + "/webhook", folder)
+    # The bare Rasa's reports are stored but stay put, so they do not load the forwarder.
+    kept_actions: Service = await asyncio.to_thread(
+        start_action_server, folder / "actions-bare.log", {**env, "REPORTS_BACKEND": "none"}
+    )
+    bare: Service = await asyncio.to_thread(start_rasa_server, model, kept_actions.url + "/webhook", folder)
     try:
         print(f"model {model.name}; {args.reports} reports per level, 4 turns each; database {env['DATABASE_URL'].split(':')[0]}\n")
         print(f"{'target':<10} {'conc':>4} {'reports/s':>10} {'turn p50':>9} {'turn p95':>9}")
@@ -143,9 +148,11 @@ async def main_async(args: argparse.Namespace) -> None:
         print(f"{'':<28} {'p50':>7} {'p95':>7} {'max':>7}")
         print(f"{'through the outbox':<28} {statistics.median(forwarded):>7.0f} {percentile(forwarded, 95):>7.0f} {max(forwarded):>7.0f}")
         print(f"{'one direct POST (floor)':<28} {statistics.median(direct):>7.1f} {percentile(direct, 95):>7.1f} {max(direct):>7.1f}")
-        print(f"\nSignalen received {len(signalen.signals)} signals for {len(forwarded)} confirmed reports (+{len(direct)} direct posts)")
+        per_reference = Counter(REFERENCE.search(signal["text"]).group(0) for signal in signalen.signals.values() if REFERENCE.search(signal["text"]))  # type: ignore[union-attr]
+        print(f"\n{len(forwarded)} confirmed reports through the gateway; at Signalen {len(per_reference)} of them, "
+              f"at most {max(per_reference.values())} signal(s) each")
     finally:
-        for service in (bare, gateway, actions):
+        for service in (bare, kept_actions, gateway, actions):
             await asyncio.to_thread(service.stop)
         await signalen.stop()
 
