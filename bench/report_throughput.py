@@ -136,20 +136,22 @@ async def main_async(args: argparse.Namespace) -> None:
     try:
         print(f"model {model.name}; {args.reports} reports per level, 4 turns each; database {env['DATABASE_URL'].split(':')[0]}\n")
         print(f"{'target':<10} {'conc':>4} {'reports/s':>10} {'turn p50':>9} {'turn p95':>9}")
-        forwarded: list[float] = []
+        forwarded: dict[int, list[float]] = {}
         for concurrency in args.concurrency:
             for name, service, headers in (("gateway", gateway, {"Authorization": f"Bearer {TOKEN}"}), ("bare rasa", bare, {})):
                 rate, turns, confirmed = await run(service.url, headers, args.reports, concurrency)
                 print(f"{name:<10} {concurrency:>4} {rate:>10.2f} {percentile(turns, 50):>9.1f} {percentile(turns, 95):>9.1f}")
                 if name == "gateway":
-                    forwarded += await forwarding_ms(signalen, confirmed)
+                    forwarded[concurrency] = await forwarding_ms(signalen, confirmed)
         direct = await direct_post_ms(signalen)
         print("\nconfirmation → acknowledged by Signalen (ms)")
-        print(f"{'':<28} {'p50':>7} {'p95':>7} {'max':>7}")
-        print(f"{'through the outbox':<28} {statistics.median(forwarded):>7.0f} {percentile(forwarded, 95):>7.0f} {max(forwarded):>7.0f}")
-        print(f"{'one direct POST (floor)':<28} {statistics.median(direct):>7.1f} {percentile(direct, 95):>7.1f} {max(direct):>7.1f}")
+        print(f"{'':<32} {'p50':>7} {'p95':>7} {'max':>7}")
+        for concurrency, timings in forwarded.items():
+            label = f"through the outbox, conc {concurrency}"
+            print(f"{label:<32} {statistics.median(timings):>7.0f} {percentile(timings, 95):>7.0f} {max(timings):>7.0f}")
+        print(f"{'one direct POST (floor)':<32} {statistics.median(direct):>7.1f} {percentile(direct, 95):>7.1f} {max(direct):>7.1f}")
         per_reference = Counter(REFERENCE.search(signal["text"]).group(0) for signal in signalen.signals.values() if REFERENCE.search(signal["text"]))  # type: ignore[union-attr]
-        print(f"\n{len(forwarded)} confirmed reports through the gateway; at Signalen {len(per_reference)} of them, "
+        print(f"\n{sum(map(len, forwarded.values()))} confirmed reports through the gateway; at Signalen {len(per_reference)} of them, "
               f"at most {max(per_reference.values())} signal(s) each")
     finally:
         for service in (bare, kept_actions, gateway, actions):
