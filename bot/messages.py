@@ -137,3 +137,5 @@ class Turn:
 
     from_citizen: bool
     reply: Reply
+    photos: int = 0
+    shared_location: bool = False

@@ -111,7 +111,12 @@ class Router:
         if not await self.store.exists(conversation_id):
             return None
         return [
-            Turn(from_citizen=m.direction == "in", reply=m.as_reply())
+            Turn(
+                from_citizen=m.direction == "in",
+                reply=m.as_reply(),
+                photos=len((m.data or {}).get("attachments") or ()),
+                shared_location="location" in (m.data or {}),
+            )
             for m in await self.store.history(conversation_id)
         ]
 

@@ -120,6 +120,11 @@ async def test_a_report_with_a_photo_and_a_shared_location(browser: Browser, gat
     await summary.get_by_role("button", name="Ja, versturen").click()
     await expect(page.locator(".dp-bot").filter(has_text=re.compile(r"M-\d{4}-\d{6}")).first).to_be_visible(timeout=30_000)
     await assert_accessible(page)
+
+    await page.reload()
+    await page.get_by_role("button", name=LAUNCHER).click()
+    await expect(page.locator(".dp-citizen").filter(has_text="Foto verstuurd")).to_be_visible()
+    await expect(page.locator(".dp-citizen").filter(has_text="Locatie gedeeld")).to_be_visible()
     await context.close()
 
 

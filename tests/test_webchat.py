@@ -121,6 +121,10 @@ async def test_a_photo_is_uploaded_then_sent_with_a_message(client: TestClient, 
     _, message = engine.calls[-1]
     assert message.engine_text == "/report_issue", "a bare photo starts (or adds to) a report"
     assert message.engine_metadata["attachments"] == [{"kind": "image", "url": f"media:{photo}", "mime_type": "image/png"}]
+    await socket.receive_json(timeout=5)
+    await socket.close()
+    socket, again = await hello(client, greeting["session"])
+    assert again["history"][0] == {"from": "citizen", "text": "", "buttons": [], "image": None, "photos": 1, "location": False}
     await socket.close()
 
 

@@ -75,7 +75,10 @@ def render(reply: Reply) -> dict[str, Any]:
 
 
 def render_turn(turn: Turn) -> dict[str, Any]:
-    return {"from": "citizen" if turn.from_citizen else "bot", **turn.reply.to_dict()}
+    rendered = {"from": "citizen" if turn.from_citizen else "bot", **turn.reply.to_dict()}
+    if turn.photos or turn.shared_location:
+        rendered.update(photos=turn.photos, location=turn.shared_location)
+    return rendered
 
 
 class WebchatChannel(Channel):

@@ -152,6 +152,9 @@
         ready = true;
         log.textContent = "";
         data.history.forEach(function (turn, index) {
+          // A photo or a shared place has no text of its own: say what was sent.
+          if (!turn.text && turn.photos) turn.text = "Foto verstuurd";
+          else if (!turn.text && turn.location) turn.text = "Locatie gedeeld";
           show(turn, turn.from, index === data.history.length - 1);
         });
         setStatus("");
