@@ -24,9 +24,13 @@ class Services:
 @functools.lru_cache(maxsize=1)
 def services() -> Services:
     settings = Settings.from_env()
+    database = Database(settings.database_url)
+    # The gateway migrates when it starts; `rasa shell` with only the action
+    # server running has no gateway, so the first action makes sure too.
+    database.migrate()
     return Services(
         profile=load_profile(settings.profile_path),
         reports=load_report_settings(settings.profile_path),
-        report_store=ReportStore(Database(settings.database_url)),
+        report_store=ReportStore(database),
         media=MediaStore(settings.media_dir),
     )

@@ -68,17 +68,22 @@ class IncomingMessage:
         return "/report_issue" if self.attachments or self.location else ""
 
     @property
-    def engine_metadata(self) -> dict[str, Any]:
-        """The channel's metadata plus what the message carries besides text,
-        in the shape custom actions read (``actions/report_turn.py``)."""
-        metadata: dict[str, Any] = {**self.metadata, "public": self.public}
+    def carried(self) -> dict[str, Any]:
+        """What the message carries besides text, as JSON: ``location``, ``attachments``."""
+        carried: dict[str, Any] = {}
         if self.location is not None:
-            metadata["location"] = {"latitude": self.location.latitude, "longitude": self.location.longitude}
+            carried["location"] = {"latitude": self.location.latitude, "longitude": self.location.longitude}
         if self.attachments:
-            metadata["attachments"] = [
+            carried["attachments"] = [
                 {"kind": a.kind, "url": a.url, "mime_type": a.mime_type} for a in self.attachments
             ]
-        return metadata
+        return carried
+
+    @property
+    def engine_metadata(self) -> dict[str, Any]:
+        """The channel's metadata plus what the message carries, in the shape
+        custom actions read (``actions/report_turn.py``)."""
+        return {**self.metadata, "public": self.public, **self.carried}
 
 
 @dataclass(frozen=True)

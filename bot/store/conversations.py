@@ -118,17 +118,7 @@ class ConversationStore:
 
     async def record_incoming(self, conversation_id: str, message: IncomingMessage) -> int:
         """Persist a citizen's message before anything else happens to it."""
-        data: dict[str, Any] = {}
-        if message.location:
-            data["location"] = {
-                "latitude": message.location.latitude,
-                "longitude": message.location.longitude,
-            }
-        if message.attachments:
-            data["attachments"] = [
-                {"kind": a.kind, "url": a.url, "mime_type": a.mime_type}
-                for a in message.attachments
-            ]
+        data = message.carried
         async with self._database.transaction() as connection:
             result = await connection.execute(
                 messages.insert().values(
