@@ -20,7 +20,8 @@ from bot.reports.forwarder import ReportForwarder
 from bot.reports.status_sync import ReportStatusSync
 from bot.reports.store import NewReport, Report, ReportStore
 from bot.store import ConversationStore, Database
-from bot.store.outbox import Outbox, RetryPolicy, utcnow
+from bot.store.database import utcnow
+from bot.store.outbox import Outbox, RetryPolicy
 from bot.store.tables import outbox
 from tests.fake_backends import FakeOpen311, FakeSignalen
 from tests.support import BIN

@@ -9,8 +9,8 @@ from typing import Any, Optional
 
 import sqlalchemy as sa
 
-from bot.store.database import Database
-from bot.store.outbox import enqueue, utcnow
+from bot.store.database import Database, utcnow
+from bot.store.outbox import enqueue
 from bot.store.tables import conversations, outbox, reports
 
 FORWARD_JOB = "report.forward"

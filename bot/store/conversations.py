@@ -4,19 +4,15 @@ from __future__ import annotations
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Iterable, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from bot.messages import IncomingMessage, Reply, Understanding
-from bot.store.database import Database
+from bot.store.database import Database, utcnow
 from bot.store.tables import conversations, messages
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -41,7 +37,7 @@ def _reply_rows(conversation_id: str, channel: str, replies: Iterable[Reply]) ->
             "channel": channel,
             "text": reply.text,
             "data": {k: v for k, v in reply.to_dict().items() if k != "text" and v},
-            "created_at": _now(),
+            "created_at": utcnow(),
         }
         for reply in replies
     ]
@@ -96,7 +92,7 @@ class ConversationStore:
                     id=conversation_id,
                     channel=channel,
                     sender=sender,
-                    created_at=_now(),
+                    created_at=utcnow(),
                 )
             )
 
@@ -129,7 +125,7 @@ class ConversationStore:
                     payload=message.payload,
                     data=data or None,
                     platform_message_id=message.platform_message_id,
-                    created_at=_now(),
+                    created_at=utcnow(),
                 )
             )
             return int(result.inserted_primary_key[0])

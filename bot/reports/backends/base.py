@@ -10,7 +10,7 @@ from typing import Any, Optional, Protocol
 import aiohttp
 
 from bot.reports.store import Report
-from bot.store.outbox import utcnow
+from bot.store.database import utcnow
 
 REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=15)
 
