@@ -10,11 +10,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions.handoff import hand_off
 from actions.services import services
 from bot.reports.store import NewReport
 
 logger = logging.getLogger(__name__)
 
+OTHER_CATEGORY = "overig/overig"  # fits nowhere: a colleague looks at it in person
 REPORT_SLOTS = (
     "report_description",
     "report_category",
@@ -36,7 +38,7 @@ def new_report(tracker: Tracker) -> NewReport:
     return NewReport(
         conversation_id=tracker.sender_id,
         channel=tracker.get_latest_input_channel() or "unknown",
-        service_code=tracker.get_slot("report_category") or "overig/overig",
+        service_code=tracker.get_slot("report_category") or OTHER_CATEGORY,
         description=tracker.get_slot("report_description") or "",
         latitude=location.get("latitude"),
         longitude=location.get("longitude"),
@@ -76,6 +78,9 @@ class ActionSubmitReport(Action):
             dispatcher.utter_message(response="utter_report_next_contact", contact=contact)
         else:
             dispatcher.utter_message(response="utter_report_next_anonymous", reference=report.reference)
+        if report.service_code == OTHER_CATEGORY:
+            dispatcher.utter_message(response="utter_report_other_handoff")
+            return [*cleared_report(), *hand_off(dispatcher, "report_other")]
         return cleared_report()
 
 

@@ -11,6 +11,8 @@ from bot.reports.settings import ReportSettings, load_report_settings
 from bot.reports.store import ReportStore
 from bot.settings import Settings
 from bot.store import Database
+from bot.webcare.handoffs import HandoffStore
+from bot.webcare.settings import WebcareSettings, load_webcare_settings
 
 
 @dataclass(frozen=True)
@@ -19,6 +21,8 @@ class Services:
     reports: ReportSettings
     report_store: ReportStore
     media: MediaStore
+    webcare: WebcareSettings
+    handoffs: HandoffStore
 
 
 @functools.lru_cache(maxsize=1)
@@ -33,4 +37,6 @@ def services() -> Services:
         reports=load_report_settings(settings.profile_path),
         report_store=ReportStore(database),
         media=MediaStore(settings.media_dir),
+        webcare=load_webcare_settings(settings.profile_path),
+        handoffs=HandoffStore(database),
     )

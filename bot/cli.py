@@ -34,13 +34,36 @@ def _start_action_server(action_endpoint: str, root: Path) -> subprocess.Popen[b
     )
 
 
+async def _development_admin(settings: Settings) -> Optional[str]:
+    """On a database without staff, an admin "beheer" whose password is kept in
+    ``var/webcare_password``, so a new user can open the inbox at once."""
+    from bot.settings import load_or_create_secret
+    from bot.store import Database
+    from bot.webcare.staff import StaffStore
+
+    database = Database(settings.database_url)
+    try:
+        await asyncio.to_thread(database.migrate)
+        store = StaffStore(database)
+        path = settings.root / "var" / "webcare_password"
+        if await store.count() == 0:
+            await store.add("beheer", "Beheerder Demo", "admin", load_or_create_secret(path), initials="BD")
+        return path.read_text().strip() if path.exists() else None
+    finally:
+        await database.close()
+
+
 def cmd_run(settings: Settings, args: argparse.Namespace) -> None:
     """Action server and gateway together, as ``make run`` starts them."""
     if not settings.action_endpoint:
         raise SystemExit("ACTION_ENDPOINT is empty: 'dorpspomp run' starts the action server there")
+    password = asyncio.run(_development_admin(settings))
     actions = _start_action_server(settings.action_endpoint, settings.root)
     print(f"\nDorpspomp: open {settings.public_url}", flush=True)
-    print(f"Development REST token: {settings.rest_token}\n", flush=True)
+    print(f"Development REST token: {settings.rest_token}", flush=True)
+    if password:
+        print(f"Webcare inbox: {settings.public_url}/webcare (user 'beheer', password {password})", flush=True)
+    print(flush=True)
     try:
         _serve(settings)
     finally:
@@ -108,6 +131,46 @@ def cmd_reports(settings: Settings, args: argparse.Namespace) -> None:
     asyncio.run(_reports(settings, args.retry))
 
 
+async def _users(settings: Settings, args: argparse.Namespace) -> None:
+    from bot.store import Database
+    from bot.webcare.staff import StaffError, StaffStore
+
+    database = Database(settings.database_url)
+    await asyncio.to_thread(database.migrate)
+    store = StaffStore(database)
+    try:
+        if args.action == "add":
+            password = sys.stdin.readline().rstrip("\n") if args.password_stdin else _ask_password()
+            try:
+                member = await store.add(args.username, args.name or args.username, args.role, password, args.initials)
+            except StaffError as error:
+                raise SystemExit(f"dorpspomp users add: {error}") from None
+            print(f"{member.username}: {member.role}, signs as ^{member.initials}")
+        elif args.action == "unlock":
+            if not await store.unlock(args.username):
+                raise SystemExit(f"no account {args.username!r}")
+            print(f"{args.username}: unlocked")
+        else:
+            for member in await store.all():
+                print(f"{member.username:<20} {member.role:<6} ^{member.initials:<4} {member.display_name}")
+    finally:
+        await database.close()
+
+
+def _ask_password() -> str:
+    import getpass
+
+    password = getpass.getpass("Password: ")
+    if getpass.getpass("Again: ") != password:
+        raise SystemExit("the passwords differ")
+    return password
+
+
+def cmd_users(settings: Settings, args: argparse.Namespace) -> None:
+    """Webcare staff: add (agent or admin), list, unlock after too many failed logins."""
+    asyncio.run(_users(settings, args))
+
+
 COMMANDS = {
     "run": (cmd_run, "start the action server and the gateway"),
     "serve": (cmd_serve, "start the gateway only"),
@@ -115,6 +178,7 @@ COMMANDS = {
     "migrate": (cmd_migrate, "bring the database schema up to date"),
     "parse": (cmd_parse, "parse stdin lines, print JSON lines"),
     "reports": (cmd_reports, "list reports not at the back end (--retry REFERENCE to requeue)"),
+    "users": (cmd_users, "webcare staff accounts: add, list, unlock"),
 }
 
 
@@ -125,6 +189,13 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         command = sub.add_parser(name, help=help_text)
         if name == "reports":
             command.add_argument("--retry", metavar="REFERENCE", help="forward a failed report again")
+        if name == "users":
+            command.add_argument("action", choices=("add", "list", "unlock"))
+            command.add_argument("username", nargs="?", default="")
+            command.add_argument("--name", help="full name, as colleagues see it")
+            command.add_argument("--initials", help="signature in replies (default: from the name)")
+            command.add_argument("--role", choices=("agent", "admin"), default="agent")
+            command.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     args = parser.parse_args(argv)
     configure_logging(os.environ.get("LOG_LEVEL", "INFO"))
     COMMANDS[args.command][0](Settings.from_env(), args)

@@ -12,6 +12,8 @@ from aiohttp import web
 
 from bot.engine import DialogueEngine
 from bot.engine.factory import create_engine
+from bot.events import create_event_bus
+from bot.locks import ConversationLocks
 from bot.media import MediaStore
 from bot.nlu_api import nlu_routes
 from bot.pages import page_routes
@@ -25,6 +27,16 @@ from channels.base import Channel
 from channels.http import json_errors
 from channels.rest import RestChannel
 from channels.webchat import WebchatChannel
+from bot.webcare.auth import StaffAuth
+from bot.webcare.canned import CannedStore
+from bot.webcare.desk import WebcareDesk
+from bot.webcare.gate import HandoffGate
+from bot.webcare.handoffs import HandoffStore
+from bot.webcare.notes import NoteStore
+from bot.webcare.routes import webcare_routes
+from bot.webcare.settings import load_webcare_settings
+from bot.webcare.staff import StaffStore
+from bot.webcare.suggestions import Suggestions
 from channels.webchat.session import SessionSigner
 
 logger = logging.getLogger(__name__)
@@ -38,7 +50,10 @@ async def build_app(settings: Settings, engine: Optional[DialogueEngine] = None)
     await asyncio.to_thread(database.migrate)
     engine = engine or await create_engine(settings)
     redis = aioredis.from_url(settings.redis_url) if settings.redis_url else None
-    router = Router(ConversationStore(database), engine, profile, settings.engine_timeout)
+    bus = create_event_bus(redis)
+    await bus.start()
+    gate = HandoffGate(HandoffStore(database), bus, ConversationLocks(redis))
+    router = Router(ConversationStore(database), engine, profile, settings.engine_timeout, gate)
 
     async def readiness() -> dict[str, bool]:
         checks = {"engine": await engine.ready(), "database": True}
@@ -55,7 +70,7 @@ async def build_app(settings: Settings, engine: Optional[DialogueEngine] = None)
 
     channels: list[Channel] = [
         RestChannel(router, settings.rest_token),
-        WebchatChannel(router, SessionSigner(settings.session_secret), media),
+        WebchatChannel(router, SessionSigner(settings.session_secret), media, bus),
     ]
     router.attach_channels(channels)
     app = web.Application(middlewares=[json_errors])
@@ -65,8 +80,20 @@ async def build_app(settings: Settings, engine: Optional[DialogueEngine] = None)
     app.add_routes(nlu_routes(router, settings.rest_token))
     for channel in channels:
         app.add_routes(channel.routes())
+    staff = StaffStore(database)
+    desk = WebcareDesk(
+        router=router,
+        staff=staff,
+        notes=NoteStore(database),
+        canned=CannedStore(database),
+        suggestions=Suggestions(settings.root / "domain.yml", profile),
+        settings=load_webcare_settings(settings.profile_path),
+        profile=profile,
+    )
+    app.add_routes(webcare_routes(desk, StaffAuth(staff, settings.public_url.startswith("https:")), bus))
 
     async def close(_: web.Application) -> None:
+        await bus.close()
         await engine.close()
         await database.close()
         if redis is not None:

@@ -134,6 +134,10 @@ class Understanding:
 class EngineResult:
     replies: tuple[Reply, ...]
     understanding: Understanding
+    # The engine handed the conversation to a colleague (Rasa's ConversationPaused),
+    # and why: a reason of bot/webcare/handoffs.py.
+    paused: bool = False
+    handoff_reason: Optional[str] = None
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from bot.engine import DialogueEngine, EngineError
 from bot.messages import EngineResult, IncomingMessage, Reply, Turn, Understanding
 from bot.profile import MunicipalityProfile
 from bot.store import ConversationStore
+from bot.webcare.gate import HandoffGate, topic_of
 
 if TYPE_CHECKING:
     from channels.base import Channel
@@ -30,16 +31,21 @@ class Router:
         engine: DialogueEngine,
         profile: MunicipalityProfile,
         engine_timeout: float,
+        gate: HandoffGate,
     ) -> None:
         self.store = store
         self.engine = engine
         self.profile = profile
         self.engine_timeout = engine_timeout
+        self.gate = gate
         self._channels: dict[str, "Channel"] = {}
 
     def attach_channels(self, channels: Iterable["Channel"]) -> None:
         """The channels through which :meth:`push` reaches citizens."""
         self._channels = {channel.name: channel for channel in channels}
+
+    def channel(self, name: str) -> Optional["Channel"]:
+        return self._channels.get(name)
 
     async def handle(
         self, message: IncomingMessage, conversation_id: Optional[str] = None
@@ -56,19 +62,46 @@ class Router:
     async def _handle(self, message: IncomingMessage, conversation_id: Optional[str]) -> list[Reply]:
         if conversation_id is None:
             conversation_id = await self.store.conversation_for(message.channel, message.sender)
-        incoming_id = await self.store.record_incoming(conversation_id, message)
-        result = await self._ask_engine(conversation_id, message)
-        replies = list(result.replies) if result else [Reply(self.profile.text("engine_failed"))]
-        if not replies:
-            replies = [Reply(self.profile.text("no_answer"))]
-        await self.store.record_outcome(
-            incoming_id,
-            conversation_id,
-            message.channel,
-            result.understanding if result else None,
-            replies,
-        )
-        return replies
+        async with self.gate.hold(conversation_id):
+            incoming_id = await self.store.record_incoming(conversation_id, message)
+            if await self.gate.active(conversation_id) is not None:
+                await self._for_colleague(conversation_id, incoming_id, message)
+                return []
+            result = await self._ask_engine(conversation_id, message)
+            replies = self._replies(result)
+            await self.store.record_outcome(
+                incoming_id,
+                conversation_id,
+                message.channel,
+                result.understanding if result else None,
+                replies,
+            )
+            if result is not None and result.paused:
+                topic = topic_of(await self.store.recent_intents(conversation_id))
+                await self.gate.open(conversation_id, result.handoff_reason, topic)
+            return replies
+
+    def _replies(self, result: Optional[EngineResult]) -> list[Reply]:
+        if result is None:
+            return [Reply(self.profile.text("engine_failed"))]
+        if result.replies:
+            return list(result.replies)
+        # A paused engine says nothing; the citizen still hears where the message went.
+        return [Reply(self.profile.text("handoff_waiting" if result.paused else "no_answer"))]
+
+    async def _for_colleague(self, conversation_id: str, incoming_id: int, message: IncomingMessage) -> None:
+        """A colleague has the conversation: the bot stays silent and the inbox hears it.
+
+        The engine only reads the message (for the colleague's view of what it
+        understood); it does not answer, whatever state its tracker is in.
+        """
+        understanding: Optional[Understanding] = None
+        try:
+            understanding = await self.parse(message.engine_text)
+        except Exception:  # noqa: BLE001 - understanding is a nicety; the message is kept
+            logger.warning("could not parse a message for the inbox of %s", conversation_id)
+        await self.store.record_outcome(incoming_id, conversation_id, message.channel, understanding, [])
+        await self.gate.conversation_changed(conversation_id)
 
     async def _ask_engine(
         self, conversation_id: str, message: IncomingMessage
@@ -90,19 +123,23 @@ class Router:
             logger.exception("engine crashed on conversation %s", conversation_id)
         return None
 
-    async def push(self, conversation_id: str, replies: list[Reply]) -> bool:
-        """Tell a citizen something unasked, through the channel of their conversation.
+    async def push(
+        self, conversation_id: str, replies: list[Reply], staff_id: Optional[int] = None
+    ) -> None:
+        """Tell a citizen something unasked, through the channel of their conversation:
+        news, or a colleague's answer (``staff_id``).
 
         The replies are stored first, so a citizen who is not connected now
-        reads them when they come back; True when the channel delivered them.
+        reads them when they come back.
         """
         address = await self.store.address(conversation_id)
         if address is None:
-            return False
+            return
         channel_name, sender = address
-        await self.store.record_replies(conversation_id, channel_name, replies)
+        await self.store.record_replies(conversation_id, channel_name, replies, staff_id)
         channel = self._channels.get(channel_name)
-        return bool(channel and await channel.deliver(conversation_id, sender, replies))
+        if channel is not None:
+            await channel.deliver(conversation_id, sender, replies)
 
     async def open_conversation(self, channel: str) -> str:
         return await self.store.create_conversation(channel)

@@ -6,7 +6,7 @@ from typing import Optional, Protocol
 
 from aiohttp import web
 
-from bot.messages import IncomingMessage, Reply, Turn
+from bot.messages import MAX_TEXT_LENGTH, IncomingMessage, Reply, Turn
 
 
 class ConversationHub(Protocol):
@@ -36,10 +36,12 @@ class Channel(ABC):
     def routes(self) -> list[web.RouteDef]:
         """The HTTP routes this channel serves."""
 
-    async def deliver(self, conversation_id: str, sender: str, replies: list[Reply]) -> bool:
-        """Send replies the citizen did not ask for just now (news about a report).
+    def reply_limit(self, public: bool) -> int:
+        """The most characters one message may have here (a public tweet: 280)."""
+        return MAX_TEXT_LENGTH
 
-        False when the channel cannot reach the citizen at this moment; the
-        replies are in the conversation's history either way.
-        """
-        return False
+    async def deliver(self, conversation_id: str, sender: str, replies: list[Reply]) -> None:
+        """Send replies the citizen did not ask for just now: news about a report,
+        a colleague's answer. Best effort where the platform cannot push (the REST
+        channel); the replies are in the conversation's history either way."""
+        return None

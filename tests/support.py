@@ -14,11 +14,17 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Mapping, Optional
+from typing import Any, Iterator, Mapping, Optional
 
+import redis.asyncio as aioredis
 import sqlalchemy as sa
 
+from bot.events import create_event_bus
+from bot.locks import ConversationLocks
 from bot.messages import Button, EngineResult, IncomingMessage, Reply, Understanding
+from bot.store import Database
+from bot.webcare.gate import HandoffGate
+from bot.webcare.handoffs import HandoffStore
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -129,16 +135,25 @@ def scratch_postgres_database() -> Iterator[str]:
         server.dispose()
 
 
+def webcare_gate(database: Database, redis: Optional[aioredis.Redis] = None) -> HandoffGate:
+    return HandoffGate(HandoffStore(database), create_event_bus(redis), ConversationLocks(redis))
+
+
 class ScriptedEngine:
     """A dialogue engine double that answers from a script, for router and channel tests.
 
     ``fail`` makes it raise, ``delay`` makes it slow: the failures the router must survive.
+    "mens aub" hands the conversation to a colleague, as Rasa's ConversationPaused
+    does: until :meth:`resume` it answers nothing.
     """
+
+    HANDOFF_TEXT = "mens aub"
 
     def __init__(self, fail: Optional[Exception] = None, delay: float = 0.0) -> None:
         self.fail = fail
         self.delay = delay
         self.calls: list[tuple[str, IncomingMessage]] = []
+        self.paused: set[str] = set()
 
     async def handle(self, conversation_id: str, message: IncomingMessage) -> EngineResult:
         self.calls.append((conversation_id, message))
@@ -147,6 +162,16 @@ class ScriptedEngine:
             await asyncio.sleep(self.delay)
         if self.fail:
             raise self.fail
+        if conversation_id in self.paused:
+            return EngineResult((), Understanding("greet", 0.9), paused=True)
+        if text == self.HANDOFF_TEXT:
+            self.paused.add(conversation_id)
+            return EngineResult(
+                (Reply("Ik zet je door naar een collega."),),
+                Understanding("human_handoff", 0.97),
+                paused=True,
+                handoff_reason="human_handoff",
+            )
         return EngineResult(
             replies=(
                 Reply(text=f"Je zei: {text}", buttons=(Button("Ja", "/affirm"),)),
@@ -157,6 +182,12 @@ class ScriptedEngine:
 
     async def parse(self, text: str) -> Understanding:
         return Understanding(intent="greet", confidence=0.93)
+
+    async def resume(self, conversation_id: str) -> None:
+        self.paused.discard(conversation_id)
+
+    async def slots(self, conversation_id: str) -> dict[str, Any]:
+        return {"report_description": "losse tegel"}
 
     async def ready(self) -> bool:
         return True

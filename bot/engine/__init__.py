@@ -1,7 +1,7 @@
 """The dialogue engine behind a small interface, so Rasa stays replaceable."""
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.messages import EngineResult, IncomingMessage, Understanding
 
@@ -18,6 +18,12 @@ class DialogueEngine(Protocol):
 
     async def parse(self, text: str) -> Understanding:
         """Understand ``text`` without touching any conversation."""
+
+    async def resume(self, conversation_id: str) -> None:
+        """Answer the conversation again after a colleague had it (Rasa's ConversationResumed)."""
+
+    async def slots(self, conversation_id: str) -> dict[str, Any]:
+        """What the dialogue collected so far (a half-made report), for a colleague to see."""
 
     async def ready(self) -> bool:
         """Whether a model is loaded and the engine's stores answer."""

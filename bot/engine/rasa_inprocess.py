@@ -7,6 +7,7 @@ from typing import Any, Mapping
 
 from rasa.core.agent import Agent, load_agent
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.shared.core.events import ConversationResumed, SlotSet
 
 from bot.engine import EngineError, rasa_patches
 from bot.engine.rasa_endpoints import rasa_endpoints
@@ -14,6 +15,13 @@ from bot.messages import EngineResult, IncomingMessage, Reply, Understanding
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
+
+
+HANDOFF_REASON_SLOT = "handoff_reason"
+
+
+def present_slots(slots: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in slots.items() if value is not None}
 
 
 def understanding_from_parse(parse_data: Mapping[str, Any]) -> Understanding:
@@ -64,10 +72,27 @@ class RasaAgentEngine:
         return EngineResult(
             replies=tuple(Reply.from_dict(m) for m in output.messages),
             understanding=understanding_from_parse(tracker.latest_message.parse_data),
+            paused=tracker.is_paused(),
+            handoff_reason=tracker.get_slot(HANDOFF_REASON_SLOT),
         )
 
     async def parse(self, text: str) -> Understanding:
         return understanding_from_parse(await self.agent.parse_message(text))
+
+    async def resume(self, conversation_id: str) -> None:
+        processor = self.agent.processor
+        assert processor is not None
+        async with self.agent.lock_store.lock(conversation_id):
+            tracker = await processor.get_tracker(conversation_id)
+            tracker.update(ConversationResumed())
+            tracker.update(SlotSet(HANDOFF_REASON_SLOT, None))
+            await processor.save_tracker(tracker)
+
+    async def slots(self, conversation_id: str) -> dict[str, Any]:
+        processor = self.agent.processor
+        assert processor is not None
+        tracker = await processor.get_tracker(conversation_id)
+        return present_slots(tracker.current_slot_values())
 
     async def ready(self) -> bool:
         return self.agent.is_ready()

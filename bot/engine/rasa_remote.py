@@ -10,7 +10,7 @@ from typing import Any, Optional
 import aiohttp
 
 from bot.engine import EngineError
-from bot.engine.rasa_inprocess import understanding_from_parse
+from bot.engine.rasa_inprocess import HANDOFF_REASON_SLOT, present_slots, understanding_from_parse
 from bot.messages import EngineResult, IncomingMessage, Reply, Understanding
 
 
@@ -47,10 +47,25 @@ class RemoteRasaEngine:
         return EngineResult(
             replies=tuple(Reply.from_dict(r) for r in replies or ()),
             understanding=understanding_from_parse(tracker.get("latest_message") or {}),
+            paused=bool(tracker.get("paused")),
+            handoff_reason=(tracker.get("slots") or {}).get(HANDOFF_REASON_SLOT),
         )
 
     async def parse(self, text: str) -> Understanding:
         return understanding_from_parse(await self._request("POST", "/model/parse", json={"text": text}))
+
+    async def resume(self, conversation_id: str) -> None:
+        await self._request(
+            "POST",
+            f"/conversations/{conversation_id}/tracker/events",
+            json=[{"event": "resume"}, {"event": "slot", "name": HANDOFF_REASON_SLOT, "value": None}],
+        )
+
+    async def slots(self, conversation_id: str) -> dict[str, Any]:
+        tracker = await self._request(
+            "GET", f"/conversations/{conversation_id}/tracker?include_events=NONE"
+        )
+        return present_slots(tracker.get("slots") or {})
 
     async def ready(self) -> bool:
         try:

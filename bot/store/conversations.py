@@ -24,12 +24,19 @@ class StoredMessage:
     intent: Optional[str]
     confidence: Optional[float]
     created_at: datetime
+    staff_id: Optional[int] = None
+
+    @property
+    def public(self) -> bool:
+        return bool((self.data or {}).get("public"))
 
     def as_reply(self) -> Reply:
         return Reply.from_dict({"text": self.text, **(self.data or {})})
 
 
-def _reply_rows(conversation_id: str, channel: str, replies: Iterable[Reply]) -> list[dict[str, Any]]:
+def _reply_rows(
+    conversation_id: str, channel: str, replies: Iterable[Reply], staff_id: Optional[int] = None
+) -> list[dict[str, Any]]:
     return [
         {
             "conversation_id": conversation_id,
@@ -37,6 +44,7 @@ def _reply_rows(conversation_id: str, channel: str, replies: Iterable[Reply]) ->
             "channel": channel,
             "text": reply.text,
             "data": {k: v for k, v in reply.to_dict().items() if k != "text" and v},
+            "staff_id": staff_id,
             "created_at": utcnow(),
         }
         for reply in replies
@@ -51,6 +59,10 @@ class ConversationStore:
         # bounded in-process cache saves a query on nearly every message.
         self._known: OrderedDict[tuple[str, str], str] = OrderedDict()
         self._cache_size = cache_size
+
+    @property
+    def database(self) -> Database:
+        return self._database
 
     async def create_conversation(self, channel: str) -> str:
         """A new conversation whose sender is its own id (the web chat's case)."""
@@ -114,7 +126,8 @@ class ConversationStore:
 
     async def record_incoming(self, conversation_id: str, message: IncomingMessage) -> int:
         """Persist a citizen's message before anything else happens to it."""
-        data = message.carried
+        # Whether it was said in public decides what a colleague may answer there.
+        data = {**message.carried, **({"public": True} if message.public else {})}
         async with self._database.transaction() as connection:
             result = await connection.execute(
                 messages.insert().values(
@@ -150,10 +163,29 @@ class ConversationStore:
             if rows:
                 await connection.execute(messages.insert(), rows)
 
-    async def record_replies(self, conversation_id: str, channel: str, replies: Iterable[Reply]) -> None:
+    async def record_replies(
+        self, conversation_id: str, channel: str, replies: Iterable[Reply], staff_id: Optional[int] = None
+    ) -> None:
         """Store replies that answer no message of the citizen (news, a colleague)."""
         async with self._database.transaction() as connection:
-            await connection.execute(messages.insert(), _reply_rows(conversation_id, channel, replies))
+            await connection.execute(
+                messages.insert(), _reply_rows(conversation_id, channel, replies, staff_id)
+            )
+
+    async def recent_intents(self, conversation_id: str, limit: int = 10) -> list[str]:
+        """What the citizen's last messages were about, newest first."""
+        query = (
+            sa.select(messages.c.intent)
+            .where(
+                messages.c.conversation_id == conversation_id,
+                messages.c.direction == "in",
+                messages.c.intent.is_not(None),
+            )
+            .order_by(messages.c.id.desc())
+            .limit(limit)
+        )
+        async with self._engine.connect() as connection:
+            return list((await connection.execute(query)).scalars())
 
     async def address(self, conversation_id: str) -> Optional[tuple[str, str]]:
         """The channel and the sender of a conversation, to reach the citizen again."""
@@ -186,6 +218,7 @@ class ConversationStore:
                 intent=row["intent"],
                 confidence=row["confidence"],
                 created_at=row["created_at"],
+                staff_id=row["staff_id"],
             )
             for row in reversed(rows)
         ]

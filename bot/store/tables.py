@@ -1,9 +1,25 @@
 """The SQL schema. Alembic migrations in ``migrations/`` create exactly this."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+from typing import Any, Optional
+
 import sqlalchemy as sa
 
 metadata = sa.MetaData()
+
+
+class UtcDateTime(sa.types.TypeDecorator):
+    """Timezone-aware UTC from every database: SQLite hands back naive datetimes,
+    which cannot be compared with the aware ones the application makes."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_result_value(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value
 
 conversations = sa.Table(
     "conversations",
@@ -11,7 +27,7 @@ conversations = sa.Table(
     sa.Column("id", sa.String(32), primary_key=True),
     sa.Column("channel", sa.String(32), nullable=False),
     sa.Column("sender", sa.String(255), nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.UniqueConstraint("channel", "sender", name="uq_conversations_channel_sender"),
 )
 
@@ -33,7 +49,9 @@ messages = sa.Table(
     sa.Column("intent", sa.String(64), nullable=True),
     sa.Column("confidence", sa.Float, nullable=True),
     sa.Column("platform_message_id", sa.String(128), nullable=True),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    # The colleague who wrote an outgoing message; NULL for the bot's.
+    sa.Column("staff_id", sa.Integer, nullable=True),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Index("ix_messages_conversation_id_id", "conversation_id", "id"),
 )
 
@@ -64,8 +82,8 @@ reports = sa.Table(
     sa.Column("media_forwarded", sa.Integer, nullable=False, default=0),
     # pending → forwarded, or failed for a human to see; "kept" when there is no back end.
     sa.Column("forward_state", sa.String(16), nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
     sa.Index("ix_reports_conversation_id", "conversation_id"),
 )
 
@@ -79,10 +97,89 @@ outbox = sa.Table(
     sa.Column("subject_id", sa.String(64), nullable=False),
     sa.Column("state", sa.String(16), nullable=False),  # pending, done, failed
     sa.Column("attempts", sa.Integer, nullable=False, default=0),
-    sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("next_attempt_at", UtcDateTime(), nullable=False),
+    sa.Column("locked_until", UtcDateTime(), nullable=True),
     sa.Column("last_error", sa.Text, nullable=True),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
     sa.Index("ix_outbox_kind_state_next_attempt_at", "kind", "state", "next_attempt_at"),
+)
+
+# --- Webcare: staff, hand-offs to them, their notes and canned responses ---
+
+staff = sa.Table(
+    "staff",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("username", sa.String(64), nullable=False, unique=True),
+    sa.Column("display_name", sa.String(128), nullable=False),
+    sa.Column("initials", sa.String(8), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),  # agent or admin
+    sa.Column("password_hash", sa.String(255), nullable=False),
+    sa.Column("failed_logins", sa.Integer, nullable=False, default=0),
+    sa.Column("locked_until", UtcDateTime(), nullable=True),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+)
+
+# Only a hash of the cookie's token is kept: a copy of the database opens no session.
+staff_sessions = sa.Table(
+    "staff_sessions",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("staff_id", sa.Integer, sa.ForeignKey("staff.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("csrf_token", sa.String(64), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("expires_at", UtcDateTime(), nullable=False),
+)
+
+# One row per hand-off: queued → assigned → resolved (back to the bot, or closed).
+# At most one open (queued or assigned) hand-off per conversation.
+handoffs = sa.Table(
+    "handoffs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "conversation_id",
+        sa.String(32),
+        sa.ForeignKey("conversations.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("reason", sa.String(32), nullable=False),
+    sa.Column("topic", sa.String(64), nullable=True),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("open", sa.Boolean, nullable=True),  # true while open, NULL after: unique per conversation
+    sa.Column("staff_id", sa.Integer, sa.ForeignKey("staff.id", ondelete="SET NULL"), nullable=True),
+    sa.Column("outcome", sa.String(16), nullable=True),  # back_to_bot or closed
+    sa.Column("satisfaction", sa.Integer, nullable=True),
+    sa.Column("queued_at", UtcDateTime(), nullable=False),
+    sa.Column("assigned_at", UtcDateTime(), nullable=True),
+    sa.Column("first_reply_at", UtcDateTime(), nullable=True),
+    sa.Column("resolved_at", UtcDateTime(), nullable=True),
+    sa.UniqueConstraint("conversation_id", "open", name="uq_handoffs_one_open"),
+    sa.Index("ix_handoffs_state_queued_at", "state", "queued_at"),
+)
+
+staff_notes = sa.Table(
+    "staff_notes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "conversation_id",
+        sa.String(32),
+        sa.ForeignKey("conversations.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("staff_id", sa.Integer, sa.ForeignKey("staff.id", ondelete="SET NULL"), nullable=True),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Index("ix_staff_notes_conversation_id", "conversation_id"),
+)
+
+canned_responses = sa.Table(
+    "canned_responses",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("title", sa.String(80), nullable=False, unique=True),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
 )

@@ -12,6 +12,7 @@ server → browser
   ``{"type": "session", "session": <token>, "history": [turn, ...]}``
   ``{"type": "typing"}``                                    while the answer is made
   ``{"type": "reply", "text": ..., "buttons": [...], "image": ...}``
+  ``{"type": "received"}``                                  kept for a colleague; no bot answer
   ``{"type": "error", "error": "..."}``                     a request it could not take
 
 ``POST /webchat/upload`` takes one photo as the raw request body, with the
@@ -26,6 +27,7 @@ from typing import Any, Optional
 
 from aiohttp import WSMsgType, web
 
+from bot.events import EventBus
 from bot.media import MAX_BYTES, MediaRejected, MediaStore
 from bot.messages import Attachment, IncomingMessage, Location, MessageTooLong, Reply, Turn
 from channels.base import Channel, ConversationHub
@@ -37,6 +39,7 @@ logger = logging.getLogger(__name__)
 WIDGET_SCRIPT = Path(__file__).parent / "static" / "widget.js"
 MAX_FRAME_BYTES = 64 * 1024
 MAX_PHOTOS_PER_MESSAGE = 5
+DELIVERY_TOPIC = "webchat-delivery"
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Methods": "POST",
@@ -84,12 +87,16 @@ def render_turn(turn: Turn) -> dict[str, Any]:
 class WebchatChannel(Channel):
     name = "webchat"
 
-    def __init__(self, hub: ConversationHub, signer: SessionSigner, media: MediaStore) -> None:
+    def __init__(
+        self, hub: ConversationHub, signer: SessionSigner, media: MediaStore, bus: EventBus
+    ) -> None:
         super().__init__(hub)
         self._signer = signer
         self._media = media
+        self._bus = bus
         # Open sockets per conversation (several tabs may show one), for deliver().
         self._sockets: dict[str, set[web.WebSocketResponse]] = {}
+        bus.subscribe(DELIVERY_TOPIC, self._send_to_open_sockets)
 
     def routes(self) -> list[web.RouteDef]:
         return [
@@ -99,12 +106,17 @@ class WebchatChannel(Channel):
             web.options("/webchat/upload", self.upload_preflight),
         ]
 
-    async def deliver(self, conversation_id: str, sender: str, replies: list[Reply]) -> bool:
-        sockets = [s for s in self._sockets.get(conversation_id, ()) if not s.closed]
-        for socket in sockets:
-            for reply in replies:
-                await socket.send_json(render(reply))
-        return bool(sockets)
+    async def deliver(self, conversation_id: str, sender: str, replies: list[Reply]) -> None:
+        """To the citizen's open chat, in whichever gateway process holds its socket."""
+        await self._bus.publish(
+            DELIVERY_TOPIC,
+            {"conversation_id": conversation_id, "replies": [r.to_dict() for r in replies]},
+        )
+
+    async def _send_to_open_sockets(self, event: dict[str, Any]) -> None:
+        for socket in [s for s in self._sockets.get(event["conversation_id"], ()) if not s.closed]:
+            for reply in event["replies"]:
+                await socket.send_json(render(Reply.from_dict(reply)))
 
     async def upload(self, request: web.Request) -> web.Response:
         """One photo for a report; the widget then sends its id in a message."""
@@ -196,8 +208,11 @@ class WebchatChannel(Channel):
             await socket.send_json({"type": "error", "error": str(error)})
             return
         await socket.send_json({"type": "typing"})
-        for reply in await self.hub.handle(message, conversation_id):
+        replies = await self.hub.handle(message, conversation_id)
+        for reply in replies:
             await socket.send_json(render(reply))
+        if not replies:
+            await socket.send_json({"type": "received"})
 
     def _message(self, conversation_id: str, data: dict[str, Any]) -> IncomingMessage:
         text, payload = data.get("text", ""), data.get("payload")

@@ -161,6 +161,8 @@
         pending.splice(0).forEach(function (frame) { socket.send(frame); });
       } else if (data.type === "typing") {
         setStatus("De gemeente typt\u2026");
+      } else if (data.type === "received") {
+        setStatus("Je bericht is doorgegeven aan onze collega.");
       } else if (data.type === "reply") {
         setStatus("");
         clearButtons();

@@ -1,0 +1,96 @@
+"""Handing the conversation to a colleague, the second miss in a row, and the
+citizen's rating of a colleague's help afterwards."""
+from __future__ import annotations
+
+import logging
+from typing import Any, Optional
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ConversationPaused, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions.services import services
+from bot.store.database import utcnow
+from bot.webcare.hours import TeamHours
+
+logger = logging.getLogger(__name__)
+
+REASON_FOR_INTENT = {"human_handoff": "human_handoff", "complaint": "complaint", "nlu_fallback": "fallback"}
+
+
+def hand_off(dispatcher: CollectingDispatcher, reason: str) -> list[dict[str, Any]]:
+    """Tell the citizen who answers and when, and pause the bot.
+
+    The gateway sees the paused tracker and queues the conversation in the
+    webcare inbox with ``reason``; from then on the bot stays silent.
+    """
+    settings = services().webcare
+    hours, now = TeamHours(settings), utcnow()
+    if hours.is_open(now):
+        dispatcher.utter_message(response="utter_handoff_open", wait_minutes=settings.typical_wait_minutes)
+    else:
+        opening = hours.next_opening(now)
+        when = hours.when(now, opening) if opening else "zo snel mogelijk"
+        dispatcher.utter_message(response="utter_handoff_closed", next_open=when)
+    return [SlotSet("handoff_reason", reason), ConversationPaused()]
+
+
+def previous_user_intent(tracker: Tracker) -> Optional[str]:
+    """The intent of the citizen's message before the latest one."""
+    users = [e for e in tracker.events if e.get("event") == "user"]
+    if len(users) < 2:
+        return None
+    return ((users[-2].get("parse_data") or {}).get("intent") or {}).get("name")
+
+
+class ActionHandoff(Action):
+    def name(self) -> str:
+        return "action_handoff"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        reason = REASON_FOR_INTENT.get(intent or "")
+        if reason is None:
+            # "Ja, graag" to a colleague the bot offered.
+            reason = "social_support" if previous_user_intent(tracker) == "social_support" else "offer_accepted"
+        return hand_off(dispatcher, reason)
+
+
+class ActionFallback(Action):
+    """The first miss asks to rephrase; a second miss in a row goes to a colleague."""
+
+    def name(self) -> str:
+        return "action_fallback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        if previous_user_intent(tracker) != "nlu_fallback":
+            dispatcher.utter_message(response="utter_default")
+            return []
+        dispatcher.utter_message(response="utter_handoff_fallback")
+        return hand_off(dispatcher, "fallback")
+
+
+class ActionRateService(Action):
+    def name(self) -> str:
+        return "action_rate_service"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        rating = next(tracker.get_latest_entity_values("rating"), None)
+        if rating is None or not str(rating).strip().isdigit() or not 1 <= int(rating) <= 5:
+            dispatcher.utter_message(response="utter_rating_unknown")
+            return []
+        try:
+            await services().handoffs.rate(tracker.sender_id, int(rating))
+        except SQLAlchemyError:
+            # The thanks is honest either way: the rating is a nicety, not the citizen's case.
+            logger.exception("rating of conversation %s not stored", tracker.sender_id)
+        dispatcher.utter_message(response="utter_rating_thanks")
+        return []

@@ -1,0 +1,1 @@
+"""Webcare: hand-off of conversations to human colleagues, and their inbox."""

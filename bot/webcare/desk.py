@@ -1,0 +1,247 @@
+"""What a colleague does with a conversation: claim, reply, note, transfer, close.
+
+Each action checks who owns the conversation, changes SQL, reaches the citizen
+through the router (and so through the channel they used) and tells every
+connected inbox.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Optional
+
+from bot.engine import EngineError
+from bot.messages import Button, Reply
+from bot.profile import MunicipalityProfile
+from bot.router import Router
+from bot.store.database import utcnow
+from bot.webcare.canned import CannedStore
+from bot.webcare.gate import HandoffGate
+from bot.webcare.handoffs import BACK_TO_BOT, CLOSED, Handoff, NewCitizenMessage
+from bot.webcare.notes import MAX_NOTE_LENGTH, NoteStore
+from bot.webcare.settings import WebcareSettings
+from bot.webcare.staff import StaffMember, StaffStore
+from bot.webcare.suggestions import Suggestions
+
+logger = logging.getLogger(__name__)
+
+# Slots that are Rasa's bookkeeping, not something the citizen told the bot.
+INTERNAL_SLOTS = frozenset({"requested_slot", "session_started_metadata", "handoff_reason"})
+RATINGS = range(1, 6)
+
+
+class DeskError(Exception):
+    """An action a colleague cannot take now; ``status`` is the HTTP status to answer."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def signed(text: str, member: StaffMember) -> str:
+    """Dutch webcare teams sign with their initials: "… ^AK"."""
+    return f"{text.strip()} ^{member.initials}"
+
+
+def sla_colour(handoff: Handoff, settings: WebcareSettings, now: datetime) -> str:
+    minutes = handoff.waiting_minutes(now)
+    if minutes >= settings.sla_red_minutes:
+        return "red"
+    return "amber" if minutes >= settings.sla_amber_minutes else "green"
+
+
+@dataclass
+class WebcareDesk:
+    router: Router
+    staff: StaffStore
+    notes: NoteStore
+    canned: CannedStore
+    suggestions: Suggestions
+    settings: WebcareSettings
+    profile: MunicipalityProfile
+
+    @property
+    def _gate(self) -> HandoffGate:
+        return self.router.gate
+
+    async def _owned(self, conversation_id: str, member: StaffMember) -> Handoff:
+        handoff = await self._gate.active(conversation_id)
+        if handoff is None:
+            raise DeskError(409, "Dit gesprek is niet (meer) bij webcare.")
+        if handoff.staff_id != member.id:
+            raise DeskError(409, "Neem het gesprek eerst over; een collega of niemand heeft het nu.")
+        return handoff
+
+    async def claim(self, conversation_id: str, member: StaffMember) -> None:
+        handoff = await self._gate.active(conversation_id)
+        if handoff is None or not await self._gate.handoffs.claim(handoff.id, member.id):
+            raise DeskError(409, "Een collega heeft dit gesprek net overgenomen.")
+        await self._changed(conversation_id)
+
+    async def transfer(self, conversation_id: str, member: StaffMember, to_staff_id: int) -> None:
+        handoff = await self._owned(conversation_id, member)
+        if to_staff_id == member.id or await self.staff.get(to_staff_id) is None:
+            raise DeskError(400, "Kies een andere collega.")
+        if not await self._gate.handoffs.transfer(handoff.id, member.id, to_staff_id):
+            raise DeskError(409, "Het gesprek is intussen veranderd; kijk nog eens.")
+        await self._changed(conversation_id)
+
+    async def reply(self, conversation_id: str, member: StaffMember, text: str) -> None:
+        handoff = await self._owned(conversation_id, member)
+        if not text.strip():
+            raise DeskError(400, "Typ eerst een antwoord.")
+        message = signed(text, member)
+        limit = await self.reply_limit(conversation_id)
+        if len(message) > limit:
+            raise DeskError(400, f"Je antwoord is {len(message)} tekens, met paraaf; hier passen er {limit}.")
+        await self.router.push(conversation_id, [Reply(message)], staff_id=member.id)
+        await self._gate.handoffs.replied(handoff.id)
+        await self._gate.conversation_changed(conversation_id)
+
+    async def note(self, conversation_id: str, member: StaffMember, text: str) -> None:
+        if not text.strip() or len(text) > MAX_NOTE_LENGTH:
+            raise DeskError(400, f"Een notitie heeft 1 tot {MAX_NOTE_LENGTH} tekens.")
+        if await self.router.store.address(conversation_id) is None:
+            raise DeskError(404, "Dit gesprek bestaat niet.")
+        await self.notes.add(conversation_id, member.id, text.strip())
+        await self._gate.conversation_changed(conversation_id)
+
+    async def close(
+        self, conversation_id: str, member: StaffMember, last_seen_message_id: int, back_to_bot: bool
+    ) -> None:
+        """Resolve the hand-off; the bot answers the citizen's next message again.
+
+        Refused while the citizen wrote something the colleague has not seen:
+        under the conversation's lock, so a message is either read here first
+        or answered by the bot, never dropped between the two.
+        """
+        async with self._gate.hold(conversation_id):
+            handoff = await self._owned(conversation_id, member)
+            try:
+                done = await self._gate.handoffs.resolve(
+                    handoff.id, member.id, BACK_TO_BOT if back_to_bot else CLOSED, last_seen_message_id
+                )
+            except NewCitizenMessage:
+                raise DeskError(409, "De inwoner schreef net iets nieuws. Lees dat eerst.") from None
+            if not done:
+                raise DeskError(409, "Het gesprek is intussen veranderd; kijk nog eens.")
+            try:
+                await self.router.engine.resume(conversation_id)
+            except (EngineError, OSError):
+                # The router notices the engine is still paused on the next message
+                # and queues the conversation again: the citizen is not left alone.
+                logger.exception("could not resume the bot for %s", conversation_id)
+        if back_to_bot:
+            await self.router.push(conversation_id, self._back_to_bot(member))
+        await self._changed(conversation_id)
+
+    def _back_to_bot(self, member: StaffMember) -> list[Reply]:
+        text = self.profile.text("handoff_back", agent=member.display_name.split()[0])
+        if not self.settings.ask_satisfaction:
+            return [Reply(text)]
+        question = self.profile.text("handoff_rating_question")
+        buttons = tuple(Button(str(r), f'/rate_service{{"rating": "{r}"}}') for r in RATINGS)
+        return [Reply(text), Reply(question, buttons)]
+
+    async def _changed(self, conversation_id: str) -> None:
+        await self._gate.queue_changed()
+        await self._gate.conversation_changed(conversation_id)
+
+    async def reply_limit(self, conversation_id: str) -> int:
+        address = await self.router.store.address(conversation_id)
+        channel = self.router.channel(address[0]) if address else None
+        history = await self.router.store.history(conversation_id, limit=50)
+        public = any(m.public for m in history if m.direction == "in")
+        return channel.reply_limit(public) if channel else 4000
+
+    async def queue(self, now: Optional[datetime] = None) -> dict[str, Any]:
+        now = now or utcnow()
+        handoffs = self._gate.handoffs
+
+        def entry(h: Handoff) -> dict[str, Any]:
+            return {
+                "conversation_id": h.conversation_id,
+                "channel": h.channel,
+                "topic": self.settings.topic_label(h.topic or h.reason),
+                "reason": h.reason,
+                "state": h.state,
+                "staff": h.staff_initials,
+                "queued_at": h.queued_at.isoformat(),
+                "waiting_minutes": int(h.waiting_minutes(now)),
+                "sla": sla_colour(h, self.settings, now),
+                "outcome": h.outcome,
+            }
+
+        return {
+            "waiting": [entry(h) for h in await handoffs.waiting()],
+            "assigned": [entry(h) for h in await handoffs.assigned()],
+            "resolved": [entry(h) for h in await handoffs.recently_resolved()],
+        }
+
+    async def view(self, conversation_id: str, member: StaffMember) -> dict[str, Any]:
+        """All a colleague needs to take a conversation over."""
+        address = await self.router.store.address(conversation_id)
+        if address is None:
+            raise DeskError(404, "Dit gesprek bestaat niet.")
+        history = await self.router.store.history(conversation_id)
+        initials = {m.id: m.initials for m in await self.staff.all()}
+        slots = await self._slots(conversation_id)
+        first_name = (slots.get("session_started_metadata") or {}).get("first_name")
+        handoff = await self._gate.handoffs.latest(conversation_id)
+        last_in = next((m for m in reversed(history) if m.direction == "in"), None)
+        return {
+            "conversation_id": conversation_id,
+            "channel": address[0],
+            "public": any(m.public for m in history if m.direction == "in"),
+            "first_name": first_name,
+            "handoff": None if handoff is None else {
+                "state": handoff.state,
+                "reason": handoff.reason,
+                "topic": self.settings.topic_label(handoff.topic or handoff.reason),
+                "staff_id": handoff.staff_id,
+                "staff": handoff.staff_initials,
+                "queued_at": handoff.queued_at.isoformat(),
+            },
+            "messages": [
+                {
+                    "id": m.id,
+                    "from": "citizen" if m.direction == "in" else ("staff" if m.staff_id else "bot"),
+                    "staff": initials.get(m.staff_id) if m.staff_id else None,
+                    "text": m.text,
+                    "buttons": [b.title for b in m.as_reply().buttons],
+                    "intent": m.intent,
+                    "confidence": m.confidence,
+                    "photos": len((m.data or {}).get("attachments") or ()),
+                    "location": (m.data or {}).get("location"),
+                    "created_at": m.created_at.isoformat(),
+                }
+                for m in history
+            ],
+            "notes": [
+                {"text": n.text, "author": n.author, "created_at": n.created_at.isoformat()}
+                for n in await self.notes.of(conversation_id)
+            ],
+            "collected": {k: v for k, v in slots.items() if k not in INTERNAL_SLOTS},
+            "suggestion": self.suggestions.for_intent(last_in.intent if last_in else None, first_name),
+            "reply_limit": await self.reply_limit(conversation_id),
+            "canned": [
+                {"title": c.title, "text": c.fill(self._canned_values(first_name, member))}
+                for c in await self.canned.all()
+            ],
+        }
+
+    def _canned_values(self, first_name: Optional[str], member: StaffMember) -> dict[str, str]:
+        return {
+            **self.profile.facts,
+            "first_name": first_name or "",
+            "agent_name": member.display_name.split()[0],
+        }
+
+    async def _slots(self, conversation_id: str) -> dict[str, Any]:
+        try:
+            return await self.router.engine.slots(conversation_id)
+        except Exception:  # noqa: BLE001 - the view works without what the bot collected
+            logger.warning("could not read the dialogue state of %s", conversation_id)
+            return {}

@@ -1,0 +1,184 @@
+"""The webcare inbox over HTTP: login, the inbox page, its JSON API and live socket."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Callable
+
+import aiohttp_jinja2
+from aiohttp import WSMsgType, web
+
+from bot.events import EventBus
+from bot.webcare.auth import LOGIN_CSRF_COOKIE, SESSION_COOKIE, StaffAuth, new_login_csrf, same_token
+from bot.webcare.canned import CannedError
+from bot.webcare.desk import DeskError, WebcareDesk
+from bot.webcare.gate import INBOX_TOPIC
+from bot.webcare.staff import SESSION_LIFETIME, StaffSession
+from channels.http import HttpProblem, read_json_object
+
+STATIC = Path(__file__).parent / "static"
+MAX_REPLY_LENGTH = 4000
+
+
+def _text(body: dict[str, Any], key: str) -> str:
+    value = body.get(key)
+    if not isinstance(value, str):
+        raise HttpProblem(400, f"'{key}' must be a string")
+    if len(value) > MAX_REPLY_LENGTH:
+        raise HttpProblem(413, f"'{key}' is longer than {MAX_REPLY_LENGTH} characters")
+    return value
+
+
+def _int(body: dict[str, Any], key: str) -> int:
+    value = body.get(key)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise HttpProblem(400, f"'{key}' must be a whole number")
+    return value
+
+
+def webcare_routes(desk: WebcareDesk, auth: StaffAuth, bus: EventBus) -> list[web.RouteDef]:
+    async def login_page(request: web.Request, error: str = "", status: int = 200) -> web.Response:
+        token = new_login_csrf()
+        response = aiohttp_jinja2.render_template(
+            "webcare/login.html", request, {"csrf": token, "error": error}, status=status
+        )
+        auth.set_cookie(response, LOGIN_CSRF_COOKIE, token)
+        return response
+
+    async def show_login(request: web.Request) -> web.Response:
+        return await login_page(request)
+
+    async def login(request: web.Request) -> web.Response:
+        form = await request.post()
+        if not same_token(form.get("csrf"), request.cookies.get(LOGIN_CSRF_COOKIE, "")):  # type: ignore[arg-type]
+            raise web.HTTPForbidden(reason="CSRF-token ontbreekt of klopt niet")
+        result = await desk.staff.login(str(form.get("username", "")), str(form.get("password", "")))
+        if result.locked:
+            return await login_page(request, "Te vaak een verkeerd wachtwoord. Probeer het over 15 minuten weer.", 429)
+        if result.token is None:
+            return await login_page(request, "Gebruikersnaam of wachtwoord klopt niet.", 401)
+        response = web.HTTPSeeOther("/webcare")
+        auth.set_cookie(response, SESSION_COOKIE, result.token, int(SESSION_LIFETIME.total_seconds()))
+        response.del_cookie(LOGIN_CSRF_COOKIE, path="/webcare")
+        raise response
+
+    async def logout(request: web.Request, session: StaffSession) -> web.Response:
+        await desk.staff.logout(request.cookies[SESSION_COOKIE])
+        response = web.HTTPSeeOther("/webcare/login")
+        response.del_cookie(SESSION_COOKIE, path="/webcare")
+        raise response
+
+    async def inbox(request: web.Request, session: StaffSession) -> web.Response:
+        return aiohttp_jinja2.render_template(
+            "webcare/inbox.html",
+            request,
+            {"member": session.member, "csrf": session.csrf_token, "profile": desk.profile},
+        )
+
+    async def canned_page(request: web.Request, session: StaffSession, error: str = "") -> web.Response:
+        return aiohttp_jinja2.render_template(
+            "webcare/canned.html",
+            request,
+            {"member": session.member, "csrf": session.csrf_token, "canned": await desk.canned.all(), "error": error},
+            status=400 if error else 200,
+        )
+
+    async def show_canned(request: web.Request, session: StaffSession) -> web.Response:
+        return await canned_page(request, session)
+
+    async def save_canned(request: web.Request, session: StaffSession) -> web.Response:
+        form = await request.post()
+        canned_id = str(form.get("id", ""))
+        try:
+            if form.get("delete"):
+                await desk.canned.delete(int(canned_id))
+            else:
+                await desk.canned.save(
+                    str(form.get("title", "")), str(form.get("text", "")), int(canned_id) if canned_id else None
+                )
+        except (CannedError, ValueError) as error:
+            return await canned_page(request, session, str(error))
+        raise web.HTTPSeeOther("/webcare/canned")
+
+    def acting(action: Callable[..., Any]) -> Callable[[web.Request, StaffSession], Any]:
+        async def handler(request: web.Request, session: StaffSession) -> web.Response:
+            try:
+                result = await action(request, session)
+            except DeskError as error:
+                raise HttpProblem(error.status, error.message) from None
+            return web.json_response(result if result is not None else {"ok": True})
+
+        return handler
+
+    async def queue(request: web.Request, session: StaffSession) -> dict[str, Any]:
+        return {**await desk.queue(), "me": {"id": session.member.id, "initials": session.member.initials}}
+
+    async def colleagues(request: web.Request, session: StaffSession) -> list[dict[str, Any]]:
+        return [{"id": m.id, "name": m.display_name, "initials": m.initials} for m in await desk.staff.all()]
+
+    async def conversation(request: web.Request, session: StaffSession) -> dict[str, Any]:
+        return await desk.view(request.match_info["id"], session.member)
+
+    async def claim(request: web.Request, session: StaffSession) -> None:
+        await desk.claim(request.match_info["id"], session.member)
+
+    async def transfer(request: web.Request, session: StaffSession) -> None:
+        body = await read_json_object(request)
+        await desk.transfer(request.match_info["id"], session.member, _int(body, "to"))
+
+    async def reply(request: web.Request, session: StaffSession) -> None:
+        body = await read_json_object(request)
+        await desk.reply(request.match_info["id"], session.member, _text(body, "text"))
+
+    async def note(request: web.Request, session: StaffSession) -> None:
+        body = await read_json_object(request)
+        await desk.note(request.match_info["id"], session.member, _text(body, "text"))
+
+    async def close(request: web.Request, session: StaffSession) -> None:
+        body = await read_json_object(request)
+        back_to_bot = body.get("back_to_bot", True)
+        if not isinstance(back_to_bot, bool):
+            raise HttpProblem(400, "'back_to_bot' must be true or false")
+        await desk.close(request.match_info["id"], session.member, _int(body, "last_seen"), back_to_bot)
+
+    async def live(request: web.Request, session: StaffSession) -> web.WebSocketResponse:
+        """Queue and conversation changes, from every gateway process, as they happen."""
+        origin = request.headers.get("Origin")
+        if origin is not None and origin.split("://", 1)[-1] != request.host:
+            raise web.HTTPForbidden(reason="andere herkomst")
+        socket = web.WebSocketResponse(heartbeat=25)
+        await socket.prepare(request)
+
+        async def forward(event: dict[str, Any]) -> None:
+            if not socket.closed:
+                await socket.send_str(json.dumps(event))
+
+        unsubscribe = bus.subscribe(INBOX_TOPIC, forward)
+        try:
+            async for frame in socket:
+                if frame.type == WSMsgType.ERROR:
+                    break
+        finally:
+            unsubscribe()
+        return socket
+
+    api = auth.api
+    base = "/webcare/api/conversations/{id:[0-9a-f]{32}}"
+    return [
+        web.get("/webcare/login", show_login),
+        web.post("/webcare/login", login),
+        web.post("/webcare/logout", auth.page(logout)),
+        web.get("/webcare", auth.page(inbox)),
+        web.get("/webcare/canned", auth.page(show_canned, admin=True)),
+        web.post("/webcare/canned", auth.page(save_canned, admin=True)),
+        web.get("/webcare/ws", api(live)),
+        web.get("/webcare/api/queue", api(acting(queue))),
+        web.get("/webcare/api/staff", api(acting(colleagues))),
+        web.get(base, api(acting(conversation))),
+        web.post(base + "/claim", api(acting(claim))),
+        web.post(base + "/transfer", api(acting(transfer))),
+        web.post(base + "/reply", api(acting(reply))),
+        web.post(base + "/notes", api(acting(note))),
+        web.post(base + "/close", api(acting(close))),
+        web.static("/webcare/static", STATIC),
+    ]

@@ -1,0 +1,196 @@
+"""Staff accounts, their passwords (Argon2) and their login sessions."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Optional
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.exc import IntegrityError
+
+from bot.store.database import Database, utcnow
+from bot.store.tables import staff, staff_sessions
+
+ROLES = ("agent", "admin")
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
+SESSION_LIFETIME = timedelta(hours=10)  # a working day, then log in again
+MIN_PASSWORD_LENGTH = 10
+
+_hasher = PasswordHasher()
+# Verifying against this when the username is unknown takes as long as a real
+# check, so response times do not tell which usernames exist.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+class StaffError(ValueError):
+    """An account that cannot be made as asked; the text says why."""
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    id: int
+    username: str
+    display_name: str
+    initials: str
+    role: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+@dataclass(frozen=True)
+class StaffSession:
+    member: StaffMember
+    csrf_token: str
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    token: Optional[str] = None
+    locked: bool = False
+
+
+def _member(row: sa.engine.Row) -> StaffMember:
+    m = row._mapping
+    return StaffMember(m["id"], m["username"], m["display_name"], m["initials"], m["role"])
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def initials_of(display_name: str) -> str:
+    """"Anna de Kok" → "AK": first letters of the words that start with a capital."""
+    words = [w for w in display_name.split() if w[:1].isupper()] or display_name.split()
+    return "".join(w[0] for w in words[:3]).upper()
+
+
+class StaffStore:
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    async def add(
+        self, username: str, display_name: str, role: str, password: str, initials: Optional[str] = None
+    ) -> StaffMember:
+        if role not in ROLES:
+            raise StaffError(f"role must be one of {', '.join(ROLES)}")
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise StaffError(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
+        if not username.strip() or not display_name.strip():
+            raise StaffError("username and name must not be empty")
+        try:
+            async with self._database.transaction() as connection:
+                result = await connection.execute(
+                    staff.insert().values(
+                        username=username.strip().lower(),
+                        display_name=display_name.strip(),
+                        initials=(initials or initials_of(display_name))[:8],
+                        role=role,
+                        password_hash=_hasher.hash(password),
+                        failed_logins=0,
+                        created_at=utcnow(),
+                    )
+                )
+        except IntegrityError:
+            raise StaffError(f"there is already an account {username!r}") from None
+        member = await self.get(int(result.inserted_primary_key[0]))
+        assert member is not None
+        return member
+
+    async def get(self, staff_id: int) -> Optional[StaffMember]:
+        async with self._database.engine.connect() as connection:
+            row = (await connection.execute(sa.select(staff).where(staff.c.id == staff_id))).first()
+        return _member(row) if row else None
+
+    async def all(self) -> list[StaffMember]:
+        async with self._database.engine.connect() as connection:
+            rows = (await connection.execute(sa.select(staff).order_by(staff.c.display_name))).all()
+        return [_member(row) for row in rows]
+
+    async def count(self) -> int:
+        async with self._database.engine.connect() as connection:
+            return int(await connection.scalar(sa.select(sa.func.count()).select_from(staff)))
+
+    async def login(self, username: str, password: str, now: Optional[datetime] = None) -> LoginResult:
+        """A new session token for the right password; repeated failures lock the account."""
+        now = now or utcnow()
+        async with self._database.engine.connect() as connection:
+            row = (
+                await connection.execute(sa.select(staff).where(staff.c.username == username.strip().lower()))
+            ).first()
+        if row is None:
+            _verify(_DUMMY_HASH, password)
+            return LoginResult()
+        m = row._mapping
+        if m["locked_until"] is not None and m["locked_until"] > now:
+            return LoginResult(locked=True)
+        if not _verify(m["password_hash"], password):
+            return await self._failed(m["id"], m["failed_logins"] + 1, now)
+        token = secrets.token_urlsafe(32)
+        async with self._database.transaction() as connection:
+            await connection.execute(
+                staff.update().where(staff.c.id == m["id"]).values(failed_logins=0, locked_until=None)
+            )
+            await connection.execute(
+                staff_sessions.insert().values(
+                    token_hash=_token_hash(token),
+                    staff_id=m["id"],
+                    csrf_token=secrets.token_urlsafe(32),
+                    created_at=now,
+                    expires_at=now + SESSION_LIFETIME,
+                )
+            )
+        return LoginResult(token=token)
+
+    async def _failed(self, staff_id: int, failures: int, now: datetime) -> LoginResult:
+        locked = failures >= MAX_FAILED_LOGINS
+        async with self._database.transaction() as connection:
+            await connection.execute(
+                staff.update()
+                .where(staff.c.id == staff_id)
+                .values(
+                    failed_logins=0 if locked else failures,
+                    locked_until=now + LOCKOUT if locked else None,
+                )
+            )
+        return LoginResult(locked=locked)
+
+    async def session(self, token: Optional[str]) -> Optional[StaffSession]:
+        if not token:
+            return None
+        query = (
+            sa.select(staff, staff_sessions.c.csrf_token)
+            .select_from(staff_sessions.join(staff, staff.c.id == staff_sessions.c.staff_id))
+            .where(staff_sessions.c.token_hash == _token_hash(token), staff_sessions.c.expires_at > utcnow())
+        )
+        async with self._database.engine.connect() as connection:
+            row = (await connection.execute(query)).first()
+        return StaffSession(_member(row), row._mapping["csrf_token"]) if row else None
+
+    async def logout(self, token: str) -> None:
+        async with self._database.transaction() as connection:
+            await connection.execute(
+                staff_sessions.delete().where(staff_sessions.c.token_hash == _token_hash(token))
+            )
+
+    async def unlock(self, username: str) -> bool:
+        async with self._database.transaction() as connection:
+            result = await connection.execute(
+                staff.update()
+                .where(staff.c.username == username.strip().lower())
+                .values(failed_logins=0, locked_until=None)
+            )
+        return result.rowcount == 1
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False

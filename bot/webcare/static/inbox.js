@@ -1,0 +1,223 @@
+/*
+ * The webcare inbox. Everything from citizens is shown with textContent, never
+ * parsed as HTML. The server pushes "something changed" over /webcare/ws; the
+ * page then fetches what it shows from the JSON API.
+ */
+(function () {
+  "use strict";
+  var csrf = document.querySelector('meta[name="csrf-token"]').content;
+  var me = Number(document.querySelector(".inbox").dataset.me);
+  var signature = " ^" + document.querySelector(".inbox").dataset.initials;
+  var current = null, view = null;
+  var $ = function (id) { return document.getElementById(id); };
+  var CHANNELS = { webchat: "Webchat", rest: "API", twitter: "X", messenger: "Messenger", telegram: "Telegram" };
+  var SLA = { green: "op tijd", amber: "bijna te laat", red: "te laat" };
+  var FROM = { citizen: "Inwoner", bot: "Bot", staff: "Collega" };
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (key) { node.setAttribute(key, attrs[key]); });
+    if (text !== undefined && text !== null) node.textContent = text;
+    return node;
+  }
+
+  function api(method, path, body) {
+    return fetch(path, {
+      method: method,
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+      body: body === undefined ? undefined : JSON.stringify(body)
+    }).then(function (response) {
+      if (response.status === 401) { window.location.href = "/webcare/login"; throw new Error("log opnieuw in"); }
+      return response.json().then(function (data) {
+        if (!response.ok) throw new Error(data.error || "dat lukte niet");
+        return data;
+      });
+    });
+  }
+
+  function time(iso) {
+    return new Date(iso).toLocaleString("nl-NL", { dateStyle: "short", timeStyle: "short" });
+  }
+
+  function renderList(id, entries, emptyText) {
+    var list = $(id);
+    list.textContent = "";
+    if (!entries.length) { list.appendChild(el("li", { "class": "empty" }, emptyText)); return; }
+    entries.forEach(function (entry) {
+      var item = el("li", { "class": "sla-" + entry.sla });
+      var link = el("a", { "href": "#c=" + entry.conversation_id });
+      link.appendChild(el("span", { "class": "topic" }, entry.topic));
+      var facts = (CHANNELS[entry.channel] || entry.channel) + " · wacht " + entry.waiting_minutes + " min";
+      if (entry.state === "queued") facts += " · " + SLA[entry.sla];
+      if (entry.staff) facts += " · " + entry.staff;
+      link.appendChild(el("span", { "class": "facts" }, facts));
+      if (entry.conversation_id === current) link.setAttribute("aria-current", "true");
+      item.appendChild(link);
+      list.appendChild(item);
+    });
+  }
+
+  function loadQueue() {
+    return api("GET", "/webcare/api/queue").then(function (queue) {
+      renderList("waiting", queue.waiting, "Niemand wacht.");
+      renderList("assigned", queue.assigned, "Geen gesprekken in behandeling.");
+      renderList("resolved", queue.resolved, "Nog niets afgerond.");
+    });
+  }
+
+  function renderMessage(message) {
+    var item = el("li", { "class": "msg from-" + message.from });
+    var who = message.from === "staff" && message.staff ? "Collega " + message.staff : FROM[message.from];
+    var head = el("p", { "class": "meta" }, who + " · " + time(message.created_at));
+    if (message.from === "citizen" && message.intent) {
+      var share = message.confidence === null ? "" : " (" + Math.round(message.confidence * 100) + "%)";
+      head.appendChild(el("span", { "class": "understood" }, " · bot begreep: " + message.intent + share));
+    }
+    item.appendChild(head);
+    var text = message.text;
+    if (!text && message.photos) text = "[" + message.photos + " foto('s) verstuurd]";
+    if (!text && message.location) text = "[locatie gedeeld: " + message.location.latitude + ", " + message.location.longitude + "]";
+    item.appendChild(el("p", { "class": "text" }, text));
+    if (message.buttons.length) item.appendChild(el("p", { "class": "buttons" }, "Knoppen: " + message.buttons.join(" | ")));
+    return item;
+  }
+
+  function renderConversation(data) {
+    view = data;
+    $("conversation").hidden = false;
+    var handoff = data.handoff;
+    $("conversation-title").textContent = "Gesprek: " + (handoff ? handoff.topic : "zonder overdracht");
+    var facts = (CHANNELS[data.channel] || data.channel) + " · " + (data.public ? "openbaar (let op: geen persoonsgegevens)" : "privé");
+    if (data.first_name) facts += " · " + data.first_name;
+    if (handoff) facts += " · " + { queued: "wacht op een collega", assigned: "bij " + handoff.staff, resolved: "afgerond" }[handoff.state];
+    $("conversation-facts").textContent = facts;
+    var mine = handoff && handoff.state === "assigned" && handoff.staff_id === me;
+    $("claim").hidden = !(handoff && handoff.state === "queued");
+    ["transfer", "transfer-to", "handback", "resolve"].forEach(function (id) { $(id).hidden = !mine; });
+    document.querySelector('label[for="transfer-to"]').hidden = !mine;
+    $("reply-form").hidden = !mine;
+
+    var history = $("history");
+    history.textContent = "";
+    data.messages.forEach(function (message) { history.appendChild(renderMessage(message)); });
+    history.scrollTop = history.scrollHeight;
+
+    var collected = $("collected");
+    collected.textContent = "";
+    Object.keys(data.collected).forEach(function (key) {
+      collected.appendChild(el("dt", {}, key));
+      var value = data.collected[key];
+      collected.appendChild(el("dd", {}, typeof value === "string" ? value : JSON.stringify(value)));
+    });
+    $("collected-box").hidden = !Object.keys(data.collected).length;
+
+    var notes = $("notes");
+    notes.textContent = "";
+    data.notes.forEach(function (note) {
+      notes.appendChild(el("li", {}, (note.author || "?") + " · " + time(note.created_at) + ": " + note.text));
+    });
+    if (!data.notes.length) notes.appendChild(el("li", { "class": "empty" }, "Geen notities."));
+
+    $("use-suggestion").hidden = !data.suggestion;
+    var canned = $("canned");
+    canned.textContent = "";
+    canned.appendChild(el("option", { "value": "" }, data.canned.length ? "Kies…" : "Geen standaardantwoorden"));
+    data.canned.forEach(function (item, index) { canned.appendChild(el("option", { "value": String(index) }, item.title)); });
+    countReply();
+  }
+
+  function openConversation(id) {
+    current = id;
+    return api("GET", "/webcare/api/conversations/" + id).then(renderConversation).then(loadQueue).catch(showError);
+  }
+
+  function showError(error) { $("action-error").textContent = error.message; }
+
+  function act(path, body) {
+    $("action-error").textContent = "";
+    return api("POST", "/webcare/api/conversations/" + current + "/" + path, body || {})
+      .then(function () { return openConversation(current); })
+      .catch(showError);
+  }
+
+  function lastSeen() {
+    var ids = view.messages.filter(function (m) { return m.from === "citizen"; }).map(function (m) { return m.id; });
+    return ids.length ? Math.max.apply(null, ids) : 0;
+  }
+
+  function countReply() {
+    if (!view) return;
+    var length = $("reply-text").value.trim().length + signature.length;
+    $("reply-count").textContent = length + " van " + view.reply_limit + " tekens, met je paraaf";
+    $("reply-count").className = length > view.reply_limit ? "hint too-long" : "hint";
+  }
+
+  $("claim").addEventListener("click", function () { act("claim"); });
+  $("transfer").addEventListener("click", function () {
+    var to = Number($("transfer-to").value);
+    if (to) act("transfer", { to: to });
+  });
+  $("handback").addEventListener("click", function () { act("close", { last_seen: lastSeen(), back_to_bot: true }); });
+  $("resolve").addEventListener("click", function () { act("close", { last_seen: lastSeen(), back_to_bot: false }); });
+  $("use-suggestion").addEventListener("click", function () {
+    $("reply-text").value = view.suggestion; countReply(); $("reply-text").focus();
+  });
+  $("canned").addEventListener("change", function () {
+    var item = view.canned[Number(this.value)];
+    if (item) { $("reply-text").value = item.text; countReply(); $("reply-text").focus(); }
+  });
+  $("reply-text").addEventListener("input", countReply);
+  $("reply-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = $("reply-text").value;
+    if (!text.trim()) return;
+    act("reply", { text: text }).then(function () {
+      if (!$("action-error").textContent) { $("reply-text").value = ""; countReply(); }
+    });
+  });
+  $("note-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = $("note-text").value;
+    if (!text.trim()) return;
+    act("notes", { text: text }).then(function () { $("note-text").value = ""; });
+  });
+
+  function loadStaff() {
+    return api("GET", "/webcare/api/staff").then(function (staff) {
+      var select = $("transfer-to");
+      staff.filter(function (s) { return s.id !== me; }).forEach(function (s) {
+        select.appendChild(el("option", { "value": String(s.id) }, s.name + " (" + s.initials + ")"));
+      });
+    });
+  }
+
+  var retries = 0;
+  function live() {
+    var socket = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/webcare/ws");
+    socket.addEventListener("open", function () {
+      retries = 0;
+      $("live-status").textContent = "Live bijgewerkt";
+      loadQueue();
+      if (current) openConversation(current);
+    });
+    socket.addEventListener("message", function (event) {
+      var data = JSON.parse(event.data);
+      if (data.type === "queue") loadQueue();
+      else if (data.type === "conversation" && data.conversation_id === current) openConversation(current);
+    });
+    socket.addEventListener("close", function () {
+      $("live-status").textContent = "Verbinding verbroken; opnieuw verbinden…";
+      setTimeout(live, Math.min(30000, 500 * Math.pow(2, retries++)));
+    });
+  }
+
+  function route() {
+    var match = /^#c=([0-9a-f]{32})$/.exec(location.hash);
+    if (match) openConversation(match[1]);
+  }
+  window.addEventListener("hashchange", route);
+  loadStaff();
+  loadQueue().then(route);
+  live();
+})();

@@ -1,0 +1,103 @@
+"""Every hand-off trigger with the trained model, through the REST channel of the
+real gateway and action server, on SQLite and on PostgreSQL with Redis."""
+from __future__ import annotations
+
+import uuid
+from typing import Any, AsyncIterator
+
+import aiohttp
+import pytest
+import sqlalchemy as sa
+
+from tests.conftest import REST_TOKEN
+from tests.support import Service
+
+pytestmark = pytest.mark.integration
+AUTH = {"Authorization": f"Bearer {REST_TOKEN}"}
+
+
+class Citizen:
+    def __init__(self, session: aiohttp.ClientSession, gateway: Service) -> None:
+        self.session = session
+        self.gateway = gateway
+        self.sender = f"citizen-{uuid.uuid4().hex[:10]}"
+
+    async def says(self, text: str) -> str:
+        """The replies' text; empty while a colleague has the conversation."""
+        body = {"sender": self.sender, "message": text}
+        async with self.session.post(self.gateway.url + "/webhooks/rest/webhook", json=body, headers=AUTH) as response:
+            assert response.status == 200, await response.text()
+            replies = await response.json()
+        self.last_buttons = [b["payload"] for r in replies for b in r.get("buttons", [])]
+        return "\n".join(r.get("text", "") for r in replies)
+
+    def handoff(self) -> dict[str, Any] | None:
+        engine = sa.create_engine(self.gateway.env["DATABASE_URL"])
+        with engine.connect() as connection:
+            row = connection.execute(
+                sa.text(
+                    "SELECT h.reason, h.topic, h.state FROM handoffs h JOIN conversations c"
+                    " ON c.id = h.conversation_id WHERE c.sender = :sender AND h.open"
+                ),
+                {"sender": self.sender},
+            ).mappings().first()
+        engine.dispose()
+        return dict(row) if row else None
+
+
+@pytest.fixture
+async def citizen(gateway: Service) -> AsyncIterator[Citizen]:
+    async with aiohttp.ClientSession() as session:
+        yield Citizen(session, gateway)
+
+
+def says_when_a_colleague_answers(text: str) -> bool:
+    return "collega" in text and ("minuten" in text or "vanaf" in text)
+
+
+async def test_asking_for_a_person_queues_the_conversation_and_silences_the_bot(citizen: Citizen) -> None:
+    assert citizen.handoff() is None
+    assert says_when_a_colleague_answers(await citizen.says("ik wil een medewerker spreken"))
+    assert citizen.handoff() == {"reason": "human_handoff", "topic": "human_handoff", "state": "queued"}
+    assert await citizen.says("hallo, is daar iemand?") == "", "the bot stays silent while webcare has it"
+    assert await citizen.says("wat kost een paspoort") == ""
+
+
+async def test_a_complaint_is_acknowledged_and_goes_to_a_colleague(citizen: Citizen) -> None:
+    answer = await citizen.says("ik wil een klacht indienen over hoe ik aan de balie ben behandeld")
+    assert says_when_a_colleague_answers(answer)
+    assert citizen.handoff()["reason"] == "complaint"
+
+
+async def test_social_support_is_acknowledged_before_a_colleague_is_offered(gateway: Service) -> None:
+    async with aiohttp.ClientSession() as session:
+        accepts, declines = Citizen(session, gateway), Citizen(session, gateway)
+        offer = await accepts.says("ik kan mijn huur niet meer betalen")
+        assert "vervelend" in offer.lower() and "doorverbinden" in offer
+        assert accepts.handoff() is None, "nothing is queued before the citizen says yes"
+        assert says_when_a_colleague_answers(await accepts.says("ja graag"))
+        assert accepts.handoff()["reason"] == "social_support"
+
+        await declines.says("ik heb schulden en weet niet wat ik moet doen")
+        assert "14 0123" in await declines.says("nee")
+        assert declines.handoff() is None
+
+
+async def test_the_second_miss_in_a_row_goes_to_a_colleague(citizen: Citizen) -> None:
+    await citizen.says("qwrtpz xlkj vbnm")
+    assert "/human_handoff" in citizen.last_buttons, "the first miss offers a colleague"
+    assert citizen.handoff() is None
+    assert says_when_a_colleague_answers(await citizen.says("zxcvb mnbvc plkj"))
+    assert citizen.handoff()["reason"] == "fallback"
+
+
+async def test_a_report_that_fits_no_category_is_sent_and_a_colleague_looks(citizen: Citizen) -> None:
+    await citizen.says("ik wil iets melden")
+    await citizen.says("iets raars")
+    await citizen.says('/inform{"report_category": "overig/overig"}')
+    await citizen.says("Molenstraat 3")
+    await citizen.says("/deny")
+    await citizen.says("/deny")
+    thanks = await citizen.says("/affirm")
+    assert "M-" in thanks and "persoonlijk" in thanks and says_when_a_colleague_answers(thanks)
+    assert citizen.handoff()["reason"] == "report_other"

@@ -1,0 +1,231 @@
+"""The webcare inbox over HTTP with a scripted engine: who may do what, CSRF,
+lock-out, and the whole hand-off from the citizen's chat to a colleague and back."""
+from __future__ import annotations
+
+import re
+from typing import Any, AsyncIterator
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.gateway import build_app
+from bot.store import Database
+from bot.webcare.staff import MAX_FAILED_LOGINS, StaffStore
+from tests.conftest import make_settings
+from tests.support import ScriptedEngine
+
+PASSWORD = "correct horse battery"
+CONVERSATION = "0" * 32
+
+
+@pytest.fixture
+async def client(tmp_path) -> AsyncIterator[TestClient]:
+    url = f"sqlite:///{tmp_path / 'webcare.sqlite3'}"
+    database = Database(url)
+    database.migrate()
+    staff = StaffStore(database)
+    await staff.add("anna", "Anna de Kok", "agent", PASSWORD)
+    await staff.add("bram", "Bram Visser", "agent", PASSWORD)
+    await staff.add("carla", "Carla Smit", "admin", PASSWORD)
+    await database.close()
+    app = await build_app(make_settings(url, media_dir=tmp_path / "media"), ScriptedEngine())
+    async with TestClient(TestServer(app)) as client:
+        yield client
+
+
+class Agent:
+    """A colleague's browser: its own cookies, and the CSRF token of its session."""
+
+    def __init__(self, client: TestClient) -> None:
+        self.client = client
+        self.http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+        self.csrf = ""
+
+    def url(self, path: str) -> str:
+        return str(self.client.make_url(path))
+
+    async def login(self, username: str, password: str = PASSWORD) -> aiohttp.ClientResponse:
+        page = await (await self.http.get(self.url("/webcare/login"))).text()
+        token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+        response = await self.http.post(
+            self.url("/webcare/login"), data={"csrf": token, "username": username, "password": password},
+            allow_redirects=False,
+        )
+        if response.status == 303:
+            inbox = await (await self.http.get(self.url("/webcare"))).text()
+            self.csrf = re.search(r'name="csrf-token" content="([^"]+)"', inbox).group(1)
+        return response
+
+    async def get(self, path: str) -> Any:
+        async with self.http.get(self.url(path)) as response:
+            assert response.status == 200, await response.text()
+            return await response.json()
+
+    async def post(self, path: str, body: dict[str, Any], status: int = 200) -> Any:
+        async with self.http.post(self.url(path), json=body, headers={"X-CSRF-Token": self.csrf}) as response:
+            assert response.status == status, await response.text()
+            return await response.json()
+
+    async def close(self) -> None:
+        await self.http.close()
+
+
+@pytest.fixture
+async def agents(client: TestClient) -> AsyncIterator[tuple[Agent, Agent]]:
+    anna, bram = Agent(client), Agent(client)
+    assert (await anna.login("anna")).status == 303
+    assert (await bram.login("bram")).status == 303
+    yield anna, bram
+    await anna.close()
+    await bram.close()
+
+
+async def citizen(client: TestClient):
+    socket = await client.ws_connect("/webchat/ws")
+    await socket.send_json({"type": "hello", "session": None})
+    session = await socket.receive_json(timeout=5)
+    return socket, session["session"].split(".")[0]
+
+
+async def say(socket, text: str) -> dict[str, Any]:
+    """What the citizen sees first after sending ``text``: a reply, or the 'received' notice."""
+    await socket.send_json({"type": "message", "text": text})
+    assert (await socket.receive_json(timeout=5))["type"] == "typing"
+    return await socket.receive_json(timeout=5)
+
+
+async def next_event(socket, kind: str) -> dict[str, Any]:
+    while True:
+        event = await socket.receive_json(timeout=5)
+        if event["type"] == kind:
+            return event
+
+
+async def test_every_inbox_route_needs_a_session(client: TestClient) -> None:
+    base = f"/webcare/api/conversations/{CONVERSATION}"
+    for path in ("/webcare", "/webcare/canned"):
+        response = await client.get(path, allow_redirects=False)
+        assert (response.status, response.headers["Location"]) == (303, "/webcare/login")
+    for method, path in [
+        ("GET", "/webcare/api/queue"), ("GET", "/webcare/api/staff"), ("GET", base), ("GET", "/webcare/ws"),
+        ("POST", base + "/claim"), ("POST", base + "/transfer"), ("POST", base + "/reply"),
+        ("POST", base + "/notes"), ("POST", base + "/close"),
+    ]:
+        response = await client.request(method, path, json={})
+        assert response.status == 401, (method, path)
+        assert "error" in await response.json()
+    for path in ("/webcare/logout", "/webcare/canned"):
+        assert (await client.post(path, allow_redirects=False)).status == 303
+
+
+async def test_a_forged_csrf_token_is_refused(client: TestClient, agents: tuple[Agent, Agent]) -> None:
+    anna, _ = agents
+    path = anna.url(f"/webcare/api/conversations/{CONVERSATION}/notes")
+    for headers in ({}, {"X-CSRF-Token": "forged"}):
+        async with anna.http.post(path, json={"text": "x"}, headers=headers) as response:
+            assert response.status == 403
+    async with anna.http.post(anna.url("/webcare/logout"), data={"csrf": "forged"}, allow_redirects=False) as response:
+        assert response.status == 403
+    outsider = Agent(client)
+    async with outsider.http.post(
+        outsider.url("/webcare/login"), data={"csrf": "guess", "username": "anna", "password": PASSWORD}
+    ) as response:
+        assert response.status == 403, "a login form needs its own CSRF cookie"
+    await outsider.close()
+
+
+async def test_agents_cannot_reach_admin_pages_and_admins_edit_canned_answers(
+    client: TestClient, agents: tuple[Agent, Agent]
+) -> None:
+    anna, _ = agents
+    async with anna.http.get(anna.url("/webcare/canned")) as response:
+        assert response.status == 403
+    carla = Agent(client)
+    await carla.login("carla")
+    saved = await carla.http.post(
+        carla.url("/webcare/canned"),
+        data={"csrf": carla.csrf, "title": "Groet", "text": "Hoi {first_name}, je spreekt met {agent_name}."},
+    )
+    assert saved.status == 200 and "Groet" in await saved.text()
+    refused = await carla.http.post(
+        carla.url("/webcare/canned"), data={"csrf": carla.csrf, "title": "Fout", "text": "Hoi {voornaam}"}
+    )
+    assert refused.status == 400 and "Onbekende plaatshouder" in await refused.text()
+    await carla.close()
+
+
+async def test_repeated_wrong_passwords_lock_the_account(client: TestClient) -> None:
+    outsider = Agent(client)
+    for _ in range(MAX_FAILED_LOGINS - 1):
+        assert (await outsider.login("anna", "not the password")).status == 401
+    assert (await outsider.login("anna", "not the password")).status == 429
+    assert (await outsider.login("anna")).status == 429
+    await outsider.close()
+
+
+async def test_a_colleague_takes_over_replies_and_hands_back(client: TestClient, agents: tuple[Agent, Agent]) -> None:
+    anna, bram = agents
+    live = await anna.http.ws_connect(anna.url("/webcare/ws"))
+    socket, conversation = await citizen(client)
+
+    assert (await say(socket, "mens aub"))["text"] == "Ik zet je door naar een collega."
+    await next_event(live, "queue")
+    queue = await anna.get("/webcare/api/queue")
+    [waiting] = queue["waiting"]
+    assert (waiting["conversation_id"], waiting["reason"], waiting["sla"]) == (conversation, "human_handoff", "green")
+
+    assert await say(socket, "hallo? ik vlieg morgen") == {"type": "received"}, "the bot stays silent"
+    assert (await next_event(live, "conversation"))["conversation_id"] == conversation
+
+    base = f"/webcare/api/conversations/{conversation}"
+    await anna.post(base + "/reply", {"text": "Ik help je"}, status=409)
+    results = [await anna.post(base + "/claim", {}, status=200), await bram.post(base + "/claim", {}, status=409)]
+    assert results[0] == {"ok": True}
+    view = await anna.get(base)
+    assert view["handoff"]["state"] == "assigned" and view["handoff"]["staff"] == "AK"
+    assert [m["from"] for m in view["messages"]] == ["citizen", "bot", "citizen"]
+    assert view["messages"][2]["intent"] == "greet", "what the bot understood is shown"
+    assert view["collected"] == {"report_description": "losse tegel"}
+    assert view["public"] is False and view["reply_limit"] == 4000
+
+    await anna.post(base + "/reply", {"text": "Hoi! Ik ben Anna en ik help je verder."})
+    assert (await socket.receive_json(timeout=5))["text"] == "Hoi! Ik ben Anna en ik help je verder. ^AK"
+    await anna.post(base + "/notes", {"text": "Vlucht morgen; spoedaanvraag uitgelegd."})
+    await bram.post(base + "/notes", {"text": "x" * 5000}, status=413)
+    await anna.post(base + "/transfer", {"to": 999}, status=400)
+    view = await bram.get(base)
+    assert [n["text"] for n in view["notes"]] == ["Vlucht morgen; spoedaanvraag uitgelegd."]
+    assert view["messages"][-1]["from"] == "staff" and view["messages"][-1]["staff"] == "AK"
+
+    seen = max(m["id"] for m in view["messages"] if m["from"] == "citizen")
+    assert await say(socket, "dank je!") == {"type": "received"}
+    await anna.post(base + "/close", {"last_seen": seen, "back_to_bot": True}, status=409)
+    seen = max(m["id"] for m in (await anna.get(base))["messages"] if m["from"] == "citizen")
+    await anna.post(base + "/close", {"last_seen": seen, "back_to_bot": True})
+    back = await socket.receive_json(timeout=5)
+    assert "Anna" in back["text"]
+    rating = await socket.receive_json(timeout=5)
+    assert [b["title"] for b in rating["buttons"]] == ["1", "2", "3", "4", "5"]
+    assert rating["buttons"][3]["payload"] == '/rate_service{"rating": "4"}'
+
+    assert (await say(socket, "wat kost een paspoort"))["text"] == "Je zei: wat kost een paspoort", "the bot answers again"
+    queue = await anna.get("/webcare/api/queue")
+    assert queue["waiting"] == [] and queue["assigned"] == []
+    assert queue["resolved"][0]["outcome"] == "back_to_bot"
+    await live.close()
+    await socket.close()
+
+
+async def test_bad_requests_to_the_api_get_clear_errors(client: TestClient, agents: tuple[Agent, Agent]) -> None:
+    anna, _ = agents
+    base = anna.url(f"/webcare/api/conversations/{CONVERSATION}")
+    headers = {"X-CSRF-Token": anna.csrf, "Content-Type": "application/json"}
+    async with anna.http.post(base + "/reply", data="{not json", headers=headers) as response:
+        assert response.status == 400
+    async with anna.http.post(base + "/close", json={"last_seen": "x"}, headers=headers) as response:
+        assert response.status == 400
+    async with anna.http.get(base) as response:
+        assert response.status == 404
+    async with anna.http.post(base + "/claim", json={}, headers=headers) as response:
+        assert response.status == 409

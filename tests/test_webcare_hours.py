@@ -1,0 +1,48 @@
+"""When the webcare team answers, with Dutch public holidays, and how that is said."""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.webcare.hours import TeamHours
+from bot.webcare.settings import load_webcare_settings
+from tests.support import ROOT
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+HOURS = TeamHours(load_webcare_settings(ROOT / "municipality.yml"))
+
+
+def at(*parts: int) -> datetime:
+    return datetime(*parts, tzinfo=AMSTERDAM)
+
+
+def test_working_hours_are_open_and_evenings_say_tomorrow() -> None:
+    assert HOURS.is_open(at(2026, 11, 24, 10, 0))  # a Tuesday
+    evening = at(2026, 11, 24, 18, 30)
+    assert not HOURS.is_open(evening)
+    assert HOURS.when(evening, HOURS.next_opening(evening)) == "morgen vanaf 8:00"
+    early = at(2026, 11, 24, 6, 0)
+    assert HOURS.when(early, HOURS.next_opening(early)) == "vandaag vanaf 8:00"
+    assert HOURS.is_open(at(2026, 11, 26, 19, 0)), "late opening on Thursday"
+
+
+def test_the_weekend_waits_for_monday() -> None:
+    saturday = at(2026, 11, 28, 11, 0)
+    assert not HOURS.is_open(saturday)
+    assert HOURS.next_opening(saturday) == at(2026, 11, 30, 8, 0)
+    assert HOURS.when(saturday, HOURS.next_opening(saturday)) == "maandag vanaf 8:00"
+
+
+def test_public_holidays_are_days_off() -> None:
+    kings_day = at(2026, 4, 27, 10, 0)  # a Monday
+    assert not HOURS.is_open(kings_day)
+    assert HOURS.next_opening(kings_day) == at(2026, 4, 28, 8, 0)
+    christmas_eve = at(2026, 12, 24, 18, 0)  # Thursday evening after closing; then Christmas, Boxing Day, weekend
+    assert HOURS.next_opening(christmas_eve) == at(2026, 12, 28, 8, 0)
+    assert HOURS.when(christmas_eve, HOURS.next_opening(christmas_eve)) == "maandag vanaf 8:00"
+
+
+def test_a_long_wait_names_the_date() -> None:
+    friday = at(2026, 12, 18, 18, 0)
+    far = at(2026, 12, 29, 8, 0)
+    assert HOURS.when(friday, far) == "op dinsdag 29 december vanaf 8:00"
