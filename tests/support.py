@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Mapping, Optional
 
+import aiohttp
 import redis.asyncio as aioredis
 import sqlalchemy as sa
 
@@ -30,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 POSTGRES_SERVER = os.environ.get("TEST_POSTGRES_URL", "postgresql://127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+STAFF_PASSWORD = "correct horse battery"
 
 
 def free_port() -> int:
@@ -194,3 +197,40 @@ class ScriptedEngine:
 
     async def close(self) -> None:
         return None
+
+
+class Agent:
+    """A colleague's browser: its own cookies, and the CSRF token of its session."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+        self.csrf = ""
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    async def login(self, username: str, password: str = STAFF_PASSWORD) -> aiohttp.ClientResponse:
+        page = await (await self.http.get(self.url("/webcare/login"))).text()
+        token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+        response = await self.http.post(
+            self.url("/webcare/login"), data={"csrf": token, "username": username, "password": password},
+            allow_redirects=False,
+        )
+        if response.status == 303:
+            inbox = await (await self.http.get(self.url("/webcare"))).text()
+            self.csrf = re.search(r'name="csrf-token" content="([^"]+)"', inbox).group(1)
+        return response
+
+    async def get(self, path: str) -> Any:
+        async with self.http.get(self.url(path)) as response:
+            assert response.status == 200, await response.text()
+            return await response.json()
+
+    async def post(self, path: str, body: dict[str, Any], status: int = 200) -> Any:
+        async with self.http.post(self.url(path), json=body, headers={"X-CSRF-Token": self.csrf}) as response:
+            assert response.status == status, await response.text()
+            return await response.json()
+
+    async def close(self) -> None:
+        await self.http.close()

@@ -9,8 +9,10 @@ import aiohttp
 import pytest
 import sqlalchemy as sa
 
+from bot.store import Database
+from bot.webcare.staff import StaffStore
 from tests.conftest import REST_TOKEN
-from tests.support import Service
+from tests.support import STAFF_PASSWORD, Agent, Service
 
 pytestmark = pytest.mark.integration
 AUTH = {"Authorization": f"Bearer {REST_TOKEN}"}
@@ -31,13 +33,14 @@ class Citizen:
         self.last_buttons = [b["payload"] for r in replies for b in r.get("buttons", [])]
         return "\n".join(r.get("text", "") for r in replies)
 
-    def handoff(self) -> dict[str, Any] | None:
+    def handoff(self, open_only: bool = True) -> dict[str, Any] | None:
         engine = sa.create_engine(self.gateway.env["DATABASE_URL"])
         with engine.connect() as connection:
             row = connection.execute(
                 sa.text(
-                    "SELECT h.reason, h.topic, h.state FROM handoffs h JOIN conversations c"
-                    " ON c.id = h.conversation_id WHERE c.sender = :sender AND h.open"
+                    "SELECT h.reason, h.topic, h.state, h.satisfaction, c.id AS conversation_id"
+                    " FROM handoffs h JOIN conversations c ON c.id = h.conversation_id"
+                    " WHERE c.sender = :sender" + (" AND h.open" if open_only else "") + " ORDER BY h.id DESC"
                 ),
                 {"sender": self.sender},
             ).mappings().first()
@@ -58,7 +61,8 @@ def says_when_a_colleague_answers(text: str) -> bool:
 async def test_asking_for_a_person_queues_the_conversation_and_silences_the_bot(citizen: Citizen) -> None:
     assert citizen.handoff() is None
     assert says_when_a_colleague_answers(await citizen.says("ik wil een medewerker spreken"))
-    assert citizen.handoff() == {"reason": "human_handoff", "topic": "human_handoff", "state": "queued"}
+    handoff = citizen.handoff()
+    assert (handoff["reason"], handoff["topic"], handoff["state"]) == ("human_handoff", None, "queued")
     assert await citizen.says("hallo, is daar iemand?") == "", "the bot stays silent while webcare has it"
     assert await citizen.says("wat kost een paspoort") == ""
 
@@ -101,3 +105,31 @@ async def test_a_report_that_fits_no_category_is_sent_and_a_colleague_looks(citi
     thanks = await citizen.says("/affirm")
     assert "M-" in thanks and "persoonlijk" in thanks and says_when_a_colleague_answers(thanks)
     assert citizen.handoff()["reason"] == "report_other"
+
+
+async def test_after_a_colleague_hands_back_the_bot_answers_and_takes_a_rating(
+    citizen: Citizen, gateway: Service
+) -> None:
+    username = f"agent-{uuid.uuid4().hex[:6]}"
+    database = Database(gateway.env["DATABASE_URL"])
+    await StaffStore(database).add(username, "Anna de Kok", "agent", STAFF_PASSWORD)
+    await database.close()
+    agent = Agent(gateway.url)
+    assert (await agent.login(username)).status == 303
+
+    await citizen.says("mag ik een mens spreken")
+    assert await citizen.says("mijn paspoort is gestolen") == ""
+    base = f"/webcare/api/conversations/{citizen.handoff()['conversation_id']}"
+    await agent.post(base + "/claim", {})
+    view = await agent.get(base)
+    assert view["messages"][-1]["text"] == "mijn paspoort is gestolen"
+    assert view["messages"][-1]["intent"], "the inbox shows what the model made of it"
+    await agent.post(base + "/reply", {"text": "Vervelend! Doe eerst aangifte bij de politie."})
+    seen = max(m["id"] for m in view["messages"] if m["from"] == "citizen")
+    await agent.post(base + "/close", {"last_seen": seen, "back_to_bot": True})
+    await agent.close()
+
+    assert "84,45" in await citizen.says("wat kost een paspoort?"), "the bot answers again"
+    thanks = await citizen.says('/rate_service{"rating": "4"}')
+    assert "cijfer" in thanks or "moeite" in thanks
+    assert citizen.handoff(open_only=False)["satisfaction"] == 4

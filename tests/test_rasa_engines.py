@@ -11,6 +11,7 @@ import pytest
 import redis
 
 from bot.engine.rasa_inprocess import RasaAgentEngine
+from bot.engine import DialogueEngine
 from bot.engine.rasa_remote import RemoteRasaEngine
 from bot.messages import IncomingMessage
 from tests.conftest import make_settings
@@ -41,6 +42,22 @@ async def test_inprocess_engine_answers_understands_and_keeps_state_in_redis(
     assert parsed.intent == "road_diversion"
     assert {"entity": "location", "value": "Westerstraat"}.items() <= parsed.entities[0].items()
     assert await engine.ready()
+    await hands_off_and_resumes(engine)
+
+
+async def hands_off_and_resumes(engine: DialogueEngine) -> None:
+    """Rasa pauses for a colleague, reads but does not answer, and answers again once resumed."""
+    conversation = uuid.uuid4().hex
+    result = await engine.handle(conversation, IncomingMessage("rest", "cees", "ik wil een medewerker spreken"))
+    assert (result.paused, result.handoff_reason) == (True, "human_handoff")
+    assert any("collega" in r.text for r in result.replies)
+    silent = await engine.handle(conversation, IncomingMessage("rest", "cees", "wat kost een paspoort?"))
+    assert silent.paused and silent.replies == ()
+    await engine.resume(conversation)
+    answered = await engine.handle(conversation, IncomingMessage("rest", "cees", "wat kost een paspoort?"))
+    assert not answered.paused and answered.handoff_reason is None
+    assert any("84,45" in r.text for r in answered.replies)
+    assert "handoff_reason" not in await engine.slots(conversation)
 
 
 @pytest.fixture(scope="module")
@@ -60,6 +77,7 @@ async def test_remote_engine_against_a_real_rasa_server(rasa_server: Service, tm
         assert result.understanding.intent == "passport_urgent"
         assert any("spoed" in r.text.lower() for r in result.replies)
         assert (await engine.parse("doei")).intent == "goodbye"
+        await hands_off_and_resumes(engine)
     finally:
         await engine.close()
 

@@ -2,20 +2,18 @@
 lock-out, and the whole hand-off from the citizen's chat to a colleague and back."""
 from __future__ import annotations
 
-import re
 from typing import Any, AsyncIterator
 
-import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.gateway import build_app
+from bot.gateway import ROUTER, build_app
 from bot.store import Database
 from bot.webcare.staff import MAX_FAILED_LOGINS, StaffStore
 from tests.conftest import make_settings
-from tests.support import ScriptedEngine
+from tests.support import STAFF_PASSWORD as PASSWORD
+from tests.support import Agent, ScriptedEngine
 
-PASSWORD = "correct horse battery"
 CONVERSATION = "0" * 32
 
 
@@ -34,46 +32,9 @@ async def client(tmp_path) -> AsyncIterator[TestClient]:
         yield client
 
 
-class Agent:
-    """A colleague's browser: its own cookies, and the CSRF token of its session."""
-
-    def __init__(self, client: TestClient) -> None:
-        self.client = client
-        self.http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
-        self.csrf = ""
-
-    def url(self, path: str) -> str:
-        return str(self.client.make_url(path))
-
-    async def login(self, username: str, password: str = PASSWORD) -> aiohttp.ClientResponse:
-        page = await (await self.http.get(self.url("/webcare/login"))).text()
-        token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
-        response = await self.http.post(
-            self.url("/webcare/login"), data={"csrf": token, "username": username, "password": password},
-            allow_redirects=False,
-        )
-        if response.status == 303:
-            inbox = await (await self.http.get(self.url("/webcare"))).text()
-            self.csrf = re.search(r'name="csrf-token" content="([^"]+)"', inbox).group(1)
-        return response
-
-    async def get(self, path: str) -> Any:
-        async with self.http.get(self.url(path)) as response:
-            assert response.status == 200, await response.text()
-            return await response.json()
-
-    async def post(self, path: str, body: dict[str, Any], status: int = 200) -> Any:
-        async with self.http.post(self.url(path), json=body, headers={"X-CSRF-Token": self.csrf}) as response:
-            assert response.status == status, await response.text()
-            return await response.json()
-
-    async def close(self) -> None:
-        await self.http.close()
-
-
 @pytest.fixture
 async def agents(client: TestClient) -> AsyncIterator[tuple[Agent, Agent]]:
-    anna, bram = Agent(client), Agent(client)
+    anna, bram = Agent(str(client.make_url(""))), Agent(str(client.make_url("")))
     assert (await anna.login("anna")).status == 303
     assert (await bram.login("bram")).status == 303
     yield anna, bram
@@ -127,7 +88,7 @@ async def test_a_forged_csrf_token_is_refused(client: TestClient, agents: tuple[
             assert response.status == 403
     async with anna.http.post(anna.url("/webcare/logout"), data={"csrf": "forged"}, allow_redirects=False) as response:
         assert response.status == 403
-    outsider = Agent(client)
+    outsider = Agent(str(client.make_url("")))
     async with outsider.http.post(
         outsider.url("/webcare/login"), data={"csrf": "guess", "username": "anna", "password": PASSWORD}
     ) as response:
@@ -141,7 +102,7 @@ async def test_agents_cannot_reach_admin_pages_and_admins_edit_canned_answers(
     anna, _ = agents
     async with anna.http.get(anna.url("/webcare/canned")) as response:
         assert response.status == 403
-    carla = Agent(client)
+    carla = Agent(str(client.make_url("")))
     await carla.login("carla")
     saved = await carla.http.post(
         carla.url("/webcare/canned"),
@@ -156,7 +117,7 @@ async def test_agents_cannot_reach_admin_pages_and_admins_edit_canned_answers(
 
 
 async def test_repeated_wrong_passwords_lock_the_account(client: TestClient) -> None:
-    outsider = Agent(client)
+    outsider = Agent(str(client.make_url("")))
     for _ in range(MAX_FAILED_LOGINS - 1):
         assert (await outsider.login("anna", "not the password")).status == 401
     assert (await outsider.login("anna", "not the password")).status == 429
@@ -229,3 +190,26 @@ async def test_bad_requests_to_the_api_get_clear_errors(client: TestClient, agen
         assert response.status == 404
     async with anna.http.post(base + "/claim", json={}, headers=headers) as response:
         assert response.status == 409
+
+
+
+async def test_a_bot_that_cannot_resume_queues_the_citizen_again(client: TestClient, agents: tuple[Agent, Agent]) -> None:
+    anna, _ = agents
+    engine = client.server.app[ROUTER].engine
+
+    async def broken_resume(conversation_id: str) -> None:
+        raise ConnectionError("tracker store down")
+
+    engine.resume = broken_resume
+    socket, conversation = await citizen(client)
+    await say(socket, "mens aub")
+    base = f"/webcare/api/conversations/{conversation}"
+    await anna.post(base + "/claim", {})
+    seen = max(m["id"] for m in (await anna.get(base))["messages"] if m["from"] == "citizen")
+    await anna.post(base + "/close", {"last_seen": seen, "back_to_bot": False})
+    assert (await anna.get("/webcare/api/queue"))["waiting"] == []
+
+    waiting = await say(socket, "hallo?")
+    assert "collega" in waiting["text"], "still paused: the citizen hears a colleague will answer"
+    assert [w["conversation_id"] for w in (await anna.get("/webcare/api/queue"))["waiting"]] == [conversation]
+    await socket.close()

@@ -4,6 +4,9 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from bot.webcare.hours import TeamHours
 from bot.webcare.settings import load_webcare_settings
 from tests.support import ROOT
@@ -46,3 +49,11 @@ def test_a_long_wait_names_the_date() -> None:
     friday = at(2026, 12, 18, 18, 0)
     far = at(2026, 12, 29, 8, 0)
     assert HOURS.when(friday, far) == "op dinsdag 29 december vanaf 8:00"
+
+
+@given(st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2030, 12, 31), timezones=st.just(AMSTERDAM)))
+def test_the_next_opening_is_always_later_and_open(moment: datetime) -> None:
+    opening = HOURS.next_opening(moment)
+    assert opening > moment
+    assert HOURS.is_open(opening)
+    assert HOURS.when(moment, opening).endswith(f"vanaf {opening.hour}:{opening.minute:02d}")

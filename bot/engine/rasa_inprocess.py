@@ -7,7 +7,8 @@ from typing import Any, Mapping
 
 from rasa.core.agent import Agent, load_agent
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
-from rasa.shared.core.events import ConversationResumed, SlotSet
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.events import ActionExecuted, ConversationResumed, Event, SlotSet
 
 from bot.engine import EngineError, rasa_patches
 from bot.engine.rasa_endpoints import rasa_endpoints
@@ -18,6 +19,12 @@ logger = logging.getLogger(__name__)
 
 
 HANDOFF_REASON_SLOT = "handoff_reason"
+
+
+def resume_events() -> list[Event]:
+    """A paused tracker stops after the hand-off action, before listening: without
+    the ``action_listen`` no rule would match the citizen's next message."""
+    return [ConversationResumed(), SlotSet(HANDOFF_REASON_SLOT, None), ActionExecuted(ACTION_LISTEN_NAME)]
 
 
 def present_slots(slots: Mapping[str, Any]) -> dict[str, Any]:
@@ -84,8 +91,8 @@ class RasaAgentEngine:
         assert processor is not None
         async with self.agent.lock_store.lock(conversation_id):
             tracker = await processor.get_tracker(conversation_id)
-            tracker.update(ConversationResumed())
-            tracker.update(SlotSet(HANDOFF_REASON_SLOT, None))
+            for event in resume_events():
+                tracker.update(event)
             await processor.save_tracker(tracker)
 
     async def slots(self, conversation_id: str) -> dict[str, Any]:

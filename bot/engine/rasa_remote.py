@@ -10,7 +10,12 @@ from typing import Any, Optional
 import aiohttp
 
 from bot.engine import EngineError
-from bot.engine.rasa_inprocess import HANDOFF_REASON_SLOT, present_slots, understanding_from_parse
+from bot.engine.rasa_inprocess import (
+    HANDOFF_REASON_SLOT,
+    present_slots,
+    resume_events,
+    understanding_from_parse,
+)
 from bot.messages import EngineResult, IncomingMessage, Reply, Understanding
 
 
@@ -58,7 +63,7 @@ class RemoteRasaEngine:
         await self._request(
             "POST",
             f"/conversations/{conversation_id}/tracker/events",
-            json=[{"event": "resume"}, {"event": "slot", "name": HANDOFF_REASON_SLOT, "value": None}],
+            json=[event.as_dict() for event in resume_events()],
         )
 
     async def slots(self, conversation_id: str) -> dict[str, Any]:

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Optional
 
-from bot.engine import EngineError
-from bot.messages import Button, Reply
+from bot.messages import MAX_TEXT_LENGTH, Button, Reply
 from bot.profile import MunicipalityProfile
 from bot.router import Router
+from bot.store import StoredMessage
 from bot.store.database import utcnow
 from bot.webcare.canned import CannedStore
 from bot.webcare.gate import HandoffGate
@@ -43,6 +43,11 @@ class DeskError(Exception):
 def signed(text: str, member: StaffMember) -> str:
     """Dutch webcare teams sign with their initials: "… ^AK"."""
     return f"{text.strip()} ^{member.initials}"
+
+
+def is_public(history: list[StoredMessage]) -> bool:
+    """Whether the citizen wrote in public (a mention): then replies are public too."""
+    return any(m.public for m in history if m.direction == "in")
 
 
 def sla_colour(handoff: Handoff, settings: WebcareSettings, now: datetime) -> str:
@@ -129,7 +134,7 @@ class WebcareDesk:
                 raise DeskError(409, "Het gesprek is intussen veranderd; kijk nog eens.")
             try:
                 await self.router.engine.resume(conversation_id)
-            except (EngineError, OSError):
+            except Exception:  # noqa: BLE001 - the hand-off is closed; the engine catches up
                 # The router notices the engine is still paused on the next message
                 # and queues the conversation again: the citizen is not left alone.
                 logger.exception("could not resume the bot for %s", conversation_id)
@@ -151,10 +156,13 @@ class WebcareDesk:
 
     async def reply_limit(self, conversation_id: str) -> int:
         address = await self.router.store.address(conversation_id)
-        channel = self.router.channel(address[0]) if address else None
-        history = await self.router.store.history(conversation_id, limit=50)
-        public = any(m.public for m in history if m.direction == "in")
-        return channel.reply_limit(public) if channel else 4000
+        if address is None:
+            raise DeskError(404, "Dit gesprek bestaat niet.")
+        return self._limit(address[0], is_public(await self.router.store.history(conversation_id)))
+
+    def _limit(self, channel_name: str, public: bool) -> int:
+        channel = self.router.channel(channel_name)
+        return channel.reply_limit(public) if channel else MAX_TEXT_LENGTH
 
     async def queue(self, now: Optional[datetime] = None) -> dict[str, Any]:
         now = now or utcnow()
@@ -191,10 +199,11 @@ class WebcareDesk:
         first_name = (slots.get("session_started_metadata") or {}).get("first_name")
         handoff = await self._gate.handoffs.latest(conversation_id)
         last_in = next((m for m in reversed(history) if m.direction == "in"), None)
+        public = is_public(history)
         return {
             "conversation_id": conversation_id,
             "channel": address[0],
-            "public": any(m.public for m in history if m.direction == "in"),
+            "public": public,
             "first_name": first_name,
             "handoff": None if handoff is None else {
                 "state": handoff.state,
@@ -225,7 +234,7 @@ class WebcareDesk:
             ],
             "collected": {k: v for k, v in slots.items() if k not in INTERNAL_SLOTS},
             "suggestion": self.suggestions.for_intent(last_in.intent if last_in else None, first_name),
-            "reply_limit": await self.reply_limit(conversation_id),
+            "reply_limit": self._limit(address[0], public),
             "canned": [
                 {"title": c.title, "text": c.fill(self._canned_values(first_name, member))}
                 for c in await self.canned.all()

@@ -20,11 +20,9 @@ CONTROL_INTENTS = frozenset(
 
 
 def topic_of(recent_intents: list[str]) -> Optional[str]:
-    """The newest intent that names a subject, else the newest of all."""
-    for intent in recent_intents:
-        if intent not in CONTROL_INTENTS:
-            return intent
-    return recent_intents[0] if recent_intents else None
+    """The newest intent that names a subject; None when the citizen named none
+    (the inbox then shows why the conversation came, its reason)."""
+    return next((intent for intent in recent_intents if intent not in CONTROL_INTENTS), None)
 
 
 class HandoffGate:

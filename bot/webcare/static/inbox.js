@@ -94,8 +94,10 @@
     $("conversation-facts").textContent = facts;
     var mine = handoff && handoff.state === "assigned" && handoff.staff_id === me;
     $("claim").hidden = !(handoff && handoff.state === "queued");
-    ["transfer", "transfer-to", "handback", "resolve"].forEach(function (id) { $(id).hidden = !mine; });
-    document.querySelector('label[for="transfer-to"]').hidden = !mine;
+    var colleagues = $("transfer-to").options.length > 0;
+    ["handback", "resolve"].forEach(function (id) { $(id).hidden = !mine; });
+    ["transfer", "transfer-to"].forEach(function (id) { $(id).hidden = !(mine && colleagues); });
+    document.querySelector('label[for="transfer-to"]').hidden = !(mine && colleagues);
     $("reply-form").hidden = !mine;
 
     var history = $("history");

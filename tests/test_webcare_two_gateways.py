@@ -1,0 +1,91 @@
+"""Two gateway processes on one PostgreSQL and one Redis: a citizen connected to
+one, a colleague to the other, and every message reaches the other side live."""
+from __future__ import annotations
+
+import contextlib
+import uuid
+from pathlib import Path
+from typing import Any, Iterator
+
+import aiohttp
+import pytest
+
+from bot.store import Database
+from bot.webcare.staff import StaffStore
+from tests.conftest import REST_TOKEN
+from tests.support import (
+    REDIS_URL,
+    STAFF_PASSWORD,
+    Agent,
+    Service,
+    scratch_postgres_database,
+    start_action_server,
+    start_gateway,
+)
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def gateways(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Service, Service]]:
+    folder = tmp_path_factory.mktemp("two-gateways")
+    with contextlib.ExitStack() as stack:
+        env = {
+            "DORPSPOMP_REST_TOKEN": REST_TOKEN,
+            "DORPSPOMP_SECRET": "test-session-secret",
+            "MODEL_DIR": str(trained_model.parent),
+            "MEDIA_DIR": str(folder / "media"),
+            "DATABASE_URL": stack.enter_context(scratch_postgres_database()),
+            "REDIS_URL": REDIS_URL,
+            "RASA_URL": "",
+        }
+        actions = start_action_server(folder / "actions.log", env)
+        stack.callback(actions.stop)
+        env["ACTION_ENDPOINT"] = actions.url + "/webhook"
+        first = start_gateway(folder / "a.log", env)
+        stack.callback(first.stop)
+        second = start_gateway(folder / "b.log", env)
+        stack.callback(second.stop)
+        yield first, second
+
+
+async def next_event(socket: aiohttp.ClientWebSocketResponse, **expected: Any) -> dict[str, Any]:
+    while True:
+        event = await socket.receive_json(timeout=15)
+        if all(event.get(k) == v for k, v in expected.items()):
+            return event
+
+
+async def test_a_message_at_one_gateway_reaches_a_colleague_at_the_other(gateways: tuple[Service, Service]) -> None:
+    first, second = gateways
+    username = f"agent-{uuid.uuid4().hex[:6]}"
+    database = Database(first.env["DATABASE_URL"])
+    await StaffStore(database).add(username, "Anna de Kok", "agent", STAFF_PASSWORD)
+    await database.close()
+    agent = Agent(second.url)
+    assert (await agent.login(username)).status == 303
+    inbox = await agent.http.ws_connect(second.url + "/webcare/ws")
+
+    async with aiohttp.ClientSession() as session:
+        chat = await session.ws_connect(first.url + "/webchat/ws")
+        await chat.send_json({"type": "hello", "session": None})
+        conversation = (await chat.receive_json(timeout=10))["session"].split(".")[0]
+        await chat.send_json({"type": "message", "text": "ik wil een medewerker spreken"})
+        assert (await chat.receive_json(timeout=30))["type"] == "typing"
+        assert "collega" in (await chat.receive_json(timeout=30))["text"]
+        await next_event(inbox, type="queue")
+        queue = await agent.get("/webcare/api/queue")
+        assert conversation in [w["conversation_id"] for w in queue["waiting"]]
+
+        await chat.send_json({"type": "message", "text": "hallo, ik wacht nog"})
+        assert (await chat.receive_json(timeout=30))["type"] == "typing"
+        assert (await chat.receive_json(timeout=30)) == {"type": "received"}
+        await next_event(inbox, type="conversation", conversation_id=conversation)
+
+        base = f"/webcare/api/conversations/{conversation}"
+        await agent.post(base + "/claim", {})
+        await agent.post(base + "/reply", {"text": "Ik ben er!"})
+        assert (await chat.receive_json(timeout=15))["text"] == "Ik ben er! ^AK", "from gateway B to the chat on A"
+        await chat.close()
+    await inbox.close()
+    await agent.close()
