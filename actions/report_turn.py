@@ -6,11 +6,12 @@ from typing import Any, Optional
 
 from rasa_sdk import Tracker
 
+from bot.media import photo_ids
+
 # Intents that answer the bot's question rather than change the subject.
 ANSWER_INTENTS = {"report_issue", "inform", "affirm", "deny", "nlu_fallback", None}
 # Below this, a different intent is more likely a misread answer than a new question.
 CHANGE_OF_SUBJECT_CONFIDENCE = 0.6
-MEDIA_PREFIX = "media:"
 
 
 @dataclass(frozen=True)
@@ -58,9 +59,4 @@ class Turn:
 
     @property
     def photo_ids(self) -> list[str]:
-        attachments = self.metadata.get("attachments") or []
-        return [
-            a["url"][len(MEDIA_PREFIX):]
-            for a in attachments
-            if isinstance(a, dict) and a.get("kind") == "image" and str(a.get("url", "")).startswith(MEDIA_PREFIX)
-        ]
+        return photo_ids(self.metadata.get("attachments"))

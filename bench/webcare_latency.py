@@ -32,20 +32,19 @@ from playwright.async_api import Page, async_playwright
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.report_throughput import percentile  # noqa: E402
-from bot.store import Database  # noqa: E402
 from bot.training import train_if_changed  # noqa: E402
-from bot.webcare.staff import StaffStore  # noqa: E402
+from tests.conftest import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
 from tests.support import (  # noqa: E402
     REDIS_URL,
     ROOT,
     STAFF_PASSWORD,
     Service,
+    add_colleague,
     scratch_postgres_database,
     start_action_server,
     start_gateway,
 )
 
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 # Records when each citizen line first shows in the inbox's history.
 OBSERVER = """
 window.__seen = {};
@@ -56,14 +55,6 @@ new MutationObserver(() => {
   });
 }).observe(document.getElementById('history'), {childList: true, subtree: true});
 """
-
-
-async def colleague(database_url: str) -> str:
-    username = f"bench-{uuid.uuid4().hex[:6]}"
-    database = Database(database_url)
-    await StaffStore(database).add(username, "Bench Agent", "agent", STAFF_PASSWORD)
-    await database.close()
-    return username
 
 
 async def open_inbox(page: Page, url: str, username: str) -> None:
@@ -125,7 +116,7 @@ async def main_async(args: argparse.Namespace) -> None:
         stack.callback(services["second"].stop)
 
         async with async_playwright() as playwright:
-            browser = await playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
+            browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
             set_ups = [
                 ("1 gateway, SQLite, no Redis", "sqlite", "sqlite", sqlite_env),
                 ("1 gateway, PostgreSQL + Redis", "shared", "shared", shared_env),
@@ -133,7 +124,7 @@ async def main_async(args: argparse.Namespace) -> None:
             ]
             for name, citizen_at, agent_at, env in set_ups:
                 page = await browser.new_page()
-                await open_inbox(page, services[agent_at].url, await colleague(env["DATABASE_URL"]))
+                await open_inbox(page, services[agent_at].url, await add_colleague(env["DATABASE_URL"]))
                 results.append(
                     (name, await measure(page, services[citizen_at].url, services[agent_at].url, args.messages))
                 )

@@ -90,7 +90,7 @@ async def build_app(settings: Settings, engine: Optional[DialogueEngine] = None)
         settings=load_webcare_settings(settings.profile_path),
         profile=profile,
     )
-    app.add_routes(webcare_routes(desk, StaffAuth(staff, settings.public_url.startswith("https:")), bus))
+    app.add_routes(webcare_routes(desk, StaffAuth(staff, settings.public_url.startswith("https:")), bus, media))
 
     async def close(_: web.Application) -> None:
         await bus.close()

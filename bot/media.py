@@ -11,7 +11,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 from PIL import Image, UnidentifiedImageError
 
@@ -19,6 +19,17 @@ MAX_BYTES = 10 * 1024 * 1024
 # Pillow's format name → (MIME type, file extension).
 ALLOWED_FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp")}
 MEDIA_ID = re.compile(r"^[0-9a-f]{32}\.(jpg|png|webp)$")
+# How an attachment's URL names a file in this store: "media:<id>".
+MEDIA_PREFIX = "media:"
+
+
+def photo_ids(attachments: Any) -> list[str]:
+    """The ids of the stored photos among a message's attachments (JSON as stored)."""
+    return [
+        a["url"][len(MEDIA_PREFIX):]
+        for a in attachments or ()
+        if isinstance(a, dict) and a.get("kind") == "image" and str(a.get("url", "")).startswith(MEDIA_PREFIX)
+    ]
 # Decompression bombs: a small file that unpacks to gigapixels.
 Image.MAX_IMAGE_PIXELS = 80_000_000
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import AsyncIterator, Iterator
 
 import pytest
+from playwright.async_api import Browser, async_playwright
 
 from bot.settings import Settings
 from bot.training import train_if_changed
@@ -21,6 +22,8 @@ from tests.support import (
 )
 
 REST_TOKEN = "test-rest-token"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
 def make_settings(database_url: str, **overrides: object) -> Settings:
@@ -102,3 +105,12 @@ def gateway(
         service = start_gateway(folder / "gateway.log", {**env, "ACTION_ENDPOINT": actions.url + "/webhook"})
         stack.callback(service.stop)
         yield service
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    """Debian's headless Chromium; no tool may download a browser of its own."""
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield browser
+        await browser.close()

@@ -25,6 +25,7 @@ from bot.events import create_event_bus
 from bot.locks import ConversationLocks
 from bot.messages import Button, EngineResult, IncomingMessage, Reply, Understanding
 from bot.store import Database
+from bot.webcare.staff import StaffStore
 from bot.webcare.gate import HandoffGate
 from bot.webcare.handoffs import HandoffStore
 
@@ -197,6 +198,17 @@ class ScriptedEngine:
 
     async def close(self) -> None:
         return None
+
+
+async def add_colleague(database_url: str, role: str = "agent", name: str = "Anna de Kok") -> str:
+    """A new staff account with :data:`STAFF_PASSWORD`; its (unique) username."""
+    username = f"{role}-{uuid.uuid4().hex[:8]}"
+    database = Database(database_url)
+    try:
+        await StaffStore(database).add(username, name, role, STAFF_PASSWORD)
+    finally:
+        await database.close()
+    return username
 
 
 class Agent:

@@ -3,28 +3,17 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import AsyncIterator
 
 import pytest
 from axe_playwright_python.async_playwright import Axe
 from PIL import Image
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 
 from tests.support import Service
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 LAUNCHER = "Chat met Voorbeeldstad"
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield browser
-        await browser.close()
 
 
 async def assert_accessible(page: Page) -> None:

@@ -9,10 +9,8 @@ import aiohttp
 import pytest
 import sqlalchemy as sa
 
-from bot.store import Database
-from bot.webcare.staff import StaffStore
 from tests.conftest import REST_TOKEN
-from tests.support import STAFF_PASSWORD, Agent, Service
+from tests.support import Agent, Service, add_colleague
 
 pytestmark = pytest.mark.integration
 AUTH = {"Authorization": f"Bearer {REST_TOKEN}"}
@@ -110,12 +108,8 @@ async def test_a_report_that_fits_no_category_is_sent_and_a_colleague_looks(citi
 async def test_after_a_colleague_hands_back_the_bot_answers_and_takes_a_rating(
     citizen: Citizen, gateway: Service
 ) -> None:
-    username = f"agent-{uuid.uuid4().hex[:6]}"
-    database = Database(gateway.env["DATABASE_URL"])
-    await StaffStore(database).add(username, "Anna de Kok", "agent", STAFF_PASSWORD)
-    await database.close()
     agent = Agent(gateway.url)
-    assert (await agent.login(username)).status == 303
+    assert (await agent.login(await add_colleague(gateway.env["DATABASE_URL"]))).status == 303
 
     await citizen.says("mag ik een mens spreken")
     assert await citizen.says("mijn paspoort is gestolen") == ""

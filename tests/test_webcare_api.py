@@ -2,10 +2,12 @@
 lock-out, and the whole hand-off from the citizen's chat to a colleague and back."""
 from __future__ import annotations
 
+import io
 from typing import Any, AsyncIterator
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from PIL import Image
 
 from bot.gateway import ROUTER, build_app
 from bot.store import Database
@@ -70,6 +72,7 @@ async def test_every_inbox_route_needs_a_session(client: TestClient) -> None:
         assert (response.status, response.headers["Location"]) == (303, "/webcare/login")
     for method, path in [
         ("GET", "/webcare/api/queue"), ("GET", "/webcare/api/staff"), ("GET", base), ("GET", "/webcare/ws"),
+        ("GET", "/webcare/api/media/" + "0" * 32 + ".png"),
         ("POST", base + "/claim"), ("POST", base + "/transfer"), ("POST", base + "/reply"),
         ("POST", base + "/notes"), ("POST", base + "/close"),
     ]:
@@ -212,4 +215,32 @@ async def test_a_bot_that_cannot_resume_queues_the_citizen_again(client: TestCli
     waiting = await say(socket, "hallo?")
     assert "collega" in waiting["text"], "still paused: the citizen hears a colleague will answer"
     assert [w["conversation_id"] for w in (await anna.get("/webcare/api/queue"))["waiting"]] == [conversation]
+    await socket.close()
+
+
+async def test_a_colleague_sees_the_citizens_photos_and_nobody_else_does(
+    client: TestClient, agents: tuple[Agent, Agent]
+) -> None:
+    anna, _ = agents
+    socket = await client.ws_connect("/webchat/ws")
+    await socket.send_json({"type": "hello", "session": None})
+    session = (await socket.receive_json(timeout=5))["session"]
+    conversation = session.split(".")[0]
+    await say(socket, "mens aub")
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(buffer, "PNG")
+    uploaded = await client.post("/webchat/upload", data=buffer.getvalue(), headers={"Authorization": f"Bearer {session}"})
+    photo = (await uploaded.json())["photo"]
+    await socket.send_json({"type": "message", "photos": [photo]})
+    assert (await socket.receive_json(timeout=5))["type"] == "typing"
+    assert (await socket.receive_json(timeout=5)) == {"type": "received"}
+
+    view = await anna.get(f"/webcare/api/conversations/{conversation}")
+    assert view["messages"][-1]["photos"] == [photo]
+    async with anna.http.get(anna.url(f"/webcare/api/media/{photo}")) as response:
+        assert response.status == 200 and response.headers["Content-Type"] == "image/png"
+        assert response.headers["Cache-Control"] == "private, no-store"
+    async with anna.http.get(anna.url("/webcare/api/media/" + "0" * 32 + ".png")) as response:
+        assert response.status == 404
+    assert (await client.get(f"/webcare/api/media/{photo}")).status == 401
     await socket.close()

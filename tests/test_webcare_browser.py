@@ -3,27 +3,19 @@ in the widget and a colleague in the webcare inbox."""
 from __future__ import annotations
 
 import re
-import uuid
 
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from bot.store import Database
-from bot.webcare.staff import StaffStore
-from tests.support import Service
-from tests.test_browser import LAUNCHER, ask, assert_accessible, browser  # noqa: F401 - fixture
+from tests.support import STAFF_PASSWORD, Service, add_colleague
+from tests.test_browser import LAUNCHER, ask, assert_accessible
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
-PASSWORD = "correct horse battery"
 MARKUP = '<img src=x onerror="window.__owned=1"><script>window.__owned=2</script>'
 
 
 async def new_colleague(gateway: Service, role: str = "agent") -> str:
-    username = f"anna-{uuid.uuid4().hex[:6]}"
-    database = Database(gateway.env["DATABASE_URL"])
-    await StaffStore(database).add(username, "Anna de Kok", role, PASSWORD)
-    await database.close()
-    return username
+    return await add_colleague(gateway.env["DATABASE_URL"], role)
 
 
 async def log_in(page: Page, gateway: Service, username: str) -> None:
@@ -31,12 +23,12 @@ async def log_in(page: Page, gateway: Service, username: str) -> None:
     await expect(page.get_by_role("heading", name="Inloggen voor webcare")).to_be_visible()
     await assert_accessible(page)
     await page.get_by_label("Gebruikersnaam").fill(username)
-    await page.get_by_label("Wachtwoord").fill(PASSWORD)
+    await page.get_by_label("Wachtwoord").fill(STAFF_PASSWORD)
     await page.get_by_role("button", name="Inloggen").click()
     await expect(page.get_by_role("status")).to_have_text("Live bijgewerkt")
 
 
-async def test_a_colleague_takes_over_from_the_bot_and_hands_back(browser: Browser, gateway: Service) -> None:  # noqa: F811
+async def test_a_colleague_takes_over_from_the_bot_and_hands_back(browser: Browser, gateway: Service) -> None:
     agent = await (await browser.new_context()).new_page()
     await log_in(agent, gateway, await new_colleague(gateway))
     await assert_accessible(agent)
@@ -82,7 +74,7 @@ async def test_a_colleague_takes_over_from_the_bot_and_hands_back(browser: Brows
     await expect(resolved).to_be_visible(timeout=10_000)
 
 
-async def test_an_agent_cannot_open_the_admin_pages(browser: Browser, gateway: Service) -> None:  # noqa: F811
+async def test_an_agent_cannot_open_the_admin_pages(browser: Browser, gateway: Service) -> None:
     page = await browser.new_page()
     await log_in(page, gateway, await new_colleague(gateway))
     await expect(page.get_by_role("link", name="Standaardantwoorden")).to_have_count(0)

@@ -15,10 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.store import Database
-from bot.webcare.staff import StaffStore
 from tests.conftest import REST_TOKEN
-from tests.support import STAFF_PASSWORD, Service
+from tests.support import STAFF_PASSWORD, Service, add_colleague
 
 pytestmark = pytest.mark.integration
 
@@ -48,14 +46,7 @@ def _status(opener: urllib.request.OpenerDirector, request: urllib.request.Reque
 
 @pytest.fixture(scope="module")
 def colleague(gateway: Service) -> LoggedIn:
-    username = f"fuzz-{uuid.uuid4().hex[:6]}"
-
-    async def add() -> None:
-        database = Database(gateway.env["DATABASE_URL"])
-        await StaffStore(database).add(username, "Fuzz Agent", "agent", STAFF_PASSWORD)
-        await database.close()
-
-    asyncio.run(add())
+    username = asyncio.run(add_colleague(gateway.env["DATABASE_URL"]))
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
     page = opener.open(gateway.url + "/webcare/login").read().decode()
     token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)

@@ -3,21 +3,18 @@ one, a colleague to the other, and every message reaches the other side live."""
 from __future__ import annotations
 
 import contextlib
-import uuid
 from pathlib import Path
 from typing import Any, Iterator
 
 import aiohttp
 import pytest
 
-from bot.store import Database
-from bot.webcare.staff import StaffStore
 from tests.conftest import REST_TOKEN
 from tests.support import (
     REDIS_URL,
-    STAFF_PASSWORD,
     Agent,
     Service,
+    add_colleague,
     scratch_postgres_database,
     start_action_server,
     start_gateway,
@@ -58,12 +55,8 @@ async def next_event(socket: aiohttp.ClientWebSocketResponse, **expected: Any) -
 
 async def test_a_message_at_one_gateway_reaches_a_colleague_at_the_other(gateways: tuple[Service, Service]) -> None:
     first, second = gateways
-    username = f"agent-{uuid.uuid4().hex[:6]}"
-    database = Database(first.env["DATABASE_URL"])
-    await StaffStore(database).add(username, "Anna de Kok", "agent", STAFF_PASSWORD)
-    await database.close()
     agent = Agent(second.url)
-    assert (await agent.login(username)).status == 303
+    assert (await agent.login(await add_colleague(first.env["DATABASE_URL"]))).status == 303
     inbox = await agent.http.ws_connect(second.url + "/webcare/ws")
 
     async with aiohttp.ClientSession() as session:

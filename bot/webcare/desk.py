@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Optional
 
+from bot.media import photo_ids
 from bot.messages import MAX_TEXT_LENGTH, Button, Reply
 from bot.profile import MunicipalityProfile
 from bot.router import Router
@@ -222,7 +223,7 @@ class WebcareDesk:
                     "buttons": [b.title for b in m.as_reply().buttons],
                     "intent": m.intent,
                     "confidence": m.confidence,
-                    "photos": len((m.data or {}).get("attachments") or ()),
+                    "photos": photo_ids((m.data or {}).get("attachments")),
                     "location": (m.data or {}).get("location"),
                     "created_at": m.created_at.isoformat(),
                 }

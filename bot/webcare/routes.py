@@ -9,6 +9,7 @@ import aiohttp_jinja2
 from aiohttp import WSMsgType, web
 
 from bot.events import EventBus
+from bot.media import MediaStore
 from bot.webcare.auth import LOGIN_CSRF_COOKIE, SESSION_COOKIE, StaffAuth, new_login_csrf, same_token
 from bot.webcare.canned import CannedError
 from bot.webcare.desk import DeskError, WebcareDesk
@@ -36,7 +37,7 @@ def _int(body: dict[str, Any], key: str) -> int:
     return value
 
 
-def webcare_routes(desk: WebcareDesk, auth: StaffAuth, bus: EventBus) -> list[web.RouteDef]:
+def webcare_routes(desk: WebcareDesk, auth: StaffAuth, bus: EventBus, media: MediaStore) -> list[web.RouteDef]:
     async def login_page(request: web.Request, error: str = "", status: int = 200) -> web.Response:
         token = new_login_csrf()
         response = aiohttp_jinja2.render_template(
@@ -141,6 +142,20 @@ def webcare_routes(desk: WebcareDesk, auth: StaffAuth, bus: EventBus) -> list[we
             raise HttpProblem(400, "'back_to_bot' must be true or false")
         await desk.close(request.match_info["id"], session.member, _int(body, "last_seen"), back_to_bot)
 
+    async def photo(request: web.Request, session: StaffSession) -> web.FileResponse:
+        """A photo a citizen sent, for colleagues only: never cached or shared."""
+        path = media.path(request.match_info["id"])
+        if path is None:
+            raise HttpProblem(404, "Deze foto bestaat niet (meer).")
+        return web.FileResponse(
+            path,
+            headers={
+                "Content-Type": media.mime_type(request.match_info["id"]),
+                "Cache-Control": "private, no-store",
+                "X-Content-Type-Options": "nosniff",
+            },
+        )
+
     async def live(request: web.Request, session: StaffSession) -> web.WebSocketResponse:
         """Queue and conversation changes, from every gateway process, as they happen."""
         origin = request.headers.get("Origin")
@@ -174,6 +189,7 @@ def webcare_routes(desk: WebcareDesk, auth: StaffAuth, bus: EventBus) -> list[we
         web.get("/webcare/ws", api(live)),
         web.get("/webcare/api/queue", api(acting(queue))),
         web.get("/webcare/api/staff", api(acting(colleagues))),
+        web.get("/webcare/api/media/{id}", api(photo)),
         web.get(base, api(acting(conversation))),
         web.post(base + "/claim", api(acting(claim))),
         web.post(base + "/transfer", api(acting(transfer))),

@@ -28,7 +28,7 @@ from typing import Any, Optional
 from aiohttp import WSMsgType, web
 
 from bot.events import EventBus
-from bot.media import MAX_BYTES, MediaRejected, MediaStore
+from bot.media import MAX_BYTES, MEDIA_PREFIX, MediaRejected, MediaStore
 from bot.messages import Attachment, IncomingMessage, Location, MessageTooLong, Reply, Turn
 from channels.base import Channel, ConversationHub
 from channels.http import HttpProblem, read_body
@@ -70,7 +70,7 @@ def _photos(data: Any, media: MediaStore) -> tuple[Attachment, ...]:
         raise BadFrame(f"photos must be a list of at most {MAX_PHOTOS_PER_MESSAGE} uploaded ids")
     if not all(isinstance(i, str) and media.path(i) for i in data):
         raise BadFrame("unknown photo: upload it first")
-    return tuple(Attachment("image", f"media:{i}", media.mime_type(i)) for i in data)
+    return tuple(Attachment("image", MEDIA_PREFIX + i, media.mime_type(i)) for i in data)
 
 
 def render(reply: Reply) -> dict[str, Any]:

@@ -76,9 +76,14 @@
     }
     item.appendChild(head);
     var text = message.text;
-    if (!text && message.photos) text = "[" + message.photos + " foto('s) verstuurd]";
     if (!text && message.location) text = "[locatie gedeeld: " + message.location.latitude + ", " + message.location.longitude + "]";
-    item.appendChild(el("p", { "class": "text" }, text));
+    if (text || !message.photos.length) item.appendChild(el("p", { "class": "text" }, text));
+    message.photos.forEach(function (id, index) {
+      var url = "/webcare/api/media/" + encodeURIComponent(id);
+      var link = el("a", { "href": url, "target": "_blank", "rel": "noopener" });
+      link.appendChild(el("img", { "src": url, "alt": "Foto " + (index + 1) + " van de inwoner", "class": "photo" }));
+      item.appendChild(link);
+    });
     if (message.buttons.length) item.appendChild(el("p", { "class": "buttons" }, "Knoppen: " + message.buttons.join(" | ")));
     return item;
   }
