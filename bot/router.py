@@ -64,7 +64,7 @@ class Router:
             conversation_id = await self.store.conversation_for(message.channel, message.sender)
         async with self.gate.hold(conversation_id):
             incoming_id = await self.store.record_incoming(conversation_id, message)
-            if await self.gate.active(conversation_id) is not None:
+            if await self.gate.with_colleague(conversation_id):
                 await self._for_colleague(conversation_id, incoming_id, message)
                 return []
             result = await self._ask_engine(conversation_id, message)

@@ -37,6 +37,9 @@ class HandoffGate:
         async with self.locks.hold(conversation_id):
             yield
 
+    async def with_colleague(self, conversation_id: str) -> bool:
+        return await self.handoffs.is_open(conversation_id)
+
     async def active(self, conversation_id: str) -> Optional[Handoff]:
         return await self.handoffs.active(conversation_id)
 

@@ -114,6 +114,17 @@ class HandoffStore:
         assert handoff is not None
         return handoff
 
+    async def is_open(self, conversation_id: str) -> bool:
+        """Whether a colleague has (or is about to get) the conversation: the
+        router asks on every message, so one indexed look-up, no joins."""
+        async with self._database.engine.connect() as connection:
+            found = await connection.scalar(
+                sa.select(handoffs.c.id).where(
+                    handoffs.c.conversation_id == conversation_id, handoffs.c.open.is_(True)
+                )
+            )
+        return found is not None
+
     async def active(self, conversation_id: str) -> Optional[Handoff]:
         return await self._one(
             sa.and_(handoffs.c.conversation_id == conversation_id, handoffs.c.open.is_(True))
