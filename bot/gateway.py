@@ -89,6 +89,7 @@ async def build_app(settings: Settings, engine: Optional[DialogueEngine] = None)
         suggestions=Suggestions(settings.root / "domain.yml", profile),
         settings=load_webcare_settings(settings.profile_path),
         profile=profile,
+        reports=reports,
     )
     app.add_routes(webcare_routes(desk, StaffAuth(staff, settings.public_url.startswith("https:")), bus, media))
 

@@ -191,7 +191,12 @@ class ScriptedEngine:
         self.paused.discard(conversation_id)
 
     async def slots(self, conversation_id: str) -> dict[str, Any]:
-        return {"report_description": "losse tegel"}
+        return {
+            "report_description": "losse tegel",
+            "report_category": "wegen/bestrating",
+            "report_location": {"address": "Kerkstraat 12", "latitude": 52.2, "longitude": 5.9},
+            "requested_slot": "report_photo",
+        }
 
     async def ready(self) -> bool:
         return True

@@ -150,7 +150,11 @@ async def test_a_colleague_takes_over_replies_and_hands_back(client: TestClient,
     assert view["handoff"]["state"] == "assigned" and view["handoff"]["staff"] == "AK"
     assert [m["from"] for m in view["messages"]] == ["citizen", "bot", "citizen"]
     assert view["messages"][2]["intent"] == "greet", "what the bot understood is shown"
-    assert view["collected"] == {"report_description": "losse tegel"}
+    assert view["collected"] == [
+        {"label": "Omschrijving", "value": "losse tegel"},
+        {"label": "Soort melding", "value": "Bestrating: gat, losse tegel, verzakking"},
+        {"label": "Plek", "value": "Kerkstraat 12"},
+    ], "what the half-made report holds, in words; not Rasa's bookkeeping"
     assert view["public"] is False and view["reply_limit"] == 4000
 
     await anna.post(base + "/reply", {"text": "Hoi! Ik ben Anna en ik help je verder."})
@@ -243,4 +247,25 @@ async def test_a_colleague_sees_the_citizens_photos_and_nobody_else_does(
     async with anna.http.get(anna.url("/webcare/api/media/" + "0" * 32 + ".png")) as response:
         assert response.status == 404
     assert (await client.get(f"/webcare/api/media/{photo}")).status == 401
+    await socket.close()
+
+
+async def test_an_admin_moves_a_conversation_from_a_colleague_who_is_away(
+    client: TestClient, agents: tuple[Agent, Agent]
+) -> None:
+    anna, bram = agents
+    carla = Agent(str(client.make_url("")))
+    await carla.login("carla")
+    socket, conversation = await citizen(client)
+    await say(socket, "mens aub")
+    base = f"/webcare/api/conversations/{conversation}"
+    staff = {s["initials"]: s["id"] for s in await carla.get("/webcare/api/staff")}
+    await carla.post(base + "/transfer", {"to": staff["CS"]}, status=409)  # nobody has it yet
+    await anna.post(base + "/claim", {})
+    await bram.post(base + "/transfer", {"to": staff["BV"]}, status=409)  # an agent cannot take it
+    await carla.post(base + "/transfer", {"to": staff["AK"]}, status=400)  # anna has it already
+    await carla.post(base + "/transfer", {"to": staff["CS"]})
+    assert (await carla.get(base))["handoff"]["staff"] == "CS"
+    await anna.post(base + "/reply", {"text": "nog even"}, status=409)
+    await carla.close()
     await socket.close()

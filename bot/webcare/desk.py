@@ -14,6 +14,7 @@ from typing import Any, Optional
 from bot.media import photo_ids
 from bot.messages import MAX_TEXT_LENGTH, Button, Reply
 from bot.profile import MunicipalityProfile
+from bot.reports.settings import ReportSettings
 from bot.router import Router
 from bot.store import StoredMessage
 from bot.store.database import utcnow
@@ -27,8 +28,14 @@ from bot.webcare.suggestions import Suggestions
 
 logger = logging.getLogger(__name__)
 
-# Slots that are Rasa's bookkeeping, not something the citizen told the bot.
-INTERNAL_SLOTS = frozenset({"requested_slot", "session_started_metadata", "handoff_reason"})
+# What the dialogue collected, as colleagues read it; other slots are Rasa's bookkeeping.
+COLLECTED_LABELS = {
+    "report_description": "Omschrijving",
+    "report_category": "Soort melding",
+    "report_location": "Plek",
+    "report_photo": "Foto's",
+    "report_contact": "Contact",
+}
 RATINGS = range(1, 6)
 
 
@@ -67,6 +74,7 @@ class WebcareDesk:
     suggestions: Suggestions
     settings: WebcareSettings
     profile: MunicipalityProfile
+    reports: ReportSettings
 
     @property
     def _gate(self) -> HandoffGate:
@@ -87,10 +95,16 @@ class WebcareDesk:
         await self._changed(conversation_id)
 
     async def transfer(self, conversation_id: str, member: StaffMember, to_staff_id: int) -> None:
-        handoff = await self._owned(conversation_id, member)
-        if to_staff_id == member.id or await self.staff.get(to_staff_id) is None:
+        """The owner hands a conversation on; an admin may also move one from a
+        colleague who is away (to anyone, themselves included)."""
+        handoff = await self._gate.active(conversation_id)
+        if handoff is None or handoff.staff_id is None:
+            raise DeskError(409, "Neem het gesprek eerst over; niemand heeft het nu.")
+        if handoff.staff_id != member.id and not member.is_admin:
+            raise DeskError(409, "Neem het gesprek eerst over; een collega heeft het nu.")
+        if to_staff_id == handoff.staff_id or await self.staff.get(to_staff_id) is None:
             raise DeskError(400, "Kies een andere collega.")
-        if not await self._gate.handoffs.transfer(handoff.id, member.id, to_staff_id):
+        if not await self._gate.handoffs.transfer(handoff.id, handoff.staff_id, to_staff_id):
             raise DeskError(409, "Het gesprek is intussen veranderd; kijk nog eens.")
         await self._changed(conversation_id)
 
@@ -233,7 +247,7 @@ class WebcareDesk:
                 {"text": n.text, "author": n.author, "created_at": n.created_at.isoformat()}
                 for n in await self.notes.of(conversation_id)
             ],
-            "collected": {k: v for k, v in slots.items() if k not in INTERNAL_SLOTS},
+            "collected": self._collected(slots),
             "suggestion": self.suggestions.for_intent(last_in.intent if last_in else None, first_name),
             "reply_limit": self._limit(address[0], public),
             "canned": [
@@ -241,6 +255,24 @@ class WebcareDesk:
                 for c in await self.canned.all()
             ],
         }
+
+    def _collected(self, slots: dict[str, Any]) -> list[dict[str, str]]:
+        return [
+            {"label": label, "value": self._readable(name, slots[name])}
+            for name, label in COLLECTED_LABELS.items()
+            if name in slots
+        ]
+
+    def _readable(self, slot: str, value: Any) -> str:
+        if slot == "report_category":
+            return self.reports.label(str(value))
+        if slot == "report_location" and isinstance(value, dict):
+            return str(value.get("address") or f"{value.get('latitude')}, {value.get('longitude')}")
+        if slot == "report_photo" and isinstance(value, list):
+            return f"{len(value)} foto('s)" if value else "geen"
+        if slot == "report_contact" and isinstance(value, dict):
+            return str(value.get("value") or "anoniem")
+        return str(value)
 
     def _canned_values(self, first_name: Optional[str], member: StaffMember) -> dict[str, str]:
         return {

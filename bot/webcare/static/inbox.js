@@ -7,6 +7,7 @@
   "use strict";
   var csrf = document.querySelector('meta[name="csrf-token"]').content;
   var me = Number(document.querySelector(".inbox").dataset.me);
+  var admin = document.querySelector(".inbox").dataset.admin === "true";
   var signature = " ^" + document.querySelector(".inbox").dataset.initials;
   var current = null, view = null;
   var $ = function (id) { return document.getElementById(id); };
@@ -60,6 +61,7 @@
 
   function loadQueue() {
     return api("GET", "/webcare/api/queue").then(function (queue) {
+      document.title = (queue.waiting.length ? "(" + queue.waiting.length + ") " : "") + "Inbox — Dorpspomp";
       renderList("waiting", queue.waiting, "Niemand wacht.");
       renderList("assigned", queue.assigned, "Geen gesprekken in behandeling.");
       renderList("resolved", queue.resolved, "Nog niets afgerond.");
@@ -98,11 +100,12 @@
     if (handoff) facts += " · " + { queued: "wacht op een collega", assigned: "bij " + handoff.staff, resolved: "afgerond" }[handoff.state];
     $("conversation-facts").textContent = facts;
     var mine = handoff && handoff.state === "assigned" && handoff.staff_id === me;
+    var movable = handoff && handoff.state === "assigned" && (mine || admin);
     $("claim").hidden = !(handoff && handoff.state === "queued");
     var colleagues = $("transfer-to").options.length > 0;
     ["handback", "resolve"].forEach(function (id) { $(id).hidden = !mine; });
-    ["transfer", "transfer-to"].forEach(function (id) { $(id).hidden = !(mine && colleagues); });
-    document.querySelector('label[for="transfer-to"]').hidden = !(mine && colleagues);
+    ["transfer", "transfer-to"].forEach(function (id) { $(id).hidden = !(movable && colleagues); });
+    document.querySelector('label[for="transfer-to"]').hidden = !(movable && colleagues);
     $("reply-form").hidden = !mine;
 
     var history = $("history");
@@ -112,12 +115,11 @@
 
     var collected = $("collected");
     collected.textContent = "";
-    Object.keys(data.collected).forEach(function (key) {
-      collected.appendChild(el("dt", {}, key));
-      var value = data.collected[key];
-      collected.appendChild(el("dd", {}, typeof value === "string" ? value : JSON.stringify(value)));
+    data.collected.forEach(function (item) {
+      collected.appendChild(el("dt", {}, item.label));
+      collected.appendChild(el("dd", {}, item.value));
     });
-    $("collected-box").hidden = !Object.keys(data.collected).length;
+    $("collected-box").hidden = !data.collected.length;
 
     var notes = $("notes");
     notes.textContent = "";
@@ -193,7 +195,7 @@
   function loadStaff() {
     return api("GET", "/webcare/api/staff").then(function (staff) {
       var select = $("transfer-to");
-      staff.filter(function (s) { return s.id !== me; }).forEach(function (s) {
+      staff.filter(function (s) { return admin || s.id !== me; }).forEach(function (s) {
         select.appendChild(el("option", { "value": String(s.id) }, s.name + " (" + s.initials + ")"));
       });
     });
