@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Optional, Protocol
+from typing import Any, Awaitable, Callable, Optional, Protocol
 
 from aiohttp import web
 
@@ -22,6 +22,17 @@ class ConversationHub(Protocol):
 
     async def transcript(self, conversation_id: str) -> Optional[list[Turn]]:
         """The conversation so far, or None when there is no such conversation."""
+
+
+class Broadcast(Protocol):
+    """Events heard by every gateway process (implemented by ``bot.events.EventBus``):
+    a channel whose citizens hold a connection to one process reaches them from any."""
+
+    def subscribe(self, topic: str, handler: Callable[[dict[str, Any]], Awaitable[None]]) -> Callable[[], None]:
+        """Call ``handler`` for every event on ``topic``; returns the unsubscribe."""
+
+    async def publish(self, topic: str, event: dict[str, Any]) -> None:
+        """Send ``event`` to every process's handlers of ``topic``."""
 
 
 class Channel(ABC):

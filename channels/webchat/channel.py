@@ -27,10 +27,9 @@ from typing import Any, Optional
 
 from aiohttp import WSMsgType, web
 
-from bot.events import EventBus
 from bot.media import MAX_BYTES, MEDIA_PREFIX, MediaRejected, MediaStore
 from bot.messages import Attachment, IncomingMessage, Location, MessageTooLong, Reply, Turn
-from channels.base import Channel, ConversationHub
+from channels.base import Broadcast, Channel, ConversationHub
 from channels.http import HttpProblem, read_body
 from channels.webchat.session import SessionSigner
 
@@ -88,7 +87,7 @@ class WebchatChannel(Channel):
     name = "webchat"
 
     def __init__(
-        self, hub: ConversationHub, signer: SessionSigner, media: MediaStore, bus: EventBus
+        self, hub: ConversationHub, signer: SessionSigner, media: MediaStore, bus: Broadcast
     ) -> None:
         super().__init__(hub)
         self._signer = signer
