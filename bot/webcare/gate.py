@@ -7,7 +7,7 @@ from typing import AsyncIterator, Optional
 
 from bot.events import EventBus
 from bot.locks import ConversationLocks
-from bot.webcare.handoffs import Handoff, HandoffStore
+from bot.webcare.handoffs import REASONS, Handoff, HandoffStore
 
 INBOX_TOPIC = "inbox"
 # Intents that say nothing about what a conversation is about.
@@ -44,7 +44,7 @@ class HandoffGate:
         return await self.handoffs.active(conversation_id)
 
     async def open(self, conversation_id: str, reason: Optional[str], topic: Optional[str]) -> Handoff:
-        handoff = await self.handoffs.open(conversation_id, reason or "bot", topic)
+        handoff = await self.handoffs.open(conversation_id, reason if reason in REASONS else "bot", topic)
         await self.queue_changed()
         return handoff
 

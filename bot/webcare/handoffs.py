@@ -17,7 +17,10 @@ from bot.store.tables import conversations, handoffs, messages, staff
 
 QUEUED, ASSIGNED, RESOLVED = "queued", "assigned", "resolved"
 BACK_TO_BOT, CLOSED = "back_to_bot", "closed"
-REASONS = ("human_handoff", "complaint", "social_support", "fallback", "report_other", "offer_accepted", "bot")
+# Why a conversation came to webcare; "bot" when the engine paused without saying why.
+REASONS = frozenset(
+    {"human_handoff", "complaint", "social_support", "fallback", "report_other", "offer_accepted", "bot"}
+)
 
 
 class NewCitizenMessage(Exception):
@@ -38,23 +41,16 @@ class Handoff:
     resolved_at: Optional[datetime]
     outcome: Optional[str]
     channel: str
-    last_citizen_at: Optional[datetime]
 
     def waiting_minutes(self, now: datetime) -> float:
         return (now - self.queued_at).total_seconds() / 60
 
 
 def _select() -> sa.sql.Select:
-    last_in = (
-        sa.select(sa.func.max(messages.c.created_at))
-        .where(messages.c.conversation_id == handoffs.c.conversation_id, messages.c.direction == "in")
-        .scalar_subquery()
-    )
     return sa.select(
         handoffs,
         conversations.c.channel,
         staff.c.initials.label("staff_initials"),
-        last_in.label("last_citizen_at"),
     ).select_from(
         handoffs.join(conversations, conversations.c.id == handoffs.c.conversation_id).outerjoin(
             staff, staff.c.id == handoffs.c.staff_id
@@ -77,7 +73,6 @@ def _handoff(row: sa.engine.Row) -> Handoff:
         resolved_at=m["resolved_at"],
         outcome=m["outcome"],
         channel=m["channel"],
-        last_citizen_at=m["last_citizen_at"],
     )
 
 
