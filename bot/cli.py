@@ -146,15 +146,27 @@ async def _users(settings: Settings, args: argparse.Namespace) -> None:
             except StaffError as error:
                 raise SystemExit(f"dorpspomp users add: {error}") from None
             print(f"{member.username}: {member.role}, signs as ^{member.initials}")
-        elif args.action == "unlock":
-            if not await store.unlock(args.username):
-                raise SystemExit(f"no account {args.username!r}")
-            print(f"{args.username}: unlocked")
+        elif args.action == "password":
+            password = sys.stdin.readline().rstrip("\n") if args.password_stdin else _ask_password()
+            try:
+                found = await store.set_password(args.username, password)
+            except StaffError as error:
+                raise SystemExit(f"dorpspomp users password: {error}") from None
+            _done(found, args.username, "new password set; open sessions ended")
+        elif args.action in ("unlock", "disable"):
+            change = store.unlock if args.action == "unlock" else store.disable
+            _done(await change(args.username), args.username, args.action + "d")
         else:
             for member in await store.all():
                 print(f"{member.username:<20} {member.role:<6} ^{member.initials:<4} {member.display_name}")
     finally:
         await database.close()
+
+
+def _done(found: bool, username: str, what: str) -> None:
+    if not found:
+        raise SystemExit(f"no account {username!r}")
+    print(f"{username}: {what}")
 
 
 def _ask_password() -> str:
@@ -167,7 +179,8 @@ def _ask_password() -> str:
 
 
 def cmd_users(settings: Settings, args: argparse.Namespace) -> None:
-    """Webcare staff: add (agent or admin), list, unlock after too many failed logins."""
+    """Webcare staff: add (agent or admin), list, password (reset), unlock after too
+    many failed logins, disable (a colleague who left)."""
     asyncio.run(_users(settings, args))
 
 
@@ -178,7 +191,7 @@ COMMANDS = {
     "migrate": (cmd_migrate, "bring the database schema up to date"),
     "parse": (cmd_parse, "parse stdin lines, print JSON lines"),
     "reports": (cmd_reports, "list reports not at the back end (--retry REFERENCE to requeue)"),
-    "users": (cmd_users, "webcare staff accounts: add, list, unlock"),
+    "users": (cmd_users, "webcare staff accounts: add, list, password, unlock, disable"),
 }
 
 
@@ -190,7 +203,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         if name == "reports":
             command.add_argument("--retry", metavar="REFERENCE", help="forward a failed report again")
         if name == "users":
-            command.add_argument("action", choices=("add", "list", "unlock"))
+            command.add_argument("action", choices=("add", "list", "password", "unlock", "disable"))
             command.add_argument("username", nargs="?", default="")
             command.add_argument("--name", help="full name, as colleagues see it")
             command.add_argument("--initials", help="signature in replies (default: from the name)")

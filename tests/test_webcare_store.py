@@ -149,3 +149,22 @@ async def test_canned_responses_fill_placeholders_and_refuse_unknown_ones(databa
     )
     await canned.delete(greeting.id)
     assert await canned.all() == []
+
+
+async def test_a_reset_password_or_a_disabled_account_ends_its_sessions(database: Database) -> None:
+    staff = StaffStore(database)
+    anna = await staff.add("anna", "Anna de Kok", "agent", PASSWORD)
+    token = (await staff.login("anna", PASSWORD)).token
+    assert await staff.set_password("anna", "a brand new passphrase")
+    assert await staff.session(token) is None
+    assert (await staff.login("anna", PASSWORD)).token is None
+    token = (await staff.login("anna", "a brand new passphrase")).token
+    with pytest.raises(StaffError):
+        await staff.set_password("anna", "short")
+
+    assert await staff.disable("anna")
+    assert await staff.session(token) is None
+    assert (await staff.login("anna", "a brand new passphrase")).token is None
+    assert await staff.all() == [], "a colleague who left is no transfer target"
+    assert (await staff.initials())[anna.id] == "AK", "old replies keep their signature"
+    assert not await staff.disable("nobody")

@@ -118,6 +118,8 @@ staff = sa.Table(
     sa.Column("password_hash", sa.String(255), nullable=False),
     sa.Column("failed_logins", sa.Integer, nullable=False, default=0),
     sa.Column("locked_until", UtcDateTime(), nullable=True),
+    # A colleague who left: kept, so old replies still show their initials.
+    sa.Column("disabled_at", UtcDateTime(), nullable=True),
     sa.Column("created_at", UtcDateTime(), nullable=False),
 )
 

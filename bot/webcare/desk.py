@@ -209,7 +209,7 @@ class WebcareDesk:
         if address is None:
             raise DeskError(404, "Dit gesprek bestaat niet.")
         history = await self.router.store.history(conversation_id)
-        initials = {m.id: m.initials for m in await self.staff.all()}
+        initials = await self.staff.initials()
         slots = await self._slots(conversation_id)
         first_name = (slots.get("session_started_metadata") or {}).get("first_name")
         handoff = await self._gate.handoffs.latest(conversation_id)

@@ -80,8 +80,7 @@ class StaffStore:
     ) -> StaffMember:
         if role not in ROLES:
             raise StaffError(f"role must be one of {', '.join(ROLES)}")
-        if len(password) < MIN_PASSWORD_LENGTH:
-            raise StaffError(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
+        _check_password(password)
         if not username.strip() or not display_name.strip():
             raise StaffError("username and name must not be empty")
         try:
@@ -109,9 +108,17 @@ class StaffStore:
         return _member(row) if row else None
 
     async def all(self) -> list[StaffMember]:
+        """Colleagues who can log in (not those disabled)."""
+        query = sa.select(staff).where(staff.c.disabled_at.is_(None)).order_by(staff.c.display_name)
         async with self._database.engine.connect() as connection:
-            rows = (await connection.execute(sa.select(staff).order_by(staff.c.display_name))).all()
+            rows = (await connection.execute(query)).all()
         return [_member(row) for row in rows]
+
+    async def initials(self) -> dict[int, str]:
+        """Everyone's initials, those who left included, to sign old replies."""
+        async with self._database.engine.connect() as connection:
+            rows = (await connection.execute(sa.select(staff.c.id, staff.c.initials))).all()
+        return {row.id: row.initials for row in rows}
 
     async def count(self) -> int:
         async with self._database.engine.connect() as connection:
@@ -124,7 +131,7 @@ class StaffStore:
             row = (
                 await connection.execute(sa.select(staff).where(staff.c.username == username.strip().lower()))
             ).first()
-        if row is None:
+        if row is None or row._mapping["disabled_at"] is not None:
             _verify(_DUMMY_HASH, password)
             return LoginResult()
         m = row._mapping
@@ -167,7 +174,11 @@ class StaffStore:
         query = (
             sa.select(staff, staff_sessions.c.csrf_token)
             .select_from(staff_sessions.join(staff, staff.c.id == staff_sessions.c.staff_id))
-            .where(staff_sessions.c.token_hash == _token_hash(token), staff_sessions.c.expires_at > utcnow())
+            .where(
+                staff_sessions.c.token_hash == _token_hash(token),
+                staff_sessions.c.expires_at > utcnow(),
+                staff.c.disabled_at.is_(None),
+            )
         )
         async with self._database.engine.connect() as connection:
             row = (await connection.execute(query)).first()
@@ -179,6 +190,24 @@ class StaffStore:
                 staff_sessions.delete().where(staff_sessions.c.token_hash == _token_hash(token))
             )
 
+    async def set_password(self, username: str, password: str) -> bool:
+        """A new password; every open session of the account ends."""
+        _check_password(password)
+        return await self._change(username, password_hash=_hasher.hash(password), failed_logins=0, locked_until=None)
+
+    async def disable(self, username: str) -> bool:
+        """A colleague who left: no login, no sessions, not in the transfer list."""
+        return await self._change(username, disabled_at=utcnow())
+
+    async def _change(self, username: str, **values: object) -> bool:
+        async with self._database.transaction() as connection:
+            staff_id = await connection.scalar(sa.select(staff.c.id).where(staff.c.username == username.strip().lower()))
+            if staff_id is None:
+                return False
+            await connection.execute(staff.update().where(staff.c.id == staff_id).values(**values))
+            await connection.execute(staff_sessions.delete().where(staff_sessions.c.staff_id == staff_id))
+        return True
+
     async def unlock(self, username: str) -> bool:
         async with self._database.transaction() as connection:
             result = await connection.execute(
@@ -187,6 +216,11 @@ class StaffStore:
                 .values(failed_logins=0, locked_until=None)
             )
         return result.rowcount == 1
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise StaffError(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
 
 
 def _verify(password_hash: str, password: str) -> bool:
