@@ -125,15 +125,11 @@ class HandoffStore:
             sa.and_(handoffs.c.conversation_id == conversation_id, handoffs.c.open.is_(True))
         )
 
-    async def get(self, handoff_id: int) -> Optional[Handoff]:
-        return await self._one(handoffs.c.id == handoff_id)
-
     async def latest(self, conversation_id: str) -> Optional[Handoff]:
-        async with self._database.engine.connect() as connection:
-            newest = await connection.scalar(
-                sa.select(sa.func.max(handoffs.c.id)).where(handoffs.c.conversation_id == conversation_id)
-            )
-        return await self.get(newest) if newest else None
+        newest = await self._many(
+            _select().where(handoffs.c.conversation_id == conversation_id).order_by(handoffs.c.id.desc()).limit(1)
+        )
+        return newest[0] if newest else None
 
     async def waiting(self) -> list[Handoff]:
         """Queued conversations, the longest waiting first."""
