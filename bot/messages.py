@@ -6,8 +6,8 @@ boundary between ``channels/`` and ``bot/``.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional
+from dataclasses import dataclass, field, replace
+from typing import Any, Iterable, Mapping, Optional
 
 MAX_TEXT_LENGTH = 4000
 
@@ -99,13 +99,23 @@ class Reply:
     text: str = ""
     buttons: tuple[Button, ...] = ()
     image: Optional[str] = None
+    # The dialogue asks where something is: a channel that can offer a
+    # "share location" control shows it with this reply.
+    request_location: bool = False
+    # The reply belongs in a private conversation (personal data, a personal
+    # case); a channel answering in public moves it to a private message.
+    private: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "text": self.text,
             "buttons": [{"title": b.title, "payload": b.payload} for b in self.buttons],
             "image": self.image,
         }
+        for flag in ("request_location", "private"):
+            if getattr(self, flag):
+                data[flag] = True
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "Reply":
@@ -116,7 +126,23 @@ class Reply:
                 for b in data.get("buttons") or ()
             ),
             image=data.get("image"),
+            request_location=data.get("request_location") is True,
+            private=data.get("private") is True,
         )
+
+    @classmethod
+    def from_rasa(cls, messages: Iterable[Mapping[str, Any]]) -> tuple["Reply", ...]:
+        """Replies from Rasa's output. Rasa sends a response's ``custom`` part as a
+        message of its own; ``{"request": "location"}`` there marks the reply before it."""
+        replies: list[Reply] = []
+        for message in messages:
+            custom = message.get("custom")
+            if isinstance(custom, Mapping) and not (message.get("text") or message.get("image")):
+                if replies and custom.get("request") == "location":
+                    replies[-1] = replace(replies[-1], request_location=True)
+                continue
+            replies.append(cls.from_dict(message))
+        return tuple(replies)
 
 
 @dataclass(frozen=True)
@@ -138,6 +164,9 @@ class EngineResult:
     # and why: a reason of bot/webcare/handoffs.py.
     paused: bool = False
     handoff_reason: Optional[str] = None
+    # The turn touched personal data (a form that asks an address or contact
+    # details, a hand-off): its replies are marked private.
+    private: bool = False
 
 
 @dataclass(frozen=True)
@@ -148,3 +177,13 @@ class Turn:
     reply: Reply
     photos: int = 0
     shared_location: bool = False
+
+
+class DeliveryFailed(Exception):
+    """A platform did not take a message. ``retryable`` for 429 and 5xx (after
+    ``retry_after`` seconds when the platform said so); anything else is final."""
+
+    def __init__(self, message: str, retryable: bool, retry_after: Optional[float] = None) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+        self.retry_after = retry_after

@@ -51,3 +51,16 @@ def test_only_the_newest_models_are_kept(tmp_path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "dorpspomp-c.tar.gz", "dorpspomp-d.tar.gz", "dorpspomp-e.tar.gz"
     ]
+
+
+def test_rasa_custom_request_for_a_location_marks_the_reply_before_it() -> None:
+    replies = Reply.from_rasa(
+        [
+            {"recipient_id": "c", "text": "Waar is het?"},
+            {"recipient_id": "c", "custom": {"request": "location"}},
+            {"recipient_id": "c", "text": "Of typ de straat."},
+        ]
+    )
+    assert [(r.text, r.request_location) for r in replies] == [("Waar is het?", True), ("Of typ de straat.", False)]
+    assert Reply.from_dict(replies[0].to_dict()) == replies[0]
+    assert "request_location" not in replies[1].to_dict()

@@ -43,6 +43,25 @@ async def test_inprocess_engine_answers_understands_and_keeps_state_in_redis(
     assert {"entity": "location", "value": "Westerstraat"}.items() <= parsed.entities[0].items()
     assert await engine.ready()
     await hands_off_and_resumes(engine)
+    await reports_are_private_and_ask_where(engine)
+
+
+async def reports_are_private_and_ask_where(engine: DialogueEngine) -> None:
+    """A report's turns are private (a public channel moves them to a private
+    message), and the question for the place asks channels for a location control."""
+    conversation = uuid.uuid4().hex
+    turns = [
+        "er ligt een kapotte stoeptegel op de stoep",
+        '/inform{"report_category": "wegen"}',
+        '/inform{"report_category": "wegen/bestrating"}',
+    ]
+    for text in turns:
+        result = await engine.handle(conversation, IncomingMessage("telegram", "dina", text))
+        assert result.private
+    [question] = result.replies
+    assert question.request_location and "plek" in question.text
+    small_talk = await engine.handle(uuid.uuid4().hex, IncomingMessage("x", "eva", "hoi", public=True))
+    assert not small_talk.private
 
 
 async def hands_off_and_resumes(engine: DialogueEngine) -> None:
@@ -78,6 +97,7 @@ async def test_remote_engine_against_a_real_rasa_server(rasa_server: Service, tm
         assert any("spoed" in r.text.lower() for r in result.replies)
         assert (await engine.parse("doei")).intent == "goodbye"
         await hands_off_and_resumes(engine)
+        await reports_are_private_and_ask_where(engine)
     finally:
         await engine.close()
 

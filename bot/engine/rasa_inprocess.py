@@ -72,15 +72,17 @@ class RasaAgentEngine:
         # learn what the NLU understood.
         async with self.agent.lock_store.lock(conversation_id):
             tracker = await processor.log_message(user_message, should_save_tracker=False)
+            form_before = tracker.active_loop_name
             tracker = await processor.run_action_extract_slots(output, tracker)
             await processor._run_prediction_loop(output, tracker)
             await processor.run_anonymization_pipeline(tracker)
             await processor.save_tracker(tracker)
         return EngineResult(
-            replies=tuple(Reply.from_dict(m) for m in output.messages),
+            replies=tuple(Reply.from_rasa(output.messages)),
             understanding=understanding_from_parse(tracker.latest_message.parse_data),
             paused=tracker.is_paused(),
             handoff_reason=tracker.get_slot(HANDOFF_REASON_SLOT),
+            private=tracker.is_paused() or bool(form_before or tracker.active_loop_name),
         )
 
     async def parse(self, text: str) -> Understanding:

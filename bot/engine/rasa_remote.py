@@ -50,10 +50,12 @@ class RemoteRasaEngine:
             "GET", f"/conversations/{conversation_id}/tracker?include_events=NONE"
         )
         return EngineResult(
-            replies=tuple(Reply.from_dict(r) for r in replies or ()),
+            replies=Reply.from_rasa(replies or ()),
             understanding=understanding_from_parse(tracker.get("latest_message") or {}),
             paused=bool(tracker.get("paused")),
             handoff_reason=(tracker.get("slots") or {}).get(HANDOFF_REASON_SLOT),
+            # Only the state after the turn is at hand here: a form's last turn reads as public.
+            private=bool(tracker.get("paused") or (tracker.get("active_loop") or {}).get("name")),
         )
 
     async def parse(self, text: str) -> Understanding:
