@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
+from datetime import datetime
 from typing import TYPE_CHECKING, Iterable, Optional
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.dedupe import InProcessSeen, SeenMessages
 from bot.engine import DialogueEngine, EngineError
 from bot.messages import EngineResult, IncomingMessage, Reply, Turn, Understanding
 from bot.profile import MunicipalityProfile
@@ -32,12 +35,14 @@ class Router:
         profile: MunicipalityProfile,
         engine_timeout: float,
         gate: HandoffGate,
+        seen: Optional[SeenMessages] = None,
     ) -> None:
         self.store = store
         self.engine = engine
         self.profile = profile
         self.engine_timeout = engine_timeout
         self.gate = gate
+        self.seen = seen or InProcessSeen()
         self._channels: dict[str, "Channel"] = {}
 
     def attach_channels(self, channels: Iterable["Channel"]) -> None:
@@ -50,7 +55,15 @@ class Router:
     async def handle(
         self, message: IncomingMessage, conversation_id: Optional[str] = None
     ) -> list[Reply]:
-        """Answer one message; ``conversation_id`` when the channel already knows it."""
+        """Answer one message; ``conversation_id`` when the channel already knows it.
+
+        A message whose platform id was seen before is a redelivery: no answer.
+        """
+        if message.platform_message_id and not await self.seen.first_sighting(
+            f"{message.channel}:{message.platform_message_id}"
+        ):
+            logger.info("ignored a redelivered %s message %s", message.channel, message.platform_message_id)
+            return []
         try:
             return await self._handle(message, conversation_id)
         except SQLAlchemyError:
@@ -84,10 +97,11 @@ class Router:
     def _replies(self, result: Optional[EngineResult]) -> list[Reply]:
         if result is None:
             return [Reply(self.profile.text("engine_failed"))]
-        if result.replies:
-            return list(result.replies)
         # A paused engine says nothing; the citizen still hears where the message went.
-        return [Reply(self.profile.text("handoff_waiting" if result.paused else "no_answer"))]
+        replies = list(result.replies) or [
+            Reply(self.profile.text("handoff_waiting" if result.paused else "no_answer"))
+        ]
+        return [replace(reply, private=True) for reply in replies] if result.private else replies
 
     async def _for_colleague(self, conversation_id: str, incoming_id: int, message: IncomingMessage) -> None:
         """A colleague has the conversation: the bot stays silent and the inbox hears it.
@@ -139,10 +153,16 @@ class Router:
         await self.store.record_replies(conversation_id, channel_name, replies, staff_id)
         channel = self._channels.get(channel_name)
         if channel is not None:
-            await channel.deliver(conversation_id, sender, replies)
+            await channel.deliver(conversation_id, sender, replies, from_staff=staff_id is not None)
 
     async def open_conversation(self, channel: str) -> str:
         return await self.store.create_conversation(channel)
+
+    async def conversation_for(self, channel: str, sender: str) -> str:
+        return await self.store.conversation_for(channel, sender)
+
+    async def last_heard(self, conversation_id: str) -> Optional[datetime]:
+        return await self.store.last_incoming_at(conversation_id)
 
     async def transcript(self, conversation_id: str) -> Optional[list[Turn]]:
         if not await self.store.exists(conversation_id):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from datetime import datetime
 from typing import Any, Awaitable, Callable, Optional, Protocol
 
 from aiohttp import web
@@ -20,6 +21,12 @@ class ConversationHub(Protocol):
     async def open_conversation(self, channel: str) -> str:
         """Start a conversation whose id the channel hands to the citizen."""
 
+    async def conversation_for(self, channel: str, sender: str) -> str:
+        """The conversation of a citizen on a channel, made on first contact."""
+
+    async def last_heard(self, conversation_id: str) -> Optional[datetime]:
+        """When the citizen last wrote (platforms limit what may be sent after)."""
+
     async def transcript(self, conversation_id: str) -> Optional[list[Turn]]:
         """The conversation so far, or None when there is no such conversation."""
 
@@ -33,6 +40,25 @@ class Broadcast(Protocol):
 
     async def publish(self, topic: str, event: dict[str, Any]) -> None:
         """Send ``event`` to every process's handlers of ``topic``."""
+
+
+class Postbox(Protocol):
+    """Durable sending (implemented by ``bot.outgoing.sender.DeliverySender``):
+    posted items survive a restart and reach the channel's ``send`` in order,
+    retried while the platform answers 429 or 5xx."""
+
+    async def post(self, conversation_id: str, channel: str, items: list[dict[str, Any]]) -> None:
+        """Keep ``items`` (rendered for ``channel``) for sending."""
+
+
+class ChannelMemory(Protocol):
+    """Small values a channel keeps across restarts (``bot.store.channel_state``)."""
+
+    async def get(self, channel: str, key: str) -> Optional[str]:
+        """The value kept under ``key``, or None."""
+
+    async def put(self, channel: str, key: str, value: str) -> None:
+        """Keep ``value`` under ``key``."""
 
 
 class Channel(ABC):
@@ -51,8 +77,10 @@ class Channel(ABC):
         """The most characters one message may have here (a public tweet: 280)."""
         return MAX_TEXT_LENGTH
 
-    async def deliver(self, conversation_id: str, sender: str, replies: list[Reply]) -> None:
+    async def deliver(
+        self, conversation_id: str, sender: str, replies: list[Reply], from_staff: bool = False
+    ) -> None:
         """Send replies the citizen did not ask for just now: news about a report,
-        a colleague's answer. Best effort where the platform cannot push (the REST
-        channel); the replies are in the conversation's history either way."""
+        a colleague's answer (``from_staff``). Best effort where the platform cannot
+        push (the REST channel); the replies are in the conversation's history either way."""
         return None

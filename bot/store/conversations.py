@@ -199,6 +199,15 @@ class ConversationStore:
             ).first()
         return (row.channel, row.sender) if row else None
 
+    async def last_incoming_at(self, conversation_id: str) -> Optional[datetime]:
+        """When the citizen last wrote: platforms limit what may be sent after."""
+        async with self._engine.connect() as connection:
+            return await connection.scalar(
+                sa.select(sa.func.max(messages.c.created_at)).where(
+                    messages.c.conversation_id == conversation_id, messages.c.direction == "in"
+                )
+            )
+
     async def history(self, conversation_id: str, limit: int = 200) -> list[StoredMessage]:
         """The last ``limit`` messages of a conversation, oldest first."""
         query = (

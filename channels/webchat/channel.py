@@ -105,7 +105,9 @@ class WebchatChannel(Channel):
             web.options("/webchat/upload", self.upload_preflight),
         ]
 
-    async def deliver(self, conversation_id: str, sender: str, replies: list[Reply]) -> None:
+    async def deliver(
+        self, conversation_id: str, sender: str, replies: list[Reply], from_staff: bool = False
+    ) -> None:
         """To the citizen's open chat, in whichever gateway process holds its socket."""
         await self._bus.publish(
             DELIVERY_TOPIC,
