@@ -185,3 +185,40 @@ canned_responses = sa.Table(
     sa.Column("text", sa.Text, nullable=False),
     sa.Column("updated_at", UtcDateTime(), nullable=False),
 )
+
+# --- Platform channels: messages on their way out, and what a channel remembers ---
+
+# Messages for a platform, rendered in its format, sent in order by the outbox
+# worker; ``sent`` counts the items the platform has accepted, so a retry
+# continues after the last one and sends none twice.
+deliveries = sa.Table(
+    "deliveries",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "conversation_id",
+        sa.String(32),
+        sa.ForeignKey("conversations.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("channel", sa.String(32), nullable=False),
+    sa.Column("items", sa.JSON, nullable=False),
+    sa.Column("sent", sa.Integer, nullable=False, default=0),
+    sa.Column("state", sa.String(16), nullable=False),  # pending, sent, failed
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    sa.Index("ix_deliveries_conversation_id", "conversation_id"),
+    sa.Index("ix_deliveries_state", "state"),
+)
+
+# Small values a channel keeps across restarts: X's newest mention seen, long
+# Telegram button payloads by their short key.
+channel_state = sa.Table(
+    "channel_state",
+    metadata,
+    sa.Column("channel", sa.String(32), primary_key=True),
+    sa.Column("key", sa.String(128), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+)

@@ -1,0 +1,113 @@
+"""The outbox worker for deliveries, and the postbox platform channels post to.
+
+A posted delivery wakes the worker at once, so a citizen's answer leaves
+within milliseconds; the worker also looks every ``poll_seconds`` for retries
+that came due and for work other processes queued.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Mapping, Protocol
+
+from bot.messages import DeliveryFailed
+from bot.outgoing.deliveries import DELIVER_JOB, Delivery, DeliveryStore
+from bot.store.outbox import Job, Outbox, RetryPolicy
+
+logger = logging.getLogger(__name__)
+
+
+class PlatformSender(Protocol):
+    """What the worker needs of a channel (``channels.platform.PlatformChannel``)."""
+
+    name: str
+
+    async def send(self, item: dict[str, Any]) -> None:
+        """Send one rendered item; raises :class:`DeliveryFailed`."""
+
+
+class DeliverySender:
+    def __init__(
+        self,
+        store: DeliveryStore,
+        outbox: Outbox,
+        policy: RetryPolicy = RetryPolicy(),
+        poll_seconds: float = 1.0,
+    ) -> None:
+        self.store = store
+        self.outbox = outbox
+        self.policy = policy
+        self.poll_seconds = poll_seconds
+        self._channels: dict[str, PlatformSender] = {}
+        self._due = asyncio.Event()
+
+    def attach(self, channels: Mapping[str, PlatformSender]) -> None:
+        self._channels = dict(channels)
+
+    async def post(self, conversation_id: str, channel: str, items: list[dict[str, Any]]) -> None:
+        """Keep the items for sending and wake the worker."""
+        await self.store.add(conversation_id, channel, items)
+        self._due.set()
+
+    async def run(self) -> None:
+        """Send what is due until cancelled; a failed round is logged, not fatal."""
+        while True:
+            try:
+                await asyncio.wait_for(self._due.wait(), self.poll_seconds)
+            except asyncio.TimeoutError:
+                pass
+            self._due.clear()
+            try:
+                while await self.send_due():
+                    pass
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - a database hiccup must not end the worker
+                logger.exception("sending deliveries failed; trying again shortly")
+
+    async def send_due(self) -> int:
+        """One pass over the due deliveries; returns how many were handled."""
+        jobs = await self.outbox.claim(DELIVER_JOB, limit=50)
+        conversations: dict[str, list[tuple[Job, Delivery]]] = {}
+        for job in jobs:
+            delivery = await self.store.get(int(job.subject_id))
+            if delivery is None:
+                await self.outbox.fail(job, "the delivery no longer exists")
+                continue
+            conversations.setdefault(delivery.conversation_id, []).append((job, delivery))
+        # One conversation's messages in the order they were made; conversations side by side.
+        await asyncio.gather(*(self._send_in_order(batch) for batch in conversations.values()))
+        return len(jobs)
+
+    async def _send_in_order(self, batch: list[tuple[Job, Delivery]]) -> None:
+        for job, delivery in batch:
+            await self._send(job, delivery)
+
+    async def _send(self, job: Job, delivery: Delivery) -> None:
+        channel = self._channels.get(delivery.channel)
+        try:
+            if channel is None:
+                raise DeliveryFailed(f"channel {delivery.channel} is not enabled", retryable=True)
+            for index, item in enumerate(delivery.unsent, start=delivery.sent):
+                await channel.send(item)
+                await self.store.mark_item_sent(delivery.id, index + 1)
+        except DeliveryFailed as error:
+            await self._failed(job, delivery, error)
+            return
+        except Exception as error:  # noqa: BLE001 - an unforeseen failure is retried, not lost
+            logger.exception("delivery %s to %s crashed", delivery.id, delivery.channel)
+            await self._failed(job, delivery, DeliveryFailed(repr(error), retryable=True))
+            return
+        await self.store.mark_sent(delivery.id)
+        await self.outbox.complete(job)
+
+    async def _failed(self, job: Job, delivery: Delivery, error: DeliveryFailed) -> None:
+        if error.retryable and job.attempts + 1 < self.policy.max_attempts:
+            delay = self.policy.delay(job.attempts, error.retry_after)
+            logger.warning("delivery %s to %s failed (%s); retry in %.1fs", delivery.id, delivery.channel, error, delay)
+            await self.store.note_error(delivery.id, str(error))
+            await self.outbox.retry_later(job, delay, str(error))
+            return
+        logger.error("delivery %s to %s failed for good: %s", delivery.id, delivery.channel, error)
+        await self.store.mark_failed(delivery.id, str(error))
+        await self.outbox.fail(job, str(error))
