@@ -15,14 +15,20 @@ from bot.engine.factory import create_engine
 from bot.events import create_event_bus
 from bot.locks import ConversationLocks
 from bot.media import MediaStore
+from bot.dedupe import create_seen_messages
 from bot.nlu_api import nlu_routes
+from bot.outgoing.deliveries import DeliveryStore
+from bot.outgoing.sender import DeliverySender
 from bot.pages import page_routes
+from bot.platform_channels import platform_channels, platform_workers
 from bot.profile import load_profile
 from bot.reports.settings import load_report_settings
 from bot.reports.workers import report_workers
 from bot.router import Router
 from bot.settings import Settings
 from bot.store import ConversationStore, Database
+from bot.store.channel_state import ChannelStateStore
+from bot.store.outbox import Outbox
 from channels.base import Channel
 from channels.http import json_errors
 from channels.rest import RestChannel
@@ -41,6 +47,7 @@ from channels.webchat.session import SessionSigner
 
 logger = logging.getLogger(__name__)
 ROUTER = web.AppKey("router", Router)
+SENDER = web.AppKey("sender", DeliverySender)
 
 async def build_app(settings: Settings, engine: Optional[DialogueEngine] = None) -> web.Application:
     profile = load_profile(settings.profile_path)
@@ -53,7 +60,9 @@ async def build_app(settings: Settings, engine: Optional[DialogueEngine] = None)
     bus = create_event_bus(redis)
     await bus.start()
     gate = HandoffGate(HandoffStore(database), bus, ConversationLocks(redis))
-    router = Router(ConversationStore(database), engine, profile, settings.engine_timeout, gate)
+    router = Router(
+        ConversationStore(database), engine, profile, settings.engine_timeout, gate, create_seen_messages(redis)
+    )
 
     async def readiness() -> dict[str, bool]:
         checks = {"engine": await engine.ready(), "database": True}
@@ -68,13 +77,17 @@ async def build_app(settings: Settings, engine: Optional[DialogueEngine] = None)
                 checks["redis"] = False
         return checks
 
+    sender = DeliverySender(DeliveryStore(database), Outbox(database))
+    platforms = platform_channels(settings, router, sender, media, ChannelStateStore(database), profile)
     channels: list[Channel] = [
         RestChannel(router, settings.rest_token),
         WebchatChannel(router, SessionSigner(settings.session_secret), media, bus),
+        *platforms,
     ]
     router.attach_channels(channels)
     app = web.Application(middlewares=[json_errors])
     app[ROUTER] = router
+    app[SENDER] = sender
     aiohttp_jinja2.setup(app, loader=jinja2.PackageLoader("bot", "templates"), autoescape=True)
     app.add_routes(page_routes(profile, readiness))
     app.add_routes(nlu_routes(router, settings.rest_token))
@@ -101,5 +114,6 @@ async def build_app(settings: Settings, engine: Optional[DialogueEngine] = None)
             await redis.close()
 
     app.cleanup_ctx.append(report_workers(database, router, profile, reports, media))
+    app.cleanup_ctx.append(platform_workers(platforms, sender))
     app.on_cleanup.append(close)
     return app

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Optional
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Environment variables of the platform channels: each channel reads its own.
+PLATFORM_PREFIXES = ("X_", "MESSENGER_", "TELEGRAM_")
 
 
 def load_or_create_secret(path: Path) -> str:
@@ -38,6 +40,7 @@ class Settings:
     engine_timeout: float
     public_url: str
     media_dir: Path = PROJECT_ROOT / "var" / "media"
+    platforms: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> "Settings":
@@ -62,4 +65,5 @@ class Settings:
             engine_timeout=float(env.get("ENGINE_TIMEOUT", "10")),
             public_url=env.get("PUBLIC_URL", f"http://localhost:{port}"),
             media_dir=Path(env.get("MEDIA_DIR", var / "media")),
+            platforms={k: v for k, v in env.items() if k.startswith(PLATFORM_PREFIXES) and v},
         )

@@ -1,6 +1,7 @@
 """HTTP plumbing shared by webhooks and APIs: JSON errors, bodies, bearer tokens."""
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 import logging
@@ -64,7 +65,11 @@ async def read_body(request: web.Request, limit: int, too_large: HttpProblem) ->
 
 async def read_json_object(request: web.Request, limit: int = JSON_BODY_LIMIT) -> dict[str, Any]:
     """The request's JSON object body; 413 when larger than ``limit``, 400 when not JSON."""
-    body = await read_body(request, limit, HttpProblem(413, f"request body larger than {limit} bytes"))
+    return json_object(await read_body(request, limit, HttpProblem(413, f"request body larger than {limit} bytes")))
+
+
+def json_object(body: bytes) -> dict[str, Any]:
+    """``body`` parsed as a JSON object; 400 when it is not one."""
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError):
@@ -79,3 +84,16 @@ def require_bearer_token(request: web.Request, token: str) -> None:
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
         raise HttpProblem(401, "missing or wrong bearer token", {"WWW-Authenticate": "Bearer"})
+
+
+def hmac_sha256(secret: str, data: bytes) -> bytes:
+    """The HMAC-SHA256 digest platforms sign their webhook bodies with."""
+    return hmac.new(secret.encode(), data, hashlib.sha256).digest()
+
+
+def require_signature(given: str, expected: str) -> None:
+    """401 without a signature, 403 with a wrong one (compared in constant time)."""
+    if not given:
+        raise HttpProblem(401, "missing signature")
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        raise HttpProblem(403, "signature does not match the body")

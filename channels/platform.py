@@ -1,0 +1,147 @@
+"""What the X, Messenger and Telegram channels share: an outside platform's webhook.
+
+A delivery is read (413 past the size limit), authenticated (401/403), parsed
+(400 when it is not JSON or an event is malformed), and answered 200 at once;
+each citizen message is then answered in the background and the answer posted
+to the outbox, so a slow engine never makes the platform retry. Events the
+channel does not know are acknowledged and ignored.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from abc import abstractmethod
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, Coroutine, Optional
+
+from aiohttp import web
+
+from bot.messages import MAX_TEXT_LENGTH, IncomingMessage, Reply
+from channels.base import Channel, ConversationHub, Postbox
+from channels.http import HttpProblem, json_object, read_body
+
+logger = logging.getLogger(__name__)
+
+WEBHOOK_BODY_LIMIT = 1024 * 1024
+# An event older than this is a replay: platforms stop retrying well before.
+MAX_EVENT_AGE = timedelta(hours=24)
+
+
+class MalformedEvent(ValueError):
+    """An event of a known type without the fields its platform documents."""
+
+
+@dataclass(frozen=True)
+class PlatformEvent:
+    """A citizen's message as a platform delivered it, with when it was sent."""
+
+    message: IncomingMessage
+    sent_at: datetime
+    # What the channel needs to answer it (a tweet to reply to, a chat id).
+    context: Optional[dict[str, Any]] = None
+
+
+class PlatformChannel(Channel):
+    """A platform channel answers its webhook at once and sends through the outbox."""
+
+    def __init__(self, hub: ConversationHub, postbox: Postbox) -> None:
+        super().__init__(hub)
+        self.postbox = postbox
+        self._answering: set[asyncio.Task[None]] = set()
+
+    # --- what each platform provides ---
+
+    @abstractmethod
+    def authenticate(self, request: web.Request, body: bytes) -> None:
+        """Raise :class:`HttpProblem` (401/403) unless the platform signed ``body``."""
+
+    @abstractmethod
+    def events(self, data: dict[str, Any]) -> list[PlatformEvent]:
+        """The citizens' messages in a delivery; raises :class:`MalformedEvent`,
+        ``KeyError``, ``TypeError`` or ``ValueError`` on a malformed one."""
+
+    @abstractmethod
+    def render(self, event: PlatformEvent, replies: list[Reply]) -> list[dict[str, Any]]:
+        """The platform messages that answer ``event``."""
+
+    @abstractmethod
+    async def render_push(
+        self, conversation_id: str, sender: str, replies: list[Reply], from_staff: bool
+    ) -> list[dict[str, Any]]:
+        """The platform messages for replies nobody asked for just now."""
+
+    @abstractmethod
+    async def send(self, item: dict[str, Any]) -> None:
+        """Send one rendered item; raises ``DeliveryFailed``."""
+
+    async def prepare(self, event: PlatformEvent) -> PlatformEvent:
+        """Fetch what the message only points at (a photo) before it is answered."""
+        return event
+
+    # --- shared behaviour ---
+
+    async def receive(self, request: web.Request) -> web.Response:
+        body = await read_body(
+            request, WEBHOOK_BODY_LIMIT, HttpProblem(413, f"request body larger than {WEBHOOK_BODY_LIMIT} bytes")
+        )
+        self.authenticate(request, body)
+        data = json_object(body)
+        try:
+            events = self.events(data)
+        except (MalformedEvent, KeyError, TypeError, ValueError, AttributeError) as error:
+            logger.warning("%s: malformed event refused: %r", self.name, error)
+            raise HttpProblem(400, "malformed event") from None
+        fresh = [event for event in events if not _stale(event.sent_at)]
+        if events and not fresh:
+            raise HttpProblem(403, "stale delivery: every event is older than 24 hours")
+        for event in fresh:
+            self._in_background(self.answer(event))
+        return web.json_response({"ok": True})
+
+    def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._answering.add(task)
+        task.add_done_callback(self._answering.discard)
+
+    async def answer(self, event: PlatformEvent) -> None:
+        """Answer one citizen message and post the answer; failures are logged."""
+        message = event.message
+        try:
+            event = await self.prepare(event)
+            conversation_id = await self.hub.conversation_for(self.name, message.sender)
+            replies = await self.hub.handle(event.message, conversation_id)
+            if replies:
+                await self.postbox.post(conversation_id, self.name, self.render(event, replies))
+        except Exception:  # noqa: BLE001 - logged with its message id; the platform was already answered
+            logger.exception("%s: message %s could not be answered", self.name, message.platform_message_id)
+
+    async def deliver(
+        self, conversation_id: str, sender: str, replies: list[Reply], from_staff: bool = False
+    ) -> None:
+        items = await self.render_push(conversation_id, sender, replies, from_staff)
+        if items:
+            await self.postbox.post(conversation_id, self.name, items)
+
+    async def start(self) -> None:
+        """Connect to the platform before the first delivery (a client, a poller)."""
+
+    async def close(self) -> None:
+        """Let messages being answered finish, then let go of the platform."""
+        if self._answering:
+            await asyncio.wait(self._answering, timeout=30)
+
+
+def _stale(sent_at: datetime) -> bool:
+    return datetime.now(timezone.utc) - sent_at > MAX_EVENT_AGE
+
+
+def clipped(text: str) -> str:
+    """A platform allows longer messages than we read (Telegram 4,096, X 10,000
+    characters); the rest is cut rather than the message refused, which the
+    platform would only deliver again."""
+    return text[:MAX_TEXT_LENGTH]
+
+
+def from_epoch(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, timezone.utc)

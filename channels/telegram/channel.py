@@ -1,0 +1,199 @@
+"""The Telegram channel: ``POST /webhooks/telegram``, answered through the Bot API.
+
+Register the webhook with Telegram's ``setWebhook`` and the same
+``secret_token`` as ``TELEGRAM_SECRET_TOKEN``; Telegram then sends it in
+``X-Telegram-Bot-Api-Secret-Token`` with every update, and nothing else is let in.
+python-telegram-bot's ``Application`` is built without an updater or web
+server of its own: our aiohttp route feeds it the updates.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, replace
+from typing import Any, Mapping, Optional
+
+from aiohttp import web
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
+from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
+from telegram.ext import Application
+
+from bot.media import MEDIA_PREFIX, MediaRejected, MediaStore
+from bot.messages import Attachment, DeliveryFailed, Reply
+from channels.base import ChannelMemory, ConversationHub, Postbox
+from channels.credentials import required
+from channels.http import require_signature
+from channels.platform import PlatformChannel, PlatformEvent
+from channels.render import split_text
+from channels.telegram.updates import CHANNEL, parse_update
+
+logger = logging.getLogger(__name__)
+
+MAX_MESSAGE_LENGTH = 4096
+# Telegram carries at most 64 bytes of callback data; longer payloads go by a key.
+MAX_CALLBACK_BYTES = 64
+KEYED_PAYLOAD = "k:"
+SHARE_LOCATION = "Deel locatie"
+
+
+@dataclass(frozen=True)
+class TelegramConfig:
+    token: str
+    secret_token: str
+    api_url: str = "https://api.telegram.org"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Optional["TelegramConfig"]:
+        values = required(env, CHANNEL, ("TELEGRAM_BOT_TOKEN", "TELEGRAM_SECRET_TOKEN"))
+        if values is None:
+            return None
+        return cls(
+            values["TELEGRAM_BOT_TOKEN"],
+            values["TELEGRAM_SECRET_TOKEN"],
+            env.get("TELEGRAM_API_URL", cls.api_url).rstrip("/"),
+        )
+
+
+def render_reply(chat_id: str, reply: Reply) -> list[dict[str, Any]]:
+    """One reply as Telegram messages; its buttons (or the location keyboard) on the last."""
+    items: list[dict[str, Any]] = [
+        {"chat_id": chat_id, "text": piece} for piece in split_text(reply.text, MAX_MESSAGE_LENGTH) if piece
+    ]
+    if reply.image and reply.image.startswith(("https://", "http://")):
+        items.append({"chat_id": chat_id, "photo": reply.image})
+    if not items:
+        return []
+    if reply.request_location:
+        items[-1]["ask_location"] = True
+    elif reply.buttons:
+        items[-1]["buttons"] = [[b.title, b.payload] for b in reply.buttons]
+    return items
+
+
+class TelegramChannel(PlatformChannel):
+    name = CHANNEL
+
+    def __init__(
+        self,
+        hub: ConversationHub,
+        postbox: Postbox,
+        config: TelegramConfig,
+        media: MediaStore,
+        memory: ChannelMemory,
+    ) -> None:
+        super().__init__(hub, postbox)
+        self._config = config
+        self._media = media
+        self._memory = memory
+        self.application = (
+            Application.builder()
+            .token(config.token)
+            .base_url(f"{config.api_url}/bot")
+            .base_file_url(f"{config.api_url}/file/bot")
+            .updater(None)
+            .build()
+        )
+
+    def routes(self) -> list[web.RouteDef]:
+        return [web.post("/webhooks/telegram", self.receive)]
+
+    def authenticate(self, request: web.Request, body: bytes) -> None:
+        require_signature(request.headers.get("X-Telegram-Bot-Api-Secret-Token", ""), self._config.secret_token)
+
+    def events(self, data: dict[str, Any]) -> list[PlatformEvent]:
+        return parse_update(data, self.application.bot)
+
+    async def prepare(self, event: PlatformEvent) -> PlatformEvent:
+        context = event.context or {}
+        message = event.message
+        if "callback_query_id" in context:
+            await self._answer_callback(context["callback_query_id"])
+            if message.payload and message.payload.startswith(KEYED_PAYLOAD):
+                payload = await self._memory.get(self.name, message.payload)
+                message = replace(message, payload=payload or "")
+        if "photo_file_id" in context:
+            photo = await self._download(context["photo_file_id"])
+            if photo is not None:
+                message = replace(message, attachments=(photo,))
+        return PlatformEvent(message, event.sent_at, context)
+
+    async def _answer_callback(self, query_id: str) -> None:
+        # Telegram shows a spinner on the button until the query is answered.
+        try:
+            await self.application.bot.answer_callback_query(query_id)
+        except TelegramError as error:
+            logger.warning("telegram: could not answer a button press: %s", error)
+
+    async def _download(self, file_id: str) -> Optional[Attachment]:
+        try:
+            telegram_file = await self.application.bot.get_file(file_id)
+            stored = self._media.save(bytes(await telegram_file.download_as_bytearray()))
+        except (TelegramError, MediaRejected) as error:
+            logger.warning("telegram: photo %s not kept: %s", file_id, error)
+            return None
+        return Attachment("image", MEDIA_PREFIX + stored.id, stored.mime_type)
+
+    def render(self, event: PlatformEvent, replies: list[Reply]) -> list[dict[str, Any]]:
+        return [item for reply in replies for item in render_reply(event.message.sender, reply)]
+
+    async def render_push(
+        self, conversation_id: str, sender: str, replies: list[Reply], from_staff: bool
+    ) -> list[dict[str, Any]]:
+        return [item for reply in replies for item in render_reply(sender, reply)]
+
+    async def send(self, item: dict[str, Any]) -> None:
+        bot = self.application.bot
+        try:
+            if "photo" in item:
+                await bot.send_photo(item["chat_id"], item["photo"])
+            else:
+                await bot.send_message(item["chat_id"], item["text"], reply_markup=await self._markup(item))
+        except RetryAfter as error:
+            raise DeliveryFailed(str(error), True, _seconds(error.retry_after)) from None
+        except (BadRequest, Forbidden, InvalidToken, ChatMigrated) as error:
+            raise DeliveryFailed(str(error), False) from None
+        except NetworkError as error:  # time-outs and 5xx
+            raise DeliveryFailed(str(error), True) from None
+
+    async def _markup(self, item: dict[str, Any]) -> Any:
+        if item.get("ask_location"):
+            return ReplyKeyboardMarkup(
+                [[KeyboardButton(SHARE_LOCATION, request_location=True)]],
+                one_time_keyboard=True,
+                resize_keyboard=True,
+            )
+        if item.get("buttons"):
+            return InlineKeyboardMarkup(
+                [[InlineKeyboardButton(title, callback_data=await self._callback_data(payload))]
+                 for title, payload in item["buttons"]]
+            )
+        # A location keyboard left from an earlier question goes away.
+        return ReplyKeyboardRemove()
+
+    async def _callback_data(self, payload: str) -> str:
+        if len(payload.encode()) <= MAX_CALLBACK_BYTES:
+            return payload
+        key = KEYED_PAYLOAD + hashlib.sha256(payload.encode()).hexdigest()[:32]
+        await self._memory.put(self.name, key, payload)
+        return key
+
+    async def start(self) -> None:
+        try:
+            await self.application.initialize()
+        except TelegramError as error:
+            # The webhook still takes updates; sending retries until Telegram is reachable.
+            logger.error("telegram: Bot API not reachable at start (%s); retrying on first use", error)
+
+    async def close(self) -> None:
+        await super().close()
+        await self.application.shutdown()
+
+
+def _seconds(value: Any) -> float:
+    return value.total_seconds() if hasattr(value, "total_seconds") else float(value)

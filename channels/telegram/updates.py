@@ -1,0 +1,59 @@
+"""Telegram updates as citizen messages: text, tapped buttons, locations, photos.
+
+Only private chats are answered; in a group the bot would talk in public
+about one person's case.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Optional
+
+from telegram import Bot, Update
+
+from bot.messages import IncomingMessage, Location
+from channels.platform import PlatformEvent, clipped
+
+CHANNEL = "telegram"
+
+
+def event_from_update(update: Update) -> Optional[PlatformEvent]:
+    """The citizen's message in ``update``, or None for updates we do not answer."""
+    if update.callback_query is not None:
+        query = update.callback_query
+        chat_id = query.message.chat.id if query.message is not None else query.from_user.id
+        message = IncomingMessage(
+            channel=CHANNEL,
+            sender=str(chat_id),
+            payload=query.data or "",
+            metadata={"display_name": query.from_user.full_name},
+            platform_message_id=str(update.update_id),
+        )
+        # A button press has no date of its own; it happens now.
+        return PlatformEvent(message, datetime.now(timezone.utc), {"callback_query_id": query.id})
+    incoming = update.message
+    if incoming is None or incoming.chat.type != "private":
+        return None
+    photo = max(incoming.photo, key=lambda size: size.width * size.height) if incoming.photo else None
+    location = (
+        Location(incoming.location.latitude, incoming.location.longitude) if incoming.location else None
+    )
+    text = incoming.text or incoming.caption or ""
+    if not (text or photo or location):
+        return None
+    message = IncomingMessage(
+        channel=CHANNEL,
+        sender=str(incoming.chat.id),
+        text=clipped(text),
+        location=location,
+        metadata={"display_name": incoming.from_user.full_name if incoming.from_user else ""},
+        platform_message_id=str(update.update_id),
+    )
+    return PlatformEvent(message, incoming.date, {"photo_file_id": photo.file_id} if photo else None)
+
+
+def parse_update(data: dict, bot: Bot) -> list[PlatformEvent]:
+    update = Update.de_json(data, bot)
+    if update is None:
+        raise ValueError("not a Telegram update")
+    event = event_from_update(update)
+    return [event] if event is not None else []
