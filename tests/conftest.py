@@ -14,6 +14,7 @@ from bot.training import train_if_changed
 from tests.fake_backends import FakeSignalen
 from tests.support import (
     REDIS_URL,
+    ScriptedEngine,
     ROOT,
     Service,
     scratch_postgres_database,
@@ -114,3 +115,16 @@ async def browser() -> AsyncIterator[Browser]:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         yield browser
         await browser.close()
+
+
+@pytest.fixture
+async def platforms(database_url: str, tmp_path: Path) -> AsyncIterator["Platforms"]:
+    """The gateway with X, Messenger and Telegram against local fakes: on SQLite
+    with in-process dedupe, and on PostgreSQL with Redis."""
+    from tests.platforms import Platforms, fake_platforms, platform_gateway  # noqa: F811 - after conftest, which it imports
+
+    redis_url = REDIS_URL if database_url.startswith("postgresql") else None
+    engine = ScriptedEngine()
+    async with fake_platforms() as fakes:
+        async with platform_gateway(database_url, fakes, tmp_path, engine, redis_url) as client:
+            yield Platforms(client, fakes, engine, database_url)

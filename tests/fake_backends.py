@@ -21,6 +21,8 @@ class Failure:
     status: int
     retry_after: Optional[str] = None
     path_contains: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+    body: Optional[dict[str, Any]] = None
 
 
 @dataclass
@@ -33,10 +35,19 @@ class FakeServer:
     url: str = ""
 
     def fail_next(
-        self, times: int, status: int = 503, retry_after: Optional[str] = None, path_contains: str = ""
+        self,
+        times: int,
+        status: int = 503,
+        retry_after: Optional[str] = None,
+        path_contains: str = "",
+        headers: Optional[dict[str, str]] = None,
+        body: Optional[dict[str, Any]] = None,
     ) -> None:
-        """Answer the next ``times`` requests (to paths containing ``path_contains``) with ``status``."""
-        self.failures.extend(Failure(status, retry_after, path_contains) for _ in range(times))
+        """Answer the next ``times`` requests (to paths containing ``path_contains``)
+        with ``status`` (and the platform's own error ``body`` and ``headers``)."""
+        self.failures.extend(
+            Failure(status, retry_after, path_contains, dict(headers or {}), body) for _ in range(times)
+        )
 
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
@@ -44,7 +55,9 @@ class FakeServer:
         if self.failures and self.failures[0].path_contains in request.path:
             failure = self.failures.popleft()
             headers = {"Retry-After": failure.retry_after} if failure.retry_after else {}
-            return web.json_response({"detail": "unavailable"}, status=failure.status, headers=headers)
+            return web.json_response(
+                failure.body or {"detail": "unavailable"}, status=failure.status, headers={**headers, **failure.headers}
+            )
         return await handler(request)
 
     def routes(self) -> list[web.RouteDef]:

@@ -152,6 +152,8 @@ class ScriptedEngine:
     """
 
     HANDOFF_TEXT = "mens aub"
+    # Starts a report: a private turn that asks where (personal data may follow).
+    REPORT_TEXT = "ik wil iets melden"
 
     def __init__(self, fail: Optional[Exception] = None, delay: float = 0.0) -> None:
         self.fail = fail
@@ -175,6 +177,12 @@ class ScriptedEngine:
                 Understanding("human_handoff", 0.97),
                 paused=True,
                 handoff_reason="human_handoff",
+            )
+        if text == self.REPORT_TEXT:
+            return EngineResult(
+                (Reply("Waar is het? Noem de straat of deel je locatie.", request_location=True),),
+                Understanding("report_issue", 0.95),
+                private=True,
             )
         return EngineResult(
             replies=(

@@ -1,0 +1,193 @@
+"""Local HTTP servers speaking the documented payloads of the Telegram Bot API,
+the Graph Send API and the X API v2, for the real client libraries to talk to.
+
+Each checks what a real platform checks (credentials, limits, shapes), keeps
+what was sent, and can be told to fail for a while (see ``FakeServer.fail_next``).
+"""
+from __future__ import annotations
+
+import io
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+from PIL import Image
+from twitter_text import parse_tweet
+
+from tests.fake_backends import FakeServer
+
+
+def jpeg_bytes() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 120, 40)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+@dataclass
+class FakeTelegram(FakeServer):
+    token: str = "123456:TEST-token"
+    sent: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    photo: bytes = field(default_factory=jpeg_bytes)
+    _ids: Any = field(default_factory=lambda: itertools.count(1000))
+
+    def routes(self) -> list[web.RouteDef]:
+        return [
+            web.post("/bot{token}/{method}", self.call),
+            web.get("/file/bot{token}/{path:.*}", self.file),
+        ]
+
+    async def call(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
+        params = dict(await request.post()) if request.content_type != "application/json" else await request.json()
+        method = request.match_info["method"]
+        self.sent.append((method, params))
+        result = getattr(self, f"_{method}", None)
+        if result is None:
+            return web.json_response({"ok": False, "error_code": 404, "description": "Not Found"}, status=404)
+        return result(params)
+
+    def _ok(self, result: Any) -> web.Response:
+        return web.json_response({"ok": True, "result": result})
+
+    def _bad_request(self, description: str) -> web.Response:
+        return web.json_response({"ok": False, "error_code": 400, "description": f"Bad Request: {description}"}, status=400)
+
+    def _getMe(self, params: dict[str, Any]) -> web.Response:
+        return self._ok({"id": 123456, "is_bot": True, "first_name": "Voorbeeldstad", "username": "voorbeeldstad_bot"})
+
+    def _message(self, chat_id: Any, **fields: Any) -> dict[str, Any]:
+        return {"message_id": next(self._ids), "date": int(time.time()), "chat": {"id": int(chat_id), "type": "private"}, **fields}
+
+    def _sendMessage(self, params: dict[str, Any]) -> web.Response:
+        text = str(params.get("text", ""))
+        if not text or len(text) > 4096:
+            return self._bad_request("message text is empty or too long")
+        markup = json.loads(params["reply_markup"]) if "reply_markup" in params else {}
+        for row in markup.get("inline_keyboard", ()):
+            for button in row:
+                if len(button["callback_data"].encode()) > 64:
+                    return self._bad_request("BUTTON_DATA_INVALID")
+        return self._ok(self._message(params["chat_id"], text=text))
+
+    def _sendPhoto(self, params: dict[str, Any]) -> web.Response:
+        return self._ok(self._message(params["chat_id"], photo=[]))
+
+    def _answerCallbackQuery(self, params: dict[str, Any]) -> web.Response:
+        return self._ok(True)
+
+    def _getFile(self, params: dict[str, Any]) -> web.Response:
+        file_id = params["file_id"]
+        return self._ok({"file_id": file_id, "file_unique_id": "u" + file_id, "file_size": len(self.photo), "file_path": f"photos/{file_id}.jpg"})
+
+    async def file(self, request: web.Request) -> web.Response:
+        return web.Response(body=self.photo, content_type="image/jpeg")
+
+    def messages(self) -> list[dict[str, Any]]:
+        return [params for method, params in self.sent if method == "sendMessage"]
+
+
+@dataclass
+class FakeGraph(FakeServer):
+    page_token: str = "page-token"
+    sent: list[dict[str, Any]] = field(default_factory=list)
+    photo: bytes = field(default_factory=jpeg_bytes)
+
+    def routes(self) -> list[web.RouteDef]:
+        return [web.post("/v21.0/me/messages", self.send), web.get("/cdn/{name}", self.cdn)]
+
+    async def send(self, request: web.Request) -> web.Response:
+        if request.query.get("access_token") != self.page_token:
+            return web.json_response({"error": {"message": "Invalid OAuth access token.", "type": "OAuthException", "code": 190}}, status=400)
+        body = await request.json()
+        problem = self._check(body)
+        if problem:
+            return web.json_response({"error": {"message": problem, "type": "OAuthException", "code": 100}}, status=400)
+        self.sent.append(body)
+        return web.json_response({"recipient_id": body["recipient"]["id"], "message_id": f"m_{len(self.sent)}"})
+
+    @staticmethod
+    def _check(body: dict[str, Any]) -> str:
+        kind = body.get("messaging_type")
+        if kind not in ("RESPONSE", "UPDATE", "MESSAGE_TAG"):
+            return "messaging_type must be RESPONSE, UPDATE or MESSAGE_TAG"
+        if kind == "MESSAGE_TAG" and body.get("tag") != "HUMAN_AGENT":
+            return "unsupported tag"
+        message = body.get("message") or {}
+        if "text" in message and not 0 < len(message["text"]) <= 2000:
+            return "text must be 1 to 2000 characters"
+        replies = message.get("quick_replies", [])
+        if len(replies) > 13 or any(len(r["title"]) > 20 for r in replies):
+            return "at most 13 quick replies with titles of at most 20 characters"
+        return ""
+
+    async def cdn(self, request: web.Request) -> web.Response:
+        return web.Response(body=self.photo, content_type="image/jpeg")
+
+
+@dataclass
+class FakeX(FakeServer):
+    tweets: list[dict[str, Any]] = field(default_factory=list)
+    direct_messages: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    # Mentions for polling: v2 tweet objects, and their authors.
+    mentions: list[dict[str, Any]] = field(default_factory=list)
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _ids: Any = field(default_factory=lambda: itertools.count(1_800_000_000_000_000_000))
+
+    def routes(self) -> list[web.RouteDef]:
+        return [
+            web.post("/2/tweets", self.create_tweet),
+            web.post("/2/dm_conversations/with/{participant_id}/messages", self.create_dm),
+            web.get("/2/users/{id}/mentions", self.get_mentions),
+        ]
+
+    @staticmethod
+    def _authorized(request: web.Request) -> bool:
+        # OAuth 1.0a user context, as tweepy signs it.
+        header = request.headers.get("Authorization", "")
+        return header.startswith("OAuth ") and "oauth_signature=" in header and "oauth_consumer_key=" in header
+
+    def _unauthorized(self) -> web.Response:
+        return web.json_response({"title": "Unauthorized", "status": 401, "detail": "Unauthorized"}, status=401)
+
+    async def create_tweet(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return self._unauthorized()
+        body = await request.json()
+        if not parse_tweet(body.get("text", "")).valid:
+            return web.json_response({"title": "Invalid Request", "detail": "text is too long", "status": 400}, status=400)
+        self.tweets.append(body)
+        return web.json_response({"data": {"id": str(next(self._ids)), "text": body["text"]}}, status=201)
+
+    async def create_dm(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return self._unauthorized()
+        body = await request.json()
+        participant = request.match_info["participant_id"]
+        if not 0 < len(body.get("text", "")) <= 10_000:
+            return web.json_response({"title": "Invalid Request", "detail": "text", "status": 400}, status=400)
+        self.direct_messages.append((participant, body))
+        event_id = str(next(self._ids))
+        return web.json_response({"data": {"dm_conversation_id": f"{participant}-1", "dm_event_id": event_id}}, status=201)
+
+    async def get_mentions(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return self._unauthorized()
+        since = int(request.query.get("since_id", "0"))
+        found = sorted((t for t in self.mentions if int(t["id"]) > since), key=lambda t: -int(t["id"]))
+        limit = int(request.query.get("max_results", "10"))
+        offset = int(request.query.get("pagination_token", "0"))
+        page = found[offset: offset + limit]
+        meta: dict[str, Any] = {"result_count": len(page)}
+        if page:
+            meta.update(newest_id=page[0]["id"], oldest_id=page[-1]["id"])
+        if offset + limit < len(found):
+            meta["next_token"] = str(offset + limit)
+        authors = [self.users[t["author_id"]] for t in page if t["author_id"] in self.users]
+        body: dict[str, Any] = {"meta": meta}
+        if page:
+            body.update(data=page, includes={"users": authors})
+        return web.json_response(body)

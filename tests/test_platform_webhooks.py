@@ -1,0 +1,102 @@
+"""What every platform webhook shares: bad input refused clearly, unknown events
+ignored, stale replays refused, a restart mid-retry delivering exactly once,
+and a channel without credentials left off while the others run."""
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from tests.platform_payloads import (
+    TELEGRAM_SECRET,
+    body,
+    messenger_batch,
+    messenger_signature,
+    messenger_text,
+    telegram_text,
+    x_mention,
+    x_signature,
+)
+from tests.platforms import Platforms, fake_platforms, platform_gateway, until
+from tests.support import ScriptedEngine
+
+WEBHOOKS = {
+    "x": ("/webhooks/x", lambda raw: {"x-twitter-webhooks-signature": x_signature(raw)}),
+    "messenger": ("/webhooks/messenger", lambda raw: {"X-Hub-Signature-256": messenger_signature(raw)}),
+    "telegram": ("/webhooks/telegram", lambda raw: {"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET}),
+}
+UNKNOWN_EVENTS = {
+    "x": {"for_user_id": "1500000000000000001", "favorite_events": [{"id": "1", "favorited_status": {}}]},
+    "messenger": {"object": "page", "entry": [{"id": "1", "time": 1, "messaging": [
+        {"sender": {"id": "p"}, "recipient": {"id": "1"}, "timestamp": 1, "read": {"watermark": 1}}]}]},
+    "telegram": {"update_id": 1, "edited_message": {"message_id": 1, "date": 1, "chat": {"id": 1, "type": "private"}}},
+}
+STALE = {
+    "x": x_mention("hoi", age_ms=3 * 24 * 3600 * 1000),
+    "messenger": messenger_batch([{**messenger_text("p-old", "hoi"), "timestamp": 1_500_000_000_000}]),
+    "telegram": {**telegram_text(6001, "hoi")},
+}
+STALE["telegram"]["message"] = {**STALE["telegram"]["message"], "date": 1_500_000_000}
+
+
+async def post(platforms: Platforms, platform: str, raw: bytes) -> int:
+    path, sign = WEBHOOKS[platform]
+    response = await platforms.client.post(path, data=raw, headers={"Content-Type": "application/json", **sign(raw)})
+    return response.status
+
+
+@pytest.mark.parametrize("platform", WEBHOOKS)
+async def test_malformed_json_is_400(platforms: Platforms, platform: str) -> None:
+    assert await post(platforms, platform, b'{"object": "page", "entry": [') == 400
+    assert await post(platforms, platform, b"[1, 2, 3]") == 400
+
+
+@pytest.mark.parametrize("platform", WEBHOOKS)
+async def test_an_oversize_body_is_413(platforms: Platforms, platform: str) -> None:
+    assert await post(platforms, platform, b'{"pad": "' + b"x" * (1024 * 1024 + 1) + b'"}') == 413
+
+
+@pytest.mark.parametrize("platform", WEBHOOKS)
+async def test_unknown_event_types_are_acknowledged_and_ignored(platforms: Platforms, platform: str) -> None:
+    assert await post(platforms, platform, body(UNKNOWN_EVENTS[platform])) == 200
+    assert platforms.engine.calls == []
+
+
+@pytest.mark.parametrize("platform", WEBHOOKS)
+async def test_a_replayed_old_delivery_is_refused(platforms: Platforms, platform: str) -> None:
+    assert await post(platforms, platform, body(STALE[platform])) == 403
+    assert platforms.engine.calls == []
+
+
+async def test_a_restart_during_a_retry_delivers_exactly_once(database_url: str, tmp_path) -> None:
+    async with fake_platforms() as fakes:
+        fakes.telegram.fail_next(1000, status=503, path_contains="sendMessage")
+        async with platform_gateway(database_url, fakes, tmp_path) as client:
+            await client.post(
+                "/webhooks/telegram", json=telegram_text(6002, "hoi"),
+                headers={"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET},
+            )
+            await until(lambda: sum(1 for _, path in fakes.telegram.requests if "sendMessage" in path) >= 2)
+        # The gateway is gone with its answer still pending; the platform recovers.
+        fakes.telegram.failures.clear()
+        assert fakes.telegram.messages() == []
+        async with platform_gateway(database_url, fakes, tmp_path):
+            await until(lambda: len(fakes.telegram.messages()) == 2)
+        assert [m["text"] for m in fakes.telegram.messages()] == ["Je zei: hoi", "Nog iets?"]
+
+
+async def test_a_channel_without_credentials_is_off_and_the_others_run(
+    tmp_path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="channels.credentials")
+    engine = ScriptedEngine()
+    async with fake_platforms() as fakes:
+        database_url = f"sqlite:///{tmp_path / 'partial.sqlite3'}"
+        async with platform_gateway(database_url, fakes, tmp_path, engine, TELEGRAM_BOT_TOKEN="") as client:
+            assert (await client.post("/webhooks/telegram", json=telegram_text(6003, "hoi"))).status == 404
+            raw = body(messenger_batch([messenger_text("p-on", "hoi")]))
+            headers = {"X-Hub-Signature-256": messenger_signature(raw), "Content-Type": "application/json"}
+            assert (await client.post("/webhooks/messenger", data=raw, headers=headers)).status == 200
+            await until(lambda: len(fakes.graph.sent) == 2)
+    [line] = [r.getMessage() for r in caplog.records if "telegram" in r.getMessage()]
+    assert line == "channel telegram disabled: set TELEGRAM_BOT_TOKEN to enable it"
