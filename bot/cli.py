@@ -131,6 +131,34 @@ def cmd_reports(settings: Settings, args: argparse.Namespace) -> None:
     asyncio.run(_reports(settings, args.retry))
 
 
+async def _deliveries(settings: Settings, retry: Optional[int]) -> None:
+    from bot.outgoing.deliveries import DeliveryStore
+    from bot.store import Database
+
+    database = Database(settings.database_url)
+    store = DeliveryStore(database)
+    try:
+        if retry is not None:
+            if not await store.retry(retry):
+                raise SystemExit(f"{retry}: no delivery by that number that failed")
+            print(f"{retry}: queued; the running gateway sends it shortly")
+            return
+        failed = await store.failed()
+        for delivery in failed:
+            print(
+                f"{delivery.id:>6}  {delivery.channel:<10} {delivery.created_at:%Y-%m-%d %H:%M}  "
+                f"{delivery.sent}/{len(delivery.items)} sent  {delivery.conversation_id}  {delivery.last_error or ''}"
+            )
+        print(f"{len(failed)} delivery(ies) a platform refused")
+    finally:
+        await database.close()
+
+
+def cmd_deliveries(settings: Settings, args: argparse.Namespace) -> None:
+    """Messages a platform refused for good; --retry sends one again."""
+    asyncio.run(_deliveries(settings, args.retry))
+
+
 async def _users(settings: Settings, args: argparse.Namespace) -> None:
     from bot.store import Database
     from bot.webcare.staff import StaffError, StaffStore
@@ -191,6 +219,7 @@ COMMANDS = {
     "migrate": (cmd_migrate, "bring the database schema up to date"),
     "parse": (cmd_parse, "parse stdin lines, print JSON lines"),
     "reports": (cmd_reports, "list reports not at the back end (--retry REFERENCE to requeue)"),
+    "deliveries": (cmd_deliveries, "list messages a platform refused (--retry ID to send again)"),
     "users": (cmd_users, "webcare staff accounts: add, list, password, unlock, disable"),
 }
 
@@ -202,6 +231,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         command = sub.add_parser(name, help=help_text)
         if name == "reports":
             command.add_argument("--retry", metavar="REFERENCE", help="forward a failed report again")
+        if name == "deliveries":
+            command.add_argument("--retry", metavar="ID", type=int, help="send a failed delivery again")
         if name == "users":
             command.add_argument("action", choices=("add", "list", "password", "unlock", "disable"))
             command.add_argument("username", nargs="?", default="")

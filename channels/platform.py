@@ -26,6 +26,9 @@ logger = logging.getLogger(__name__)
 WEBHOOK_BODY_LIMIT = 1024 * 1024
 # An event older than this is a replay: platforms stop retrying well before.
 MAX_EVENT_AGE = timedelta(hours=24)
+# Messages answered side by side per channel. The rest wait their turn (in
+# order), so a burst cannot crowd the event loop and slow the acknowledgements.
+ANSWERS_AT_ONCE = 32
 
 
 class MalformedEvent(ValueError):
@@ -49,6 +52,7 @@ class PlatformChannel(Channel):
         super().__init__(hub)
         self.postbox = postbox
         self._answering: set[asyncio.Task[None]] = set()
+        self._turns = asyncio.Semaphore(ANSWERS_AT_ONCE)
 
     # --- what each platform provides ---
 
@@ -96,7 +100,7 @@ class PlatformChannel(Channel):
         if events and not fresh:
             raise HttpProblem(403, "stale delivery: every event is older than 24 hours")
         for event in fresh:
-            self._in_background(self.answer(event))
+            self._in_background(self._answer_in_turn(event))
         return web.json_response({"ok": True})
 
     def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
@@ -104,17 +108,36 @@ class PlatformChannel(Channel):
         self._answering.add(task)
         task.add_done_callback(self._answering.discard)
 
+    async def _answer_in_turn(self, event: PlatformEvent) -> None:
+        async with self._turns:
+            await self.answer(event)
+
     async def answer(self, event: PlatformEvent) -> None:
         """Answer one citizen message and post the answer; failures are logged."""
-        message = event.message
+        message_id = event.message.platform_message_id
         try:
             event = await self.prepare(event)
-            conversation_id = await self.hub.conversation_for(self.name, message.sender)
-            replies = await self.hub.handle(event.message, conversation_id)
-            if replies:
-                await self.postbox.post(conversation_id, self.name, self.render(event, replies))
+            # Without a conversation id: should storage fail, the router still
+            # returns an apology for the citizen.
+            replies = await self.hub.handle(event.message)
         except Exception:  # noqa: BLE001 - logged with its message id; the platform was already answered
-            logger.exception("%s: message %s could not be answered", self.name, message.platform_message_id)
+            logger.exception("%s: message %s could not be answered", self.name, message_id)
+            return
+        if replies:
+            await self._post(event.message.sender, self.render(event, replies))
+
+    async def _post(self, sender: str, items: list[dict[str, Any]]) -> None:
+        try:
+            conversation_id = await self.hub.conversation_for(self.name, sender)
+            await self.postbox.post(conversation_id, self.name, items)
+        except Exception:  # noqa: BLE001 - the outbox is unreachable: one direct try beats silence
+            logger.exception("%s: answer to %s not kept for sending; sending it directly", self.name, sender)
+            for item in items:
+                try:
+                    await self.send(item)
+                except Exception:  # noqa: BLE001
+                    logger.exception("%s: sending directly to %s failed too", self.name, sender)
+                    return
 
     async def deliver(
         self, conversation_id: str, sender: str, replies: list[Reply], from_staff: bool = False

@@ -18,6 +18,7 @@ from tests.platform_payloads import (
     x_signature,
 )
 from tests.platforms import Platforms, fake_platforms, platform_gateway, until
+from bot.store import Database
 from tests.support import ScriptedEngine
 
 WEBHOOKS = {
@@ -100,3 +101,20 @@ async def test_a_channel_without_credentials_is_off_and_the_others_run(
             await until(lambda: len(fakes.graph.sent) == 2)
     [line] = [r.getMessage() for r in caplog.records if "telegram" in r.getMessage()]
     assert line == "channel telegram disabled: set TELEGRAM_BOT_TOKEN to enable it"
+
+
+async def test_with_storage_gone_the_citizen_still_hears_an_apology(database_url: str, tmp_path) -> None:
+    async with fake_platforms() as fakes:
+        async with platform_gateway(database_url, fakes, tmp_path) as client:
+            database = Database(database_url)
+            async with database.transaction() as connection:
+                await connection.exec_driver_sql("DROP TABLE deliveries")
+                await connection.exec_driver_sql("DROP TABLE messages")
+            await database.close()
+            await client.post(
+                "/webhooks/telegram", json=telegram_text(6004, "hoi"),
+                headers={"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET},
+            )
+            await until(lambda: fakes.telegram.messages())
+    [apology] = fakes.telegram.messages()
+    assert apology["chat_id"] == "6004" and "storing" in apology["text"]

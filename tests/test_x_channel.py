@@ -3,9 +3,12 @@ signatures, threaded public replies within 280, the move to direct messages,
 rate limits and mention polling."""
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
+import os
+import subprocess
 import time
 
 from twitter_text import parse_tweet
@@ -21,12 +24,14 @@ from tests.platform_payloads import (
     X_ACCOUNT_ID,
     X_CONSUMER_SECRET,
     body,
+    next_id,
     x_direct_message,
     x_mention,
     x_own_tweet,
     x_signature,
 )
 from tests.platforms import Platforms, until
+from tests.support import BIN
 
 LONG_ANSWER = (
     "Een nieuw paspoort vraag je aan bij de balie in het stadhuis. Maak eerst een afspraak. "
@@ -117,12 +122,25 @@ async def test_a_refused_message_is_marked_failed_and_visible(platforms: Platfor
     refused = {"title": "Forbidden", "detail": "You cannot send messages to this user.", "status": 403}
     platforms.fakes.x.fail_next(1, status=403, path_contains="/dm_conversations", body=refused)
     await post(platforms, x_direct_message("hoi", sender_id="3300000004"))
-    store = DeliveryStore(Database(platforms.database_url))
-    await until(store.failed)
-    [failed] = await store.failed()
+    database = Database(platforms.database_url)
+    store = DeliveryStore(database)
+    try:
+        await until(store.failed)
+        [failed] = await store.failed()
+    finally:
+        await database.close()
     assert failed.channel == "x" and "403" in (failed.last_error or "")
     assert failed.sent == 0 and failed.items[0]["text"] == "Je zei: hoi\n\n• Ja"
     assert platforms.fakes.x.direct_messages == []
+    # A person sees it and, once the citizen allows messages, sends it again.
+    env = {**os.environ, "DATABASE_URL": platforms.database_url}
+    listing = await asyncio.to_thread(
+        subprocess.run, [str(BIN / "dorpspomp"), "deliveries"], env=env, capture_output=True, text=True, check=True
+    )
+    assert f"{failed.id:>6}  x " in listing.stdout and "1 delivery(ies) a platform refused" in listing.stdout
+    retry = [str(BIN / "dorpspomp"), "deliveries", "--retry", str(failed.id)]
+    await asyncio.to_thread(subprocess.run, retry, env=env, capture_output=True, check=True)
+    await until(lambda: len(platforms.fakes.x.direct_messages) == 2)
 
 
 async def test_polling_answers_each_mention_once_across_restarts(platforms: Platforms) -> None:
@@ -132,16 +150,20 @@ async def test_polling_answers_each_mention_once_across_restarts(platforms: Plat
         "id": tweet_id, "text": f"@voorbeeldstad {text}", "author_id": "3300000005",
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime()), "edit_history_tweet_ids": [tweet_id],
     }
-    fake.mentions.append(mention("1900000000000000001", "oude vraag van vorige week"))
+    # Ids unique to this run: Redis remembers answered ones across test runs.
+    old, first, second = (str(int(next_id()) * 1000 + i) for i in range(3))
+    fake.mentions.append(mention(old, "oude vraag van vorige week"))
     x = platforms.client.app[ROUTER].channel("x")
-    memory = ChannelStateStore(Database(platforms.database_url))
+    database = Database(platforms.database_url)
+    memory = ChannelStateStore(database)
     first_run = MentionPoller(x, x.client, X_ACCOUNT_ID, memory)
     assert await first_run.poll_once() == 0  # the history is noted, not answered
-    fake.mentions += [mention("1900000000000000002", "hoi"), mention("1900000000000000003", "nog een vraag")]
+    fake.mentions += [mention(first, "hoi"), mention(second, "nog een vraag")]
     assert await first_run.poll_once() == 2
     after_restart = MentionPoller(x, x.client, X_ACCOUNT_ID, memory)
     assert await after_restart.poll_once() == 0
-    assert await memory.get(CHANNEL, SINCE_KEY) == "1900000000000000003"
+    assert await memory.get(CHANNEL, SINCE_KEY) == second
+    await database.close()
     await until(lambda: len(fake.tweets) == 2)
-    assert {t["reply"]["in_reply_to_tweet_id"] for t in fake.tweets} == {"1900000000000000002", "1900000000000000003"}
+    assert {t["reply"]["in_reply_to_tweet_id"] for t in fake.tweets} == {first, second}
     assert [m.text for _, m in platforms.engine.calls] == ["hoi", "nog een vraag"]

@@ -67,7 +67,7 @@ class DeliverySender:
 
     async def send_due(self) -> int:
         """One pass over the due deliveries; returns how many were handled."""
-        jobs = await self.outbox.claim(DELIVER_JOB, limit=50)
+        jobs = await self.outbox.claim(DELIVER_JOB, limit=20)
         conversations: dict[str, list[tuple[Job, Delivery]]] = {}
         for job in jobs:
             delivery = await self.store.get(int(job.subject_id))

@@ -1,0 +1,230 @@
+"""How fast the platform webhooks acknowledge a delivery, whatever the engine does.
+
+X, Meta and Telegram retry a delivery that is not acknowledged quickly, so
+the channels answer 200 before the citizen's message is answered. For each
+platform, ``--deliveries`` signed deliveries (each a new citizen) are sent in
+rounds of ``--concurrency`` at once, and the time to the 200 is taken.
+Side by side, in the same run:
+
+- the real gateway (``dorpspomp serve``, trained model, action server),
+  platforms faked by local servers speaking their APIs;
+- the same gateway's REST channel, which answers only once the engine has
+  answered (the baseline: what a synchronous webhook would cost);
+- the same gateway on a remote "Rasa" that takes ``--engine-delay`` seconds
+  per answer, to show the acknowledgement does not wait for the engine.
+
+Afterwards the bench waits until every delivery was answered on the
+platform, so the figures are for work really done.
+
+    .venv/bin/python bench/webhook_ack.py [--deliveries 200] [--concurrency 50]
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Awaitable, Callable
+
+import aiohttp
+from aiohttp import web
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.report_throughput import percentile  # noqa: E402
+from bot.training import train_if_changed  # noqa: E402
+from tests.platform_payloads import (  # noqa: E402
+    TELEGRAM_SECRET,
+    messenger_batch,
+    messenger_signature,
+    messenger_text,
+    telegram_text,
+    x_mention,
+    x_signature,
+)
+from tests.platforms import Fakes, fake_platforms  # noqa: E402
+from tests.support import ROOT, free_port, start_action_server, start_gateway  # noqa: E402
+
+TOKEN = "bench-token"
+Delivery = Callable[[int], tuple[str, bytes, dict[str, str]]]
+
+
+def x_delivery(n: int) -> tuple[str, bytes, dict[str, str]]:
+    raw = json.dumps(x_mention("hoe laat is het stadhuis open?", author_id=str(4_000_000_000 + n))).encode()
+    return "/webhooks/x", raw, {"x-twitter-webhooks-signature": x_signature(raw)}
+
+
+def messenger_delivery(n: int) -> tuple[str, bytes, dict[str, str]]:
+    raw = json.dumps(messenger_batch([messenger_text(f"bench-{uuid.uuid4().hex}", "wat kost een paspoort?")])).encode()
+    return "/webhooks/messenger", raw, {"X-Hub-Signature-256": messenger_signature(raw)}
+
+
+def telegram_delivery(n: int) -> tuple[str, bytes, dict[str, str]]:
+    # A new chat per delivery, across set-ups too: answers are counted by chat.
+    raw = json.dumps(telegram_text(uuid.uuid4().int % 10**12, "hoi")).encode()
+    return "/webhooks/telegram", raw, {"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET}
+
+
+def rest_delivery(n: int) -> tuple[str, bytes, dict[str, str]]:
+    raw = json.dumps({"sender": f"bench-{uuid.uuid4().hex}", "message": "hoe laat is het stadhuis open?"}).encode()
+    return "/webhooks/rest/webhook", raw, {"Authorization": f"Bearer {TOKEN}"}
+
+
+PLATFORMS: dict[str, Delivery] = {"x": x_delivery, "messenger": messenger_delivery, "telegram": telegram_delivery}
+
+
+def answered(fakes: Fakes) -> dict[str, int]:
+    return {
+        "x": len(fakes.x.tweets),
+        "messenger": len({m["recipient"]["id"] for m in fakes.graph.sent}),
+        "telegram": len({m["chat_id"] for m in fakes.telegram.messages()}),
+    }
+
+
+async def acknowledgements(url: str, make: Delivery, total: int, concurrency: int) -> list[float]:
+    """Milliseconds to each response, ``concurrency`` deliveries in flight at a time."""
+    times: list[float] = []
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=300)) as session:
+
+        async def one(n: int) -> None:
+            path, raw, headers = make(n)
+            started = time.perf_counter()
+            async with session.post(url + path, data=raw, headers={"Content-Type": "application/json", **headers}) as response:
+                await response.read()
+                if response.status != 200:
+                    raise RuntimeError(f"{path} answered {response.status}")
+            times.append((time.perf_counter() - started) * 1000)
+
+        for start in range(0, total, concurrency):
+            await asyncio.gather(*(one(n) for n in range(start, min(total, start + concurrency))))
+    return times
+
+
+async def all_answered(fakes: Fakes, platform: str, expected: int, timeout: float = 600) -> float:
+    started = time.perf_counter()
+    while answered(fakes)[platform] < expected:
+        if time.perf_counter() - started > timeout:
+            raise RuntimeError(f"{platform}: only {answered(fakes)[platform]} of {expected} answered")
+        await asyncio.sleep(0.05)
+    return time.perf_counter() - started
+
+
+def row(label: str, times: list[float]) -> str:
+    return f"| {label} | {len(times)} | {percentile(times, 50):.1f} | {percentile(times, 99):.1f} | {max(times):.1f} |"
+
+
+async def measure(url: str, fakes: Fakes, args: argparse.Namespace, label: str, with_rest: bool) -> list[str]:
+    rows = []
+    for platform, make in PLATFORMS.items():
+        before = answered(fakes)[platform]
+        times = await acknowledgements(url, make, args.deliveries, args.concurrency)
+        drained = await all_answered(fakes, platform, before + args.deliveries)
+        rows.append(row(f"{label}: {platform} webhook", times) + f" answered {drained:.1f}s after the last ack |")
+    if with_rest:
+        times = await acknowledgements(url, rest_delivery, args.deliveries, args.concurrency)
+        rows.append(row(f"{label}: REST channel (answers synchronously)", times) + " — |")
+    return rows
+
+
+class SlowRasa:
+    """A Rasa server (the part of its HTTP API the remote engine uses) that takes
+    ``delay`` seconds for every answer: an engine that is slow, not busy."""
+
+    def __init__(self, delay: float) -> None:
+        self.delay = delay
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.add_routes([
+            web.post("/webhooks/rest/webhook", self.answer),
+            web.get("/conversations/{id}/tracker", self.tracker),
+            web.get("/status", self.status),
+        ])
+        return app
+
+    async def answer(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        await asyncio.sleep(self.delay)
+        return web.json_response([{"recipient_id": body["sender"], "text": "Het stadhuis is open van 9 tot 17 uur."}])
+
+    async def tracker(self, request: web.Request) -> web.Response:
+        latest = {"text": "", "intent": {"name": "greet", "confidence": 0.9}, "entities": []}
+        return web.json_response({"latest_message": latest, "paused": False, "slots": {}, "active_loop": {}})
+
+    async def status(self, request: web.Request) -> web.Response:
+        return web.json_response({"model_file": "slow.tar.gz"})
+
+
+async def slow_engine_gateway(fakes: Fakes, folder: Path, args: argparse.Namespace) -> list[str]:
+    runner = web.AppRunner(SlowRasa(args.engine_delay).app())
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    env = {
+        **fakes.env(),
+        "DORPSPOMP_REST_TOKEN": TOKEN,
+        "DORPSPOMP_SECRET": "bench",
+        "DATABASE_URL": f"sqlite:///{folder / 'slow.sqlite3'}",
+        "MEDIA_DIR": str(folder / "media"),
+        "REDIS_URL": "",
+        "RASA_URL": f"http://127.0.0.1:{port}",
+        "ENGINE_TIMEOUT": str(args.engine_delay + 10),
+    }
+    # Started from a thread: the gateway asks the slow Rasa, on this loop, whether it is ready.
+    gateway = await asyncio.to_thread(start_gateway, folder / "slow-gateway.log", env)
+    try:
+        return await measure(gateway.url, fakes, args, f"engine taking {args.engine_delay:.0f} s", True)
+    finally:
+        gateway.stop()
+        await runner.cleanup()
+
+
+async def real_gateway(fakes: Fakes, folder: Path, args: argparse.Namespace) -> list[str]:
+    model = train_if_changed(ROOT, ROOT / "models")
+    env = {
+        **fakes.env(),
+        "DORPSPOMP_REST_TOKEN": TOKEN,
+        "DORPSPOMP_SECRET": "bench",
+        "DATABASE_URL": f"sqlite:///{folder / 'gateway.sqlite3'}",
+        "MODEL_DIR": str(model.parent),
+        "MEDIA_DIR": str(folder / "media"),
+        "REDIS_URL": "",
+        "RASA_URL": "",
+    }
+    actions = start_action_server(folder / "actions.log", env)
+    # From a thread, so the fake Telegram on this loop answers the gateway's getMe.
+    gateway = await asyncio.to_thread(
+        start_gateway, folder / "gateway.log", {**env, "ACTION_ENDPOINT": actions.url + "/webhook"}
+    )
+    try:
+        return await measure(gateway.url, fakes, args, "real gateway and model", True)
+    finally:
+        gateway.stop()
+        actions.stop()
+
+
+async def main(args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory() as temporary:
+        folder = Path(temporary)
+        async with fake_platforms() as fakes:
+            steps: list[Callable[[], Awaitable[list[str]]]] = [
+                lambda: real_gateway(fakes, folder, args),
+                lambda: slow_engine_gateway(fakes, folder, args),
+            ]
+            rows = [line for step in steps for line in await step()]
+    print(f"\n{args.deliveries} deliveries per platform, {args.concurrency} at a time\n")
+    print("| set-up | deliveries | ack p50 ms | ack p99 ms | max ms | |")
+    print("|---|---|---|---|---|---|")
+    print("\n".join(rows))
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--deliveries", type=int, default=200)
+    parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--engine-delay", type=float, default=2.0)
+    asyncio.run(main(parser.parse_args()))
