@@ -45,7 +45,8 @@ def platform_workers(
     channels: list[PlatformChannel], sender: DeliverySender
 ) -> Callable[[web.Application], AsyncIterator[None]]:
     """An aiohttp cleanup context: channels connected and the sender running
-    while the gateway runs; on the way out, messages being answered finish first."""
+    while the gateway runs; on the way out, messages being answered are
+    answered and sent before the platforms' clients close."""
 
     async def run(_: web.Application) -> AsyncIterator[None]:
         for channel in channels:
@@ -55,12 +56,14 @@ def platform_workers(
             yield
         finally:
             for channel in channels:
-                await channel.close()
-            # After the channels: their last answers are posted and can still leave.
+                await channel.finish_answering()
+            # The last answers were posted: let them leave while the clients are open.
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(sender.send_due(), timeout=10)
             worker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await worker
+            for channel in channels:
+                await channel.close()
 
     return run

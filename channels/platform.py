@@ -149,10 +149,13 @@ class PlatformChannel(Channel):
     async def start(self) -> None:
         """Connect to the platform before the first delivery (a client, a poller)."""
 
-    async def close(self) -> None:
-        """Let messages being answered finish, then let go of the platform."""
+    async def finish_answering(self, timeout: float = 30) -> None:
+        """Let the messages being answered get their answers posted (at shutdown)."""
         if self._answering:
-            await asyncio.wait(self._answering, timeout=30)
+            await asyncio.wait(self._answering, timeout=timeout)
+
+    async def close(self) -> None:
+        """Let go of the platform's client."""
 
 
 def _stale(sent_at: datetime) -> bool:

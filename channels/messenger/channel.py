@@ -147,5 +147,4 @@ class MessengerChannel(PlatformChannel):
         await self._graph.send(item)
 
     async def close(self) -> None:
-        await super().close()
         await self._graph.close()

@@ -191,7 +191,6 @@ class TelegramChannel(PlatformChannel):
             logger.error("telegram: Bot API not reachable at start (%s); retrying on first use", error)
 
     async def close(self) -> None:
-        await super().close()
         await self.application.shutdown()
 
 

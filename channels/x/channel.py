@@ -155,12 +155,14 @@ class XChannel(PlatformChannel):
             self._polling = asyncio.create_task(self._poller.run(self._config.poll_seconds))
             logger.info("x: polling mentions every %.0fs", self._config.poll_seconds)
 
-    async def close(self) -> None:
+    async def finish_answering(self, timeout: float = 30) -> None:
         if self._polling is not None:
             self._polling.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._polling
-        await super().close()
+        await super().finish_answering(timeout)
+
+    async def close(self) -> None:
         await self._session.close()
 
 
