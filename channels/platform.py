@@ -63,7 +63,7 @@ class PlatformChannel(Channel):
     @abstractmethod
     def events(self, data: dict[str, Any]) -> list[PlatformEvent]:
         """The citizens' messages in a delivery; raises :class:`MalformedEvent`,
-        ``KeyError``, ``TypeError`` or ``ValueError`` on a malformed one."""
+        ``KeyError``, ``TypeError``, ``ValueError`` or ``OverflowError`` on a malformed one."""
 
     @abstractmethod
     def render(self, event: PlatformEvent, replies: list[Reply]) -> list[dict[str, Any]]:
@@ -93,7 +93,7 @@ class PlatformChannel(Channel):
         data = json_object(body)
         try:
             events = self.events(data)
-        except (MalformedEvent, KeyError, TypeError, ValueError, AttributeError) as error:
+        except (MalformedEvent, KeyError, TypeError, ValueError, AttributeError, OverflowError, OSError) as error:
             logger.warning("%s: malformed event refused: %r", self.name, error)
             raise HttpProblem(400, "malformed event") from None
         fresh = [event for event in events if not _stale(event.sent_at)]
@@ -160,6 +160,15 @@ class PlatformChannel(Channel):
 
 def _stale(sent_at: datetime) -> bool:
     return datetime.now(timezone.utc) - sent_at > MAX_EVENT_AGE
+
+
+def text_field(value: Any, name: str) -> str:
+    """A text field of a platform's event: a string, or absent (""); anything else is malformed."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise MalformedEvent(f"'{name}' must be a string")
+    return value
 
 
 def clipped(text: str) -> str:

@@ -159,5 +159,9 @@ def test_random_bodies_get_a_clear_answer(gateway_url: str, failures: Failures, 
 
 def test_nothing_failed_while_answering_in_the_background(gateway_url: str, failures: Failures) -> None:
     # After the fuzzing above (same module): no error was logged by any part.
-    problems = [f"{r.name}: {r.getMessage()}" for r in failures.records if r.name.startswith(("channels", "bot"))]
+    problems = [
+        f"{r.name}: {r.getMessage()} {logging.Formatter().formatException(r.exc_info) if r.exc_info else ''}"
+        for r in failures.records
+        if r.name.startswith(("channels", "bot"))
+    ]
     assert problems == []

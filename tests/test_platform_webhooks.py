@@ -14,6 +14,7 @@ from tests.platform_payloads import (
     messenger_signature,
     messenger_text,
     telegram_text,
+    x_direct_message,
     x_mention,
     x_signature,
 )
@@ -118,3 +119,18 @@ async def test_with_storage_gone_the_citizen_still_hears_an_apology(database_url
             await until(lambda: fakes.telegram.messages())
     [apology] = fakes.telegram.messages()
     assert apology["chat_id"] == "6004" and "storing" in apology["text"]
+
+
+WRONG_TYPES = {
+    # Found by the fuzzing: a list where the platform documents a string reached storage.
+    "telegram": telegram_text(6005, "hoi") | {"message": telegram_text(6005, "hoi")["message"] | {"text": ["hoi"]}},
+    "messenger": messenger_batch([messenger_text("p-type", "ja", quick_reply="/affirm") | {"message": {"mid": "m_1", "quick_reply": {"payload": {"x": 1}}}}]),
+    "x": x_direct_message("hoi") | {"direct_message_events": [
+        x_direct_message("hoi")["direct_message_events"][0] | {"created_timestamp": "1" + "0" * 30}]},
+}
+
+
+@pytest.mark.parametrize("platform", WEBHOOKS)
+async def test_fields_of_the_wrong_type_are_400_and_reach_nothing(platforms: Platforms, platform: str) -> None:
+    assert await post(platforms, platform, body(WRONG_TYPES[platform])) == 400
+    assert platforms.engine.calls == []

@@ -46,11 +46,13 @@ def _with_driver(database_url: str, drivers: dict[str, str]) -> URL:
 
 def _enable_sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
     # WAL lets readers go on while a write commits; foreign keys are off by default.
+    # The busy timeout comes first: setting the journal mode waits for a lock
+    # too, and another process (the gateway, for a CLI command) may hold it.
     cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
 
 

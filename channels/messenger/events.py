@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.messages import Attachment, IncomingMessage
-from channels.platform import MalformedEvent, PlatformEvent, clipped, from_epoch
+from channels.platform import MalformedEvent, PlatformEvent, clipped, from_epoch, text_field
 
 CHANNEL = "messenger"
 
@@ -36,8 +36,8 @@ def _event(messaging: dict[str, Any]) -> PlatformEvent | None:
         incoming = IncomingMessage(
             channel=CHANNEL,
             sender=sender,
-            text=clipped(str(message.get("text") or "")),
-            payload=(message.get("quick_reply") or {}).get("payload"),
+            text=clipped(text_field(message.get("text"), "text")),
+            payload=text_field((message.get("quick_reply") or {}).get("payload"), "quick_reply.payload") or None,
             attachments=_images(message.get("attachments") or ()),
             platform_message_id=_required(message, "mid"),
         )
@@ -46,7 +46,7 @@ def _event(messaging: dict[str, Any]) -> PlatformEvent | None:
         incoming = IncomingMessage(
             channel=CHANNEL,
             sender=sender,
-            text=str(postback.get("title") or ""),
+            text=text_field(postback.get("title"), "title"),
             payload=_required(postback, "payload"),
             # Older postbacks carry no mid; sender and time identify them as well.
             platform_message_id=str(postback.get("mid") or f"{sender}:{messaging['timestamp']}"),

@@ -11,7 +11,7 @@ from typing import Optional
 from telegram import Bot, Update
 
 from bot.messages import IncomingMessage, Location
-from channels.platform import PlatformEvent, clipped
+from channels.platform import MalformedEvent, PlatformEvent, clipped, text_field
 
 CHANNEL = "telegram"
 
@@ -24,7 +24,7 @@ def event_from_update(update: Update) -> Optional[PlatformEvent]:
         message = IncomingMessage(
             channel=CHANNEL,
             sender=str(chat_id),
-            payload=query.data or "",
+            payload=text_field(query.data, "data"),
             metadata={"display_name": query.from_user.full_name},
             platform_message_id=str(update.update_id),
         )
@@ -34,10 +34,8 @@ def event_from_update(update: Update) -> Optional[PlatformEvent]:
     if incoming is None or incoming.chat.type != "private":
         return None
     photo = max(incoming.photo, key=lambda size: size.width * size.height) if incoming.photo else None
-    location = (
-        Location(incoming.location.latitude, incoming.location.longitude) if incoming.location else None
-    )
-    text = incoming.text or incoming.caption or ""
+    location = _location(incoming.location.latitude, incoming.location.longitude) if incoming.location else None
+    text = text_field(incoming.text, "text") or text_field(incoming.caption, "caption")
     if not (text or photo or location):
         return None
     message = IncomingMessage(
@@ -49,6 +47,13 @@ def event_from_update(update: Update) -> Optional[PlatformEvent]:
         platform_message_id=str(update.update_id),
     )
     return PlatformEvent(message, incoming.date, {"photo_file_id": photo.file_id} if photo else None)
+
+
+def _location(latitude: object, longitude: object) -> Location:
+    point = Location(float(latitude), float(longitude))  # type: ignore[arg-type]
+    if not (-90 <= point.latitude <= 90 and -180 <= point.longitude <= 180):
+        raise MalformedEvent("location is not a point on earth")
+    return point
 
 
 def parse_update(data: dict, bot: Bot) -> list[PlatformEvent]:

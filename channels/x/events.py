@@ -11,7 +11,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any, Iterable, Mapping, Optional
 
 from bot.messages import IncomingMessage
-from channels.platform import PlatformEvent, clipped, from_epoch
+from channels.platform import PlatformEvent, clipped, from_epoch, text_field
 
 CHANNEL = "x"
 LEADING_MENTIONS = re.compile(r"^(?:@\w+\s+)+")
@@ -33,7 +33,7 @@ def tweet_event(tweet: dict[str, Any], own_id: str) -> Optional[PlatformEvent]:
     addressed = own_id in mentioned or str(tweet.get("in_reply_to_user_id_str")) == own_id
     if author == own_id or "retweeted_status" in tweet or not addressed:
         return None
-    text = (tweet.get("extended_tweet") or {}).get("full_text") or tweet["text"]
+    text = text_field((tweet.get("extended_tweet") or {}).get("full_text"), "full_text") or text_field(tweet["text"], "text")
     return public_event(str(tweet["id_str"]), author, text, _tweet_time(tweet), str(user.get("name") or ""))
 
 
@@ -61,8 +61,8 @@ def dm_event(event: dict[str, Any], own_id: str, users: Mapping[str, Any]) -> Op
     message = IncomingMessage(
         channel=CHANNEL,
         sender=sender,
-        text=clipped(str(data.get("text") or "")),
-        payload=quick_reply.get("metadata"),
+        text=clipped(text_field(data.get("text"), "text")),
+        payload=text_field(quick_reply.get("metadata"), "quick_reply_response.metadata") or None,
         metadata={"display_name": str((users.get(sender) or {}).get("name") or "")},
         platform_message_id=str(event["id"]),
     )
