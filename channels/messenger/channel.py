@@ -83,6 +83,10 @@ def render_reply(recipient: str, reply: Reply, window: dict[str, str]) -> list[d
     return [{"recipient": {"id": recipient}, **window, "message": message} for message in messages]
 
 
+def render_replies(recipient: str, replies: list[Reply], window: dict[str, str]) -> list[dict[str, Any]]:
+    return [item for reply in replies for item in render_reply(recipient, reply, window)]
+
+
 class MessengerChannel(PlatformChannel):
     name = CHANNEL
 
@@ -125,8 +129,7 @@ class MessengerChannel(PlatformChannel):
         return Attachment("image", MEDIA_PREFIX + stored.id, stored.mime_type)
 
     def render(self, event: PlatformEvent, replies: list[Reply]) -> list[dict[str, Any]]:
-        window = {"messaging_type": "RESPONSE"}
-        return [item for reply in replies for item in render_reply(event.message.sender, reply, window)]
+        return render_replies(event.message.sender, replies, {"messaging_type": "RESPONSE"})
 
     async def render_push(
         self, conversation_id: str, sender: str, replies: list[Reply], from_staff: bool
@@ -141,7 +144,7 @@ class MessengerChannel(PlatformChannel):
         else:
             logger.info("messenger: no automated message to %s after 24 hours; kept in the history", conversation_id)
             return []
-        return [item for reply in replies for item in render_reply(sender, reply, window)]
+        return render_replies(sender, replies, window)
 
     async def send(self, item: dict[str, Any]) -> None:
         await self._graph.send(item)

@@ -76,6 +76,10 @@ def render_reply(chat_id: str, reply: Reply) -> list[dict[str, Any]]:
     return items
 
 
+def render_replies(chat_id: str, replies: list[Reply]) -> list[dict[str, Any]]:
+    return [item for reply in replies for item in render_reply(chat_id, reply)]
+
+
 class TelegramChannel(PlatformChannel):
     name = CHANNEL
 
@@ -140,12 +144,13 @@ class TelegramChannel(PlatformChannel):
         return Attachment("image", MEDIA_PREFIX + stored.id, stored.mime_type)
 
     def render(self, event: PlatformEvent, replies: list[Reply]) -> list[dict[str, Any]]:
-        return [item for reply in replies for item in render_reply(event.message.sender, reply)]
+        return render_replies(event.message.sender, replies)
 
     async def render_push(
         self, conversation_id: str, sender: str, replies: list[Reply], from_staff: bool
     ) -> list[dict[str, Any]]:
-        return [item for reply in replies for item in render_reply(sender, reply)]
+        # Telegram has no messaging window: news and colleagues' replies go as any other.
+        return render_replies(sender, replies)
 
     async def send(self, item: dict[str, Any]) -> None:
         bot = self.application.bot
