@@ -9,18 +9,15 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from typing import Optional, Protocol
+from typing import Optional
 
 import redis.asyncio as aioredis
+
+from channels.base import SeenMessages
 
 # Longer than any platform keeps retrying a delivery (Meta: up to a day).
 SEEN_TTL_SECONDS = 36 * 3600
 KEY_PREFIX = "dorpspomp:seen:"
-
-
-class SeenMessages(Protocol):
-    async def first_sighting(self, key: str) -> bool:
-        """True the first time ``key`` is offered within the TTL, False after."""
 
 
 class InProcessSeen:

@@ -60,9 +60,7 @@ async def build_app(settings: Settings, engine: Optional[DialogueEngine] = None)
     bus = create_event_bus(redis)
     await bus.start()
     gate = HandoffGate(HandoffStore(database), bus, ConversationLocks(redis))
-    router = Router(
-        ConversationStore(database), engine, profile, settings.engine_timeout, gate, create_seen_messages(redis)
-    )
+    router = Router(ConversationStore(database), engine, profile, settings.engine_timeout, gate)
 
     async def readiness() -> dict[str, bool]:
         checks = {"engine": await engine.ready(), "database": True}
@@ -78,7 +76,9 @@ async def build_app(settings: Settings, engine: Optional[DialogueEngine] = None)
         return checks
 
     sender = DeliverySender(DeliveryStore(database), Outbox(database))
-    platforms = platform_channels(settings, router, sender, media, ChannelStateStore(database), profile)
+    platforms = platform_channels(
+        settings, router, sender, create_seen_messages(redis), media, ChannelStateStore(database), profile
+    )
     channels: list[Channel] = [
         RestChannel(router, settings.rest_token),
         WebchatChannel(router, SessionSigner(settings.session_secret), media, bus),

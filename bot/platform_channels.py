@@ -14,6 +14,7 @@ from bot.profile import MunicipalityProfile
 from bot.router import Router
 from bot.settings import Settings
 from bot.store.channel_state import ChannelStateStore
+from channels.base import SeenMessages
 from channels.messenger import MessengerChannel, MessengerConfig
 from channels.platform import PlatformChannel
 from channels.telegram import TelegramChannel, TelegramConfig
@@ -24,6 +25,7 @@ def platform_channels(
     settings: Settings,
     router: Router,
     sender: DeliverySender,
+    seen: SeenMessages,
     media: MediaStore,
     memory: ChannelStateStore,
     profile: MunicipalityProfile,
@@ -32,11 +34,13 @@ def platform_channels(
     env = settings.platforms
     channels: list[PlatformChannel] = []
     if (x := XConfig.from_env(env)) is not None:
-        channels.append(XChannel(router, sender, x, memory, lambda: profile.text("x_continue_in_dm"), profile.website))
+        channels.append(
+            XChannel(router, sender, seen, x, memory, lambda: profile.text("x_continue_in_dm"), profile.website)
+        )
     if (messenger := MessengerConfig.from_env(env)) is not None:
-        channels.append(MessengerChannel(router, sender, messenger, media))
+        channels.append(MessengerChannel(router, sender, seen, messenger, media))
     if (telegram := TelegramConfig.from_env(env)) is not None:
-        channels.append(TelegramChannel(router, sender, telegram, media, memory))
+        channels.append(TelegramChannel(router, sender, seen, telegram, media, memory))
     sender.attach({channel.name: channel for channel in channels})
     return channels
 

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Iterable, Optional
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.dedupe import InProcessSeen, SeenMessages
 from bot.engine import DialogueEngine, EngineError
 from bot.messages import EngineResult, IncomingMessage, Reply, Turn, Understanding
 from bot.profile import MunicipalityProfile
@@ -35,14 +34,12 @@ class Router:
         profile: MunicipalityProfile,
         engine_timeout: float,
         gate: HandoffGate,
-        seen: Optional[SeenMessages] = None,
     ) -> None:
         self.store = store
         self.engine = engine
         self.profile = profile
         self.engine_timeout = engine_timeout
         self.gate = gate
-        self.seen = seen or InProcessSeen()
         self._channels: dict[str, "Channel"] = {}
 
     def attach_channels(self, channels: Iterable["Channel"]) -> None:
@@ -55,15 +52,7 @@ class Router:
     async def handle(
         self, message: IncomingMessage, conversation_id: Optional[str] = None
     ) -> list[Reply]:
-        """Answer one message; ``conversation_id`` when the channel already knows it.
-
-        A message whose platform id was seen before is a redelivery: no answer.
-        """
-        if message.platform_message_id and not await self.seen.first_sighting(
-            f"{message.channel}:{message.platform_message_id}"
-        ):
-            logger.info("ignored a redelivered %s message %s", message.channel, message.platform_message_id)
-            return []
+        """Answer one message; ``conversation_id`` when the channel already knows it."""
         try:
             return await self._handle(message, conversation_id)
         except SQLAlchemyError:

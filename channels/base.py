@@ -51,6 +51,13 @@ class Postbox(Protocol):
         """Keep ``items`` (rendered for ``channel``) for sending."""
 
 
+class SeenMessages(Protocol):
+    """Which platform messages were answered (implemented by ``bot.dedupe``)."""
+
+    async def first_sighting(self, key: str) -> bool:
+        """True the first time ``key`` is offered, False for a redelivery."""
+
+
 class ChannelMemory(Protocol):
     """Small values a channel keeps across restarts (``bot.store.channel_state``)."""
 

@@ -18,7 +18,7 @@ from typing import Any, Coroutine, Optional
 from aiohttp import web
 
 from bot.messages import MAX_TEXT_LENGTH, IncomingMessage, Reply
-from channels.base import Channel, ConversationHub, Postbox
+from channels.base import Channel, ConversationHub, Postbox, SeenMessages
 from channels.http import HttpProblem, json_object, read_body
 
 logger = logging.getLogger(__name__)
@@ -48,9 +48,10 @@ class PlatformEvent:
 class PlatformChannel(Channel):
     """A platform channel answers its webhook at once and sends through the outbox."""
 
-    def __init__(self, hub: ConversationHub, postbox: Postbox) -> None:
+    def __init__(self, hub: ConversationHub, postbox: Postbox, seen: SeenMessages) -> None:
         super().__init__(hub)
         self.postbox = postbox
+        self._seen = seen
         self._answering: set[asyncio.Task[None]] = set()
         self._turns = asyncio.Semaphore(ANSWERS_AT_ONCE)
 
@@ -113,9 +114,13 @@ class PlatformChannel(Channel):
             await self.answer(event)
 
     async def answer(self, event: PlatformEvent) -> None:
-        """Answer one citizen message and post the answer; failures are logged."""
+        """Answer one citizen message and post the answer; failures are logged.
+        A redelivered message (its platform id seen before) gets no second answer."""
         message_id = event.message.platform_message_id
         try:
+            if message_id and not await self._seen.first_sighting(f"{self.name}:{message_id}"):
+                logger.info("%s: ignored a redelivery of %s", self.name, message_id)
+                return
             event = await self.prepare(event)
             # Without a conversation id: should storage fail, the router still
             # returns an apology for the citizen.

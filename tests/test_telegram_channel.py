@@ -107,6 +107,15 @@ async def test_a_redelivered_update_gets_one_answer(platforms: Platforms) -> Non
     assert len(platforms.engine.calls) == 2
 
 
+async def test_a_redelivered_photo_is_fetched_once(platforms: Platforms) -> None:
+    update = telegram_photo(5010)
+    assert await post(platforms, update) == 200
+    assert await post(platforms, update) == 200
+    await post(platforms, telegram_text(5010, "klaar"))
+    await until(lambda: len(sent_to(platforms, 5010)) >= 4)
+    assert [method for method, _ in platforms.fakes.telegram.sent].count("getFile") == 1
+
+
 async def test_flood_control_is_waited_out_and_the_answer_sent_once(platforms: Platforms) -> None:
     flood = {"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 1", "parameters": {"retry_after": 1}}
     platforms.fakes.telegram.fail_next(1, status=429, path_contains="sendMessage", body=flood)

@@ -21,7 +21,7 @@ from aiohttp import web
 
 from bot.media import MAX_BYTES, MEDIA_PREFIX, MediaRejected, MediaStore
 from bot.messages import Attachment, Reply
-from channels.base import ConversationHub, Postbox
+from channels.base import ConversationHub, Postbox, SeenMessages
 from channels.credentials import required
 from channels.http import HttpProblem, hmac_sha256, require_signature
 from channels.messenger.events import CHANNEL, parse_delivery
@@ -90,8 +90,10 @@ def render_replies(recipient: str, replies: list[Reply], window: dict[str, str])
 class MessengerChannel(PlatformChannel):
     name = CHANNEL
 
-    def __init__(self, hub: ConversationHub, postbox: Postbox, config: MessengerConfig, media: MediaStore) -> None:
-        super().__init__(hub, postbox)
+    def __init__(
+        self, hub: ConversationHub, postbox: Postbox, seen: SeenMessages, config: MessengerConfig, media: MediaStore
+    ) -> None:
+        super().__init__(hub, postbox, seen)
         self._config = config
         self._media = media
         self._graph = GraphSendApi(config.graph_url, config.page_token)

@@ -26,7 +26,7 @@ from telegram.ext import Application
 
 from bot.media import MEDIA_PREFIX, MediaRejected, MediaStore
 from bot.messages import Attachment, DeliveryFailed, Reply
-from channels.base import ChannelMemory, ConversationHub, Postbox
+from channels.base import ChannelMemory, ConversationHub, Postbox, SeenMessages
 from channels.credentials import required
 from channels.http import require_signature
 from channels.platform import PlatformChannel, PlatformEvent
@@ -87,11 +87,12 @@ class TelegramChannel(PlatformChannel):
         self,
         hub: ConversationHub,
         postbox: Postbox,
+        seen: SeenMessages,
         config: TelegramConfig,
         media: MediaStore,
         memory: ChannelMemory,
     ) -> None:
-        super().__init__(hub, postbox)
+        super().__init__(hub, postbox, seen)
         self._config = config
         self._media = media
         self._memory = memory

@@ -25,7 +25,7 @@ import tweepy
 from aiohttp import web
 
 from bot.messages import DeliveryFailed, Reply
-from channels.base import ChannelMemory, ConversationHub, Postbox
+from channels.base import ChannelMemory, ConversationHub, Postbox, SeenMessages
 from channels.credentials import required
 from channels.http import HttpProblem, hmac_sha256, require_signature
 from channels.platform import PlatformChannel, PlatformEvent
@@ -70,12 +70,13 @@ class XChannel(PlatformChannel):
         self,
         hub: ConversationHub,
         postbox: Postbox,
+        seen: SeenMessages,
         config: XConfig,
         memory: ChannelMemory,
         continue_in_dm: Callable[[], str],
         more_url: str,
     ) -> None:
-        super().__init__(hub, postbox)
+        super().__init__(hub, postbox, seen)
         self._config = config
         self._continue_in_dm = continue_in_dm
         self._more_url = more_url
