@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-import sqlalchemy as sa
 
 from bot.gateway import ROUTER
 from bot.messages import Button, Reply

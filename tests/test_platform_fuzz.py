@@ -34,7 +34,7 @@ from tests.platform_payloads import (
     x_mention,
     x_signature,
 )
-from tests.platforms import FAST_RETRIES, Fakes, fake_platforms
+from tests.platforms import Fakes, fake_platforms
 from tests.support import ScriptedEngine, free_port
 
 JSON = st.recursive(

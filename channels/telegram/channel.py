@@ -126,7 +126,7 @@ class TelegramChannel(PlatformChannel):
             photo = await self._download(context["photo_file_id"])
             if photo is not None:
                 message = replace(message, attachments=(photo,))
-        return PlatformEvent(message, event.sent_at, context)
+        return replace(event, message=message)
 
     async def _answer_callback(self, query_id: str) -> None:
         # Telegram shows a spinner on the button until the query is answered.
