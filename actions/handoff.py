@@ -3,7 +3,7 @@ citizen's rating of a colleague's help afterwards."""
 from __future__ import annotations
 
 import logging
-from typing import Any, Optional
+from typing import Any, Mapping, Optional
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ConversationPaused, SlotSet
@@ -16,6 +16,12 @@ from bot.store.database import utcnow
 from bot.webcare.hours import TeamHours
 
 logger = logging.getLogger(__name__)
+
+# "Bedoel je …?" offers at most this many topics, each at least this likely.
+MAX_GUESSES = 3
+MIN_GUESS_CONFIDENCE = 0.05
+# Intents a citizen would not pick from a list of topics.
+NOT_GUESSED = frozenset({"out_of_scope", "fallback", "human_handoff", "complaint", "social_support"})
 
 REASON_FOR_INTENT = {"human_handoff": "human_handoff", "complaint": "complaint", "nlu_fallback": "fallback"}
 
@@ -60,8 +66,24 @@ class ActionHandoff(Action):
         return hand_off(dispatcher, reason)
 
 
+def likely_topics(ranking: list[dict[str, Any]], labels: Mapping[str, str], limit: int = MAX_GUESSES) -> list[str]:
+    """The intents the bot hesitated between, most likely first, that a citizen
+    can choose by name (``labels``). None for gibberish: the unknown-words check
+    then put nlu_fallback on top with full confidence, and the ranking means nothing."""
+    if ranking and ranking[0].get("name") == "nlu_fallback" and ranking[0].get("confidence", 0) >= 1.0:
+        return []
+    return [
+        entry["name"]
+        for entry in ranking
+        if entry.get("name") in labels
+        and entry["name"] not in NOT_GUESSED
+        and entry.get("confidence", 0) >= MIN_GUESS_CONFIDENCE
+    ][:limit]
+
+
 class ActionFallback(Action):
-    """The first miss asks to rephrase; a second miss in a row goes to a colleague."""
+    """The first miss asks "Bedoel je …?" with the likeliest topics as buttons (or
+    to rephrase, when there are none); a second miss in a row goes to a colleague."""
 
     def name(self) -> str:
         return "action_fallback"
@@ -69,11 +91,18 @@ class ActionFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        if previous_user_intent(tracker) != "nlu_fallback":
+        if previous_user_intent(tracker) == "nlu_fallback":
+            dispatcher.utter_message(response="utter_handoff_fallback")
+            return hand_off(dispatcher, "fallback")
+        settings = services().webcare
+        guesses = likely_topics(tracker.latest_message.get("intent_ranking") or [], settings.topic_labels)
+        if not guesses:
             dispatcher.utter_message(response="utter_default")
             return []
-        dispatcher.utter_message(response="utter_handoff_fallback")
-        return hand_off(dispatcher, "fallback")
+        buttons = [{"title": settings.topic_label(intent), "payload": f"/{intent}"} for intent in guesses]
+        buttons.append({"title": services().profile.text("colleague_button"), "payload": "/human_handoff"})
+        dispatcher.utter_message(response="utter_did_you_mean", buttons=buttons)
+        return []
 
 
 class ActionRateService(Action):

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import Callable, TypeVar
 
+import icalendar
+
+from bot.content.agenda import parse_calendar
+from bot.content.crisis import CrisisNotices
+from bot.content.feed import Feed, feed_source
+from bot.content.roadworks import RoadWork, parse_roadworks
+from bot.content.topics import TopicLibrary
+from bot.content.waste import WasteCalendar, parse_waste_calendar
 from bot.media import MediaStore
 from bot.profile import MunicipalityProfile, load_profile
 from bot.reports.settings import ReportSettings, load_report_settings
@@ -13,6 +22,8 @@ from bot.settings import Settings
 from bot.store import Database
 from bot.webcare.handoffs import HandoffStore
 from bot.webcare.settings import WebcareSettings, load_webcare_settings
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -23,6 +34,15 @@ class Services:
     media: MediaStore
     webcare: WebcareSettings
     handoffs: HandoffStore
+    topics: TopicLibrary
+    roadworks: Feed[tuple[RoadWork, ...]]
+    agenda: Feed[icalendar.Calendar]
+    waste: Feed[WasteCalendar]
+    crisis: CrisisNotices
+
+
+def _feed(profile: MunicipalityProfile, name: str, parse: Callable[[bytes], T]) -> Feed[T]:
+    return Feed(feed_source(profile, name), parse, profile.feed_refresh_minutes * 60)
 
 
 @functools.lru_cache(maxsize=1)
@@ -32,11 +52,17 @@ def services() -> Services:
     # The gateway migrates when it starts; `rasa shell` with only the action
     # server running has no gateway, so the first action makes sure too.
     database.migrate()
+    profile = load_profile(settings.profile_path)
     return Services(
-        profile=load_profile(settings.profile_path),
+        profile=profile,
         reports=load_report_settings(settings.profile_path),
         report_store=ReportStore(database),
         media=MediaStore(settings.media_dir),
         webcare=load_webcare_settings(settings.profile_path),
         handoffs=HandoffStore(database),
+        topics=TopicLibrary.load(profile.content_dir, profile.facts),
+        roadworks=_feed(profile, "roadworks", parse_roadworks),
+        agenda=_feed(profile, "events", parse_calendar),
+        waste=_feed(profile, "waste", parse_waste_calendar),
+        crisis=CrisisNotices(database),
     )

@@ -3,16 +3,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import TYPE_CHECKING, AsyncIterator, Optional, Sequence
 from urllib.parse import urlsplit
 
 from bot.logs import configure_logging
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.store import Database
+
 
 def _serve(settings: Settings) -> None:
     import uvloop
@@ -34,23 +40,31 @@ def _start_action_server(action_endpoint: str, root: Path) -> subprocess.Popen[b
     )
 
 
-async def _development_admin(settings: Settings) -> Optional[str]:
-    """On a database without staff, an admin "beheer" whose password is kept in
-    ``var/webcare_password``, so a new user can open the inbox at once."""
-    from bot.settings import load_or_create_secret
+@contextlib.asynccontextmanager
+async def _database(settings: Settings) -> AsyncIterator["Database"]:
+    """The database with its schema up to date, closed afterwards."""
     from bot.store import Database
-    from bot.webcare.staff import StaffStore
 
     database = Database(settings.database_url)
     try:
         await asyncio.to_thread(database.migrate)
+        yield database
+    finally:
+        await database.close()
+
+
+async def _development_admin(settings: Settings) -> Optional[str]:
+    """On a database without staff, an admin "beheer" whose password is kept in
+    ``var/webcare_password``, so a new user can open the inbox at once."""
+    from bot.settings import load_or_create_secret
+    from bot.webcare.staff import StaffStore
+
+    async with _database(settings) as database:
         store = StaffStore(database)
         path = settings.root / "var" / "webcare_password"
         if await store.count() == 0:
             await store.add("beheer", "Beheerder Demo", "admin", load_or_create_secret(path), initials="BD")
         return path.read_text().strip() if path.exists() else None
-    finally:
-        await database.close()
 
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> None:
@@ -108,11 +122,9 @@ def cmd_parse(settings: Settings, args: argparse.Namespace) -> None:
 
 async def _reports(settings: Settings, retry: Optional[str]) -> None:
     from bot.reports.store import ReportStore
-    from bot.store import Database
 
-    database = Database(settings.database_url)
-    store = ReportStore(database)
-    try:
+    async with _database(settings) as database:
+        store = ReportStore(database)
         if retry:
             if not await store.forward_again(retry):
                 raise SystemExit(f"{retry}: no report by that number whose forwarding failed")
@@ -122,8 +134,6 @@ async def _reports(settings: Settings, retry: Optional[str]) -> None:
         for report, error in waiting:
             print(f"{report.reference}  {report.forward_state:<8} {report.service_code:<28} {report.created_at:%Y-%m-%d %H:%M}  {error or ''}")
         print(f"{len(waiting)} report(s) not at the back end")
-    finally:
-        await database.close()
 
 
 def cmd_reports(settings: Settings, args: argparse.Namespace) -> None:
@@ -133,11 +143,9 @@ def cmd_reports(settings: Settings, args: argparse.Namespace) -> None:
 
 async def _deliveries(settings: Settings, retry: Optional[int]) -> None:
     from bot.outgoing.deliveries import DeliveryStore
-    from bot.store import Database
 
-    database = Database(settings.database_url)
-    store = DeliveryStore(database)
-    try:
+    async with _database(settings) as database:
+        store = DeliveryStore(database)
         if retry is not None:
             if not await store.retry(retry):
                 raise SystemExit(f"{retry}: no delivery by that number that failed")
@@ -150,8 +158,6 @@ async def _deliveries(settings: Settings, retry: Optional[int]) -> None:
                 f"{delivery.sent}/{len(delivery.items)} sent  {delivery.conversation_id}  {delivery.last_error or ''}"
             )
         print(f"{len(failed)} delivery(ies) a platform refused")
-    finally:
-        await database.close()
 
 
 def cmd_deliveries(settings: Settings, args: argparse.Namespace) -> None:
@@ -159,14 +165,37 @@ def cmd_deliveries(settings: Settings, args: argparse.Namespace) -> None:
     asyncio.run(_deliveries(settings, args.retry))
 
 
+async def _crisis(settings: Settings, args: argparse.Namespace) -> None:
+    from bot.content.crisis import CrisisNotices
+
+    async with _database(settings) as database:
+        notices = CrisisNotices(database)
+        if args.action == "set":
+            if not args.text.strip():
+                raise SystemExit("give the notice's text: dorpspomp crisis set \"…\" [--link URL]")
+            notice = await notices.start(args.text, args.link or "", by=args.by)
+            print(f"notice {notice.id} is active; every conversation hears it once")
+        elif args.action == "end":
+            print("the notice has ended" if await notices.end() else "there was no active notice")
+        else:
+            notice = await notices.active()
+            if notice is None:
+                print("no active notice")
+            else:
+                print(f"active since {notice.started_at:%Y-%m-%d %H:%M} UTC (by {notice.started_by}): {notice.text} {notice.link}")
+
+
+def cmd_crisis(settings: Settings, args: argparse.Namespace) -> None:
+    """The incident notice during a crisis: set (with --link), end, show. While it is
+    active the bot gives it for crisis questions and at the start of every conversation."""
+    asyncio.run(_crisis(settings, args))
+
+
 async def _users(settings: Settings, args: argparse.Namespace) -> None:
-    from bot.store import Database
     from bot.webcare.staff import StaffError, StaffStore
 
-    database = Database(settings.database_url)
-    await asyncio.to_thread(database.migrate)
-    store = StaffStore(database)
-    try:
+    async with _database(settings) as database:
+        store = StaffStore(database)
         if args.action == "add":
             password = sys.stdin.readline().rstrip("\n") if args.password_stdin else _ask_password()
             try:
@@ -187,8 +216,6 @@ async def _users(settings: Settings, args: argparse.Namespace) -> None:
         else:
             for member in await store.all():
                 print(f"{member.username:<20} {member.role:<6} ^{member.initials:<4} {member.display_name}")
-    finally:
-        await database.close()
 
 
 def _done(found: bool, username: str, what: str) -> None:
@@ -212,12 +239,51 @@ def cmd_users(settings: Settings, args: argparse.Namespace) -> None:
     asyncio.run(_users(settings, args))
 
 
+def cmd_evaluate(settings: Settings, args: argparse.Namespace) -> None:
+    """Intent accuracy, macro-F1, confusions and parse latency on the held-out
+    messages; with --time-training a full training's wall time, with --folds N
+    Rasa's N-fold cross-validation. Exits 1 when the goals are not met."""
+    from bot import evaluation
+    from bot.training import train_if_changed
+
+    root = settings.root
+    started = time.perf_counter()
+    model = train_if_changed(root, settings.model_dir, force=args.time_training)
+    if args.time_training:
+        print(f"full training from scratch: {time.perf_counter() - started:.0f} s")
+    result = asyncio.run(evaluation.evaluate_model(model, root / evaluation.HELD_OUT))
+    print(f"model {model.name}\n{evaluation.describe(result)}")
+    if args.folds:
+        accuracy, macro_f1 = asyncio.run(evaluation.cross_validation(root, args.folds))
+        print(f"\n{args.folds}-fold cross-validation: accuracy {accuracy:.3f}, macro-F1 {macro_f1:.3f}")
+    shortfall = evaluation.meets_goals(result)
+    if shortfall:
+        raise SystemExit(f"\ngoals not met: {shortfall}")
+    print("\ngoals met: accuracy ≥ 0.95, macro-F1 ≥ 0.93, ≤ 2% of in-scope messages out_of_scope")
+
+
+def cmd_content(settings: Settings, args: argparse.Namespace) -> None:
+    """Check the answers a municipality edits: missing topics, tweets too long,
+    placeholders nothing fills, "je" and "u" mixed. Exits 1 on any problem."""
+    from bot.content.check import check_content
+
+    problems = check_content(settings.root, settings.profile_path)
+    for problem in problems:
+        print(problem)
+    if problems:
+        raise SystemExit(f"{len(problems)} problem(s) in the content")
+    print("content is in order")
+
+
 COMMANDS = {
     "run": (cmd_run, "start the action server and the gateway"),
     "serve": (cmd_serve, "start the gateway only"),
     "train": (cmd_train, "train a model unless one exists for the current data"),
     "migrate": (cmd_migrate, "bring the database schema up to date"),
     "parse": (cmd_parse, "parse stdin lines, print JSON lines"),
+    "crisis": (cmd_crisis, "the incident notice during a crisis: set, end, show"),
+    "content": (cmd_content, "check the topic files and texts (content check)"),
+    "evaluate": (cmd_evaluate, "measure the NLU on held-out messages (--time-training, --folds N)"),
     "reports": (cmd_reports, "list reports not at the back end (--retry REFERENCE to requeue)"),
     "deliveries": (cmd_deliveries, "list messages a platform refused (--retry ID to send again)"),
     "users": (cmd_users, "webcare staff accounts: add, list, password, unlock, disable"),
@@ -229,6 +295,16 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     for name, (_, help_text) in COMMANDS.items():
         command = sub.add_parser(name, help=help_text)
+        if name == "crisis":
+            command.add_argument("action", choices=("set", "end", "show"))
+            command.add_argument("text", nargs="?", default="", help="the notice, for set")
+            command.add_argument("--link", help="where citizens read more")
+            command.add_argument("--by", default=os.environ.get("USER", "beheer"), help="who sets it (audit)")
+        if name == "content":
+            command.add_argument("action", choices=("check",))
+        if name == "evaluate":
+            command.add_argument("--time-training", action="store_true", help="also time a full training")
+            command.add_argument("--folds", type=int, default=0, help="also run N-fold cross-validation")
         if name == "reports":
             command.add_argument("--retry", metavar="REFERENCE", help="forward a failed report again")
         if name == "deliveries":

@@ -37,6 +37,8 @@ from bot.webcare.auth import StaffAuth
 from bot.webcare.canned import CannedStore
 from bot.webcare.desk import WebcareDesk
 from bot.webcare.gate import HandoffGate
+from bot.content.crisis import CrisisBulletin, CrisisNotices
+from bot.content.topics import TopicLibrary
 from bot.webcare.handoffs import HandoffStore
 from bot.webcare.notes import NoteStore
 from bot.webcare.routes import webcare_routes
@@ -60,7 +62,8 @@ async def build_app(settings: Settings, engine: Optional[DialogueEngine] = None)
     bus = create_event_bus(redis)
     await bus.start()
     gate = HandoffGate(HandoffStore(database), bus, ConversationLocks(redis))
-    router = Router(ConversationStore(database), engine, profile, settings.engine_timeout, gate)
+    bulletin = CrisisBulletin(CrisisNotices(database), TopicLibrary.load(profile.content_dir, profile.facts))
+    router = Router(ConversationStore(database), engine, profile, settings.engine_timeout, gate, bulletin)
 
     async def readiness() -> dict[str, bool]:
         checks = {"engine": await engine.ready(), "database": True}

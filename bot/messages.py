@@ -105,6 +105,9 @@ class Reply:
     # The reply belongs in a private conversation (personal data, a personal
     # case); a channel answering in public moves it to a private message.
     private: bool = False
+    # The version of this reply for a public post (a tweet): it stands on its
+    # own and ends with the link. Set by answers from the topic files.
+    short: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -115,6 +118,8 @@ class Reply:
         for flag in ("request_location", "private"):
             if getattr(self, flag):
                 data[flag] = True
+        if self.short:
+            data["short"] = self.short
         return data
 
     @classmethod
@@ -128,18 +133,22 @@ class Reply:
             image=data.get("image"),
             request_location=data.get("request_location") is True,
             private=data.get("private") is True,
+            short=data["short"] if isinstance(data.get("short"), str) else "",
         )
 
     @classmethod
     def from_rasa(cls, messages: Iterable[Mapping[str, Any]]) -> tuple["Reply", ...]:
         """Replies from Rasa's output. Rasa sends a response's ``custom`` part as a
-        message of its own; ``{"request": "location"}`` there marks the reply before it."""
+        message of its own; it marks the reply before it: ``{"request": "location"}``
+        asks for the citizen's location, ``{"short": "…"}`` is its public version."""
         replies: list[Reply] = []
         for message in messages:
             custom = message.get("custom")
             if isinstance(custom, Mapping) and not (message.get("text") or message.get("image")):
                 if replies and custom.get("request") == "location":
                     replies[-1] = replace(replies[-1], request_location=True)
+                if replies and isinstance(custom.get("short"), str):
+                    replies[-1] = replace(replies[-1], short=custom["short"])
                 continue
             replies.append(cls.from_dict(message))
         return tuple(replies)

@@ -25,6 +25,13 @@ class MunicipalityProfile:
     facts: Mapping[str, str]
     texts: Mapping[str, tuple[str, ...]]
     widget_title: str
+    # The per-topic answer files (bot/content/topics.py).
+    content_dir: Path
+    # Where the road works, events and waste calendar come from: a file, or
+    # for road works and events an http(s) URL that is read again every
+    # ``feed_refresh_minutes``.
+    feeds: Mapping[str, str]
+    feed_refresh_minutes: int
 
     def text(self, key: str, **values: Any) -> str:
         """One wording of a text, with the profile's facts and ``values`` filled in."""
@@ -38,6 +45,13 @@ def _require(data: Mapping[str, Any], key: str) -> Any:
     if key not in data:
         raise ProfileError(f"municipality profile lacks {key!r}")
     return data[key]
+
+
+def _beside(profile: Path, value: str) -> str:
+    """A relative file name in the profile means one next to the profile; URLs stay."""
+    if "://" in value or Path(value).is_absolute():
+        return value
+    return str(profile.parent / value)
 
 
 def load_profile(path: Path) -> MunicipalityProfile:
@@ -61,4 +75,7 @@ def load_profile(path: Path) -> MunicipalityProfile:
         facts=facts,
         texts=texts,
         widget_title=str(data.get("widget_title", data["name"])),
+        content_dir=Path(_beside(path, str(data.get("content", "content")))),
+        feeds={str(k): _beside(path, str(v)) for k, v in (data.get("feeds") or {}).items() if k != "refresh_minutes"},
+        feed_refresh_minutes=int((data.get("feeds") or {}).get("refresh_minutes", 15)),
     )

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Iterable, Optional
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.content.crisis import CrisisBulletin
 from bot.engine import DialogueEngine, EngineError
 from bot.messages import EngineResult, IncomingMessage, Reply, Turn, Understanding
 from bot.profile import MunicipalityProfile
@@ -34,12 +35,15 @@ class Router:
         profile: MunicipalityProfile,
         engine_timeout: float,
         gate: HandoffGate,
+        bulletin: Optional[CrisisBulletin] = None,
     ) -> None:
         self.store = store
         self.engine = engine
         self.profile = profile
         self.engine_timeout = engine_timeout
         self.gate = gate
+        # The incident notice mentioned once per conversation during a crisis.
+        self.bulletin = bulletin
         self._channels: dict[str, "Channel"] = {}
 
     def attach_channels(self, channels: Iterable["Channel"]) -> None:
@@ -65,12 +69,15 @@ class Router:
         if conversation_id is None:
             conversation_id = await self.store.conversation_for(message.channel, message.sender)
         async with self.gate.hold(conversation_id):
+            notice = await self._crisis_notice(conversation_id)
             incoming_id = await self.store.record_incoming(conversation_id, message)
             if await self.gate.with_colleague(conversation_id):
                 await self._for_colleague(conversation_id, incoming_id, message)
                 return []
             result = await self._ask_engine(conversation_id, message)
             replies = self._replies(result)
+            if notice and not any(reply.text == notice for reply in replies):
+                replies.insert(0, Reply(notice))
             await self.store.record_outcome(
                 incoming_id,
                 conversation_id,
@@ -82,6 +89,19 @@ class Router:
                 topic = topic_of(await self.store.recent_intents(conversation_id))
                 await self.gate.open(conversation_id, result.handoff_reason, topic)
             return replies
+
+    async def _crisis_notice(self, conversation_id: str) -> Optional[str]:
+        """The active incident notice if this citizen has not heard it yet.
+
+        A broken notice store must not keep the citizen's own answer back.
+        """
+        if self.bulletin is None:
+            return None
+        try:
+            return await self.bulletin.opening(lambda: self.store.last_incoming_at(conversation_id))
+        except SQLAlchemyError:
+            logger.exception("could not look up the crisis notice")
+            return None
 
     def _replies(self, result: Optional[EngineResult]) -> list[Reply]:
         if result is None:

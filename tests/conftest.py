@@ -94,6 +94,8 @@ def gateway(
         "MEDIA_DIR": str(folder / "media"),
         "REDIS_URL": "",
         "RASA_URL": "",
+        # Road works without dates, so answers do not change with the day the tests run.
+        "ROADWORKS_FEED": str(ROOT / "tests" / "data" / "roadworks.geojson"),
     }
     with contextlib.ExitStack() as stack:
         if request.param == "sqlite+memory":
@@ -115,6 +117,17 @@ async def browser() -> AsyncIterator[Browser]:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         yield browser
         await browser.close()
+
+
+@pytest.fixture
+async def citizen(gateway: Service) -> AsyncIterator["Citizen"]:
+    """A new citizen at the real gateway's REST channel."""
+    import aiohttp
+
+    from tests.citizens import Citizen  # noqa: F811 - after conftest, which it imports
+
+    async with aiohttp.ClientSession() as session:
+        yield Citizen(session, gateway)
 
 
 @pytest.fixture

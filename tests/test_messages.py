@@ -64,3 +64,16 @@ def test_rasa_custom_request_for_a_location_marks_the_reply_before_it() -> None:
     assert [(r.text, r.request_location) for r in replies] == [("Waar is het?", True), ("Of typ de straat.", False)]
     assert Reply.from_dict(replies[0].to_dict()) == replies[0]
     assert "request_location" not in replies[1].to_dict()
+
+
+def test_rasa_custom_short_version_belongs_to_the_reply_before_it() -> None:
+    replies = Reply.from_rasa(
+        [
+            {"recipient_id": "c", "text": "Een paspoort kost € 84,45, … lees meer."},
+            {"recipient_id": "c", "custom": {"short": "Paspoort: € 84,45. https://x.nl/paspoort"}},
+            {"recipient_id": "c", "text": "Nog iets?"},
+        ]
+    )
+    assert [r.short for r in replies] == ["Paspoort: € 84,45. https://x.nl/paspoort", ""]
+    assert Reply.from_dict(replies[0].to_dict()) == replies[0]
+    assert "short" not in replies[1].to_dict()

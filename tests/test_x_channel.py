@@ -76,6 +76,16 @@ async def test_a_long_answer_fits_in_280_weighted_with_the_link(platforms: Platf
     assert item["text"].startswith("Een nieuw paspoort vraag je aan bij de balie in het stadhuis.")
 
 
+async def test_an_answer_with_a_short_version_is_tweeted_short(platforms: Platforms) -> None:
+    x = platforms.client.app[ROUTER].channel("x")
+    event = x.events(x_mention("wat kost een paspoort?"))[0]
+    short = "Een paspoort kost € 84,45. Maak een afspraak. https://www.voorbeeldstad.nl/paspoort"
+    [item] = x.render(event, [Reply(LONG_ANSWER, short=short)])
+    assert item["text"] == short
+    dm = x.events(x_direct_message("wat kost een paspoort?"))[0]
+    assert [piece["text"] for piece in x.render(dm, [Reply(LONG_ANSWER, short=short)])] == [LONG_ANSWER]
+
+
 async def test_a_report_in_public_moves_to_a_direct_message(platforms: Platforms) -> None:
     delivery = x_mention("ik wil iets melden", author_id="3300000001")
     await post(platforms, delivery)

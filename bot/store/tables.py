@@ -222,3 +222,16 @@ channel_state = sa.Table(
     sa.Column("value", sa.Text, nullable=False),
     sa.Column("updated_at", UtcDateTime(), nullable=False),
 )
+
+# The incident notice an admin sets during a crisis; at most one has no ended_at.
+crisis_notices = sa.Table(
+    "crisis_notices",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("link", sa.String(500), nullable=False, server_default=""),
+    sa.Column("started_by", sa.String(64), nullable=False),
+    sa.Column("started_at", UtcDateTime(), nullable=False),
+    sa.Column("ended_at", UtcDateTime(), nullable=True),
+    sa.Index("ix_crisis_notices_ended_at", "ended_at"),
+)

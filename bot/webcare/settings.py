@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from bot.profile import ProfileError
+from bot.content.topics import TopicLibrary
+from bot.profile import ProfileError, load_profile
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _SPAN = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
@@ -53,6 +54,12 @@ def _span(day: str, value: Any) -> Optional[Span]:
     return span
 
 
+def _content_titles(path: Path) -> dict[str, str]:
+    """The titles of the topic files, so a topic is named the same everywhere."""
+    profile = load_profile(path)
+    return {intent: topic.title for intent, topic in TopicLibrary.load(profile.content_dir, profile.facts).topics.items()}
+
+
 def load_webcare_settings(path: Path) -> WebcareSettings:
     data = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("webcare") or {}
     hours = data.get("hours") or {}
@@ -65,5 +72,8 @@ def load_webcare_settings(path: Path) -> WebcareSettings:
         sla_amber_minutes=int(sla.get("amber", 5)),
         sla_red_minutes=int(sla.get("red", 15)),
         ask_satisfaction=bool(data.get("ask_satisfaction", True)),
-        topic_labels={str(k): str(v) for k, v in (data.get("topics") or {}).items()},
+        topic_labels={
+            **_content_titles(path),
+            **{str(k): str(v) for k, v in (data.get("topics") or {}).items()},
+        },
     )

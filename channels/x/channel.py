@@ -119,7 +119,7 @@ class XChannel(PlatformChannel):
         if any(reply.private for reply in replies):
             invitation = {"kind": "tweet", "text": self._continue_in_dm(), "in_reply_to": tweet_id}
             return [invitation, *self._direct_messages(message.sender, replies)]
-        text = " ".join(reply.text for reply in replies if reply.text)
+        text = " ".join(reply.short or reply.text for reply in replies if reply.text)
         return [{"kind": "tweet", "text": fit_tweet(text, self._more_url), "in_reply_to": tweet_id}]
 
     async def render_push(

@@ -1,0 +1,69 @@
+"""What is on: the next events from the iCalendar feed, for the days the citizen names."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.answers import asked_text, local_now, say
+from actions.services import services
+from bot.content.agenda import Event, events_between, pick, topic_words
+from bot.content.feed import FeedUnavailable
+from bot.dates import find_span, relative_day_label, span_label
+
+TOPIC = "events"
+SHOWN = 4
+# Without a date, "wanneer is de kermis?" looks this far ahead.
+AHEAD_DAYS = 366
+
+
+class ActionEvents(Action):
+    def name(self) -> str:
+        return "action_events"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        shared = services()
+        topics, zone = shared.topics, shared.webcare.timezone
+        try:
+            calendar = await shared.agenda.get()
+        except FeedUnavailable:
+            say(dispatcher, topics.text(TOPIC, "unavailable"), topics.short(TOPIC))
+            return []
+        text, now = asked_text(tracker), local_now()
+        today, words = now.date(), topic_words(text)
+        span = find_span(text, now, shared.webcare.holiday_country)
+        if span is not None:
+            chosen, _ = pick(events_between(calendar, span.first, span.last, zone), words, SHOWN)
+            if chosen:
+                when = span_label(span, today)
+                say(dispatcher, topics.text(TOPIC, "found", when=when, events=self._lines(chosen, today)))
+                return []
+        upcoming, _ = pick(events_between(calendar, today, today + timedelta(days=AHEAD_DAYS), zone), words, SHOWN)
+        if not upcoming:
+            say(dispatcher, topics.text(TOPIC, "nothing"), topics.short(TOPIC))
+        elif span is not None:
+            when = span_label(span, today)
+            say(dispatcher, topics.text(TOPIC, "nothing_then", when=when, events=self._lines(upcoming, today)))
+        else:
+            say(dispatcher, topics.text(TOPIC, "upcoming", events=self._lines(upcoming, today)))
+        return []
+
+    @staticmethod
+    def _lines(events: list[Event], today: date) -> str:
+        topics = services().topics
+        return "\n".join(
+            topics.text(
+                TOPIC,
+                "event_line",
+                title=event.title,
+                day=relative_day_label(event.start.date(), today),
+                time="" if event.all_day else f" om {event.start.hour}:{event.start.minute:02d}",
+                place=f", {event.place}" if event.place else "",
+            )
+            for event in events
+        )

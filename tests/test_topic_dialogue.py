@@ -1,0 +1,79 @@
+"""Service questions with the trained model, through the real gateway and action
+server: answers from the topic files and the feeds, on SQLite and on PostgreSQL
+with Redis."""
+from __future__ import annotations
+
+import pytest
+
+from actions.handoff import likely_topics
+from tests.citizens import Citizen
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("wat kost een uittreksel uit de brp?", "€ 16,20"),
+        ("heb ik een vergunning nodig voor een dakkapel", "omgevingswet.overheid.nl/checken"),
+        ("mijn rijbewijs verloopt, hoe verleng ik het", "€ 52,90"),
+        ("ik wil bezwaar maken tegen de WOZ-waarde", "6 weken"),
+    ],
+)
+async def test_service_questions_are_answered_from_the_topic_files(citizen: Citizen, question: str, expected: str) -> None:
+    answer = await citizen.says(question)
+    assert expected in answer and "{" not in answer
+
+
+async def test_the_urgent_passport_answer_works_out_the_days(citizen: Citizen) -> None:
+    answer = await citizen.says("ik vlieg overmorgen naar Barcelona en mijn paspoort is verlopen")
+    # Whether a spoedaanvraag is still in time depends on today; either way the
+    # answer names the departure and what to do.
+    assert "Je vertrekt overmorgen" in answer
+    assert "spoedaanvraag" in answer or "nooddocument" in answer
+
+
+async def test_road_works_come_from_the_feed(citizen: Citizen) -> None:
+    answer = await citizen.says("waarom is de Westerstraat dicht?")
+    assert "riolering" in answer and "Parkweg" in answer
+    unknown = await citizen.says("is de Lindelaan afgesloten?")
+    assert "Lindelaan" in unknown and "voorbeeldstad.nl/wegwerkzaamheden" in unknown
+
+
+async def test_events_come_from_the_calendar(citizen: Citizen) -> None:
+    # The weekly Saturday market is always on, this weekend or the next.
+    assert "Weekmarkt" in await citizen.says("wat is er dit weekend te doen?")
+
+
+async def test_the_waste_calendar_asks_the_postcode_once(citizen: Citizen) -> None:
+    assert "postcode" in await citizen.says("wanneer wordt het gft opgehaald?")
+    answer = await citizen.says("7315 AB")
+    assert "GFT (groene container)" in answer and "Oud papier" not in answer
+    again = await citizen.says("en wanneer komt het oud papier?")
+    assert "Oud papier (blauwe container)" in again and "postcode?" not in again
+
+
+async def test_a_postcode_outside_the_municipality_is_asked_again(citizen: Citizen) -> None:
+    await citizen.says("afvalkalender")
+    answer = await citizen.says("1012 AB")
+    assert "1012 AB" in answer and "postcode" in answer.lower()
+
+
+async def test_a_crisis_question_without_a_notice_gets_the_honest_answer(citizen: Citizen) -> None:
+    answer = await citizen.says("waarom gaan de sirenes af?")
+    assert "112" in answer and "crisis.nl" in answer
+
+
+def test_did_you_mean_offers_the_likeliest_topics_a_citizen_can_choose() -> None:
+    labels = {"passport_renewal": "Paspoort", "drivers_license": "Rijbewijs", "human_handoff": "Medewerker"}
+    ranking = [
+        {"name": "nlu_fallback", "confidence": 0.55},
+        {"name": "drivers_license", "confidence": 0.41},
+        {"name": "greet", "confidence": 0.2},
+        {"name": "human_handoff", "confidence": 0.1},
+        {"name": "passport_renewal", "confidence": 0.09},
+        {"name": "opening_hours", "confidence": 0.01},
+    ]
+    assert likely_topics(ranking, labels) == ["drivers_license", "passport_renewal"]
+    gibberish = [{"name": "nlu_fallback", "confidence": 1.0}, *ranking[1:]]
+    assert likely_topics(gibberish, labels) == []
