@@ -47,10 +47,14 @@ def current_model(root: Path, model_dir: Path) -> Optional[Path]:
     return models[-1] if models else None
 
 
-def train_if_changed(root: Path, model_dir: Path) -> Path:
-    """Train a model for the current data unless one exists; return its path."""
+def train_if_changed(root: Path, model_dir: Path, force: bool = False) -> Path:
+    """Train a model for the current data unless one exists; return its path.
+
+    ``force`` trains from scratch anyway, without Rasa's cached components
+    (to time a full training).
+    """
     target = model_path_for(root, model_dir)
-    if target.exists():
+    if target.exists() and not force:
         logger.info("Model %s is up to date with the training data", target.name)
         return target
     from rasa.model_training import train  # imports TensorFlow: only when training
@@ -61,6 +65,7 @@ def train_if_changed(root: Path, model_dir: Path) -> Path:
         training_files=[str(root / "nlu_data")],
         output=str(model_dir),
         fixed_model_name=target.name.removesuffix(".tar.gz"),
+        force_training=force,
     )
     if result.code != 0 or not target.exists():
         raise RuntimeError(f"training failed (rasa exit code {result.code})")

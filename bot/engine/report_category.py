@@ -25,9 +25,9 @@ from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, METADATA, METADATA_INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline, make_union
+from sklearn.pipeline import Pipeline
+
+from bot.engine.linear_text import text_classifier
 
 REPORT_INTENT = "report_issue"
 OUTPUT_KEY = "report_category"
@@ -39,16 +39,6 @@ def _category_of(example: Message) -> str:
     metadata = example.get(METADATA) or {}
     intent_metadata = metadata.get(METADATA_INTENT) or {}
     return str(intent_metadata.get("category") or NO_CATEGORY)
-
-
-def _build_model(regularisation: float) -> Pipeline:
-    features = make_union(
-        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
-        TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True),
-    )
-    return Pipeline(
-        [("features", features), ("classes", LogisticRegression(C=regularisation, max_iter=3000))]
-    )
 
 
 def _understood_intent(message: Message) -> Optional[str]:
@@ -106,7 +96,7 @@ class ReportCategoryClassifier(GraphComponent):
         labels = [_category_of(e) for e in examples]
         self.model = None
         if len(set(labels)) >= 2:
-            self.model = _build_model(float(self.config["regularisation"])).fit(texts, labels)
+            self.model = text_classifier(float(self.config["regularisation"])).fit(texts, labels)
         with self._model_storage.write_to(self._resource) as directory:
             joblib.dump(self.model, directory / MODEL_FILE)
         return self._resource
