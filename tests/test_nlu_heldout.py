@@ -5,7 +5,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.engine.intent_blend import blend
 from bot.evaluation import HELD_OUT, TRAINING_EXAMPLES, evaluate_model, load_examples, score
 from tests.support import ROOT
 
@@ -28,15 +27,6 @@ def test_scores_count_a_fallback_as_a_miss() -> None:
     assert scores.out_of_scope_share == pytest.approx(1 / 3)
     assert scores.fallback_share == 0.25
     assert scores.confusions == (("thank", "nlu_fallback", 1), ("events", "out_of_scope", 1))
-
-
-def test_the_blend_lets_the_linear_model_overrule_an_overconfident_diet() -> None:
-    diet = {"report_issue": 1.0, "cancel": 0.0}
-    linear = {"report_issue": 0.1, "cancel": 0.7, "deny": 0.2}
-    ranking = blend(diet, linear, diet_weight=0.3)
-    assert [(r["name"], round(r["confidence"], 2)) for r in ranking] == [
-        ("cancel", 0.49), ("report_issue", 0.37), ("deny", 0.14)
-    ]
 
 
 async def test_the_model_understands_held_out_messages(trained_model: Path) -> None:

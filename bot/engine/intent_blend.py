@@ -14,21 +14,17 @@ component judges the blended confidence.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Text
 
-import joblib
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-from sklearn.pipeline import Pipeline
 
 from bot.engine.linear_text import text_classifier
+from bot.engine.stored_model import StoredModelComponent
 
-MODEL_FILE = "intent_blend.joblib"
 RANKING_LENGTH = 10
 
 
@@ -41,56 +37,20 @@ def blend(diet: Dict[str, float], linear: Dict[str, float], diet_weight: float) 
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class IntentBlend(GraphComponent):
+class IntentBlend(StoredModelComponent):
+    MODEL_FILE = "intent_blend.joblib"
+
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {"diet_weight": 0.3, "regularisation": 10.0}
 
-    def __init__(
-        self,
-        config: Dict[Text, Any],
-        model: Optional[Pipeline],
-        model_storage: ModelStorage,
-        resource: Resource,
-    ) -> None:
-        self.config = config
-        self.model = model
-        self._model_storage = model_storage
-        self._resource = resource
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "IntentBlend":
-        return cls(config, None, model_storage, resource)
-
-    @classmethod
-    def load(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> "IntentBlend":
-        with model_storage.read_from(resource) as directory:
-            model = joblib.load(directory / MODEL_FILE)
-        return cls(config, model, model_storage, resource)
-
     def train(self, training_data: TrainingData) -> Resource:
         examples = training_data.intent_examples
         intents = [example.get(INTENT) for example in examples]
-        self.model = None
-        if len(set(intents)) >= 2:
-            model = text_classifier(float(self.config["regularisation"]), class_weight="balanced")
-            self.model = model.fit([example.get(TEXT) for example in examples], intents)
-        with self._model_storage.write_to(self._resource) as directory:
-            joblib.dump(self.model, directory / MODEL_FILE)
-        return self._resource
+        if len(set(intents)) < 2:
+            return self.persist(None)
+        model = text_classifier(float(self.config["regularisation"]), class_weight="balanced")
+        return self.persist(model.fit([example.get(TEXT) for example in examples], intents))
 
     def process(self, messages: List[Message]) -> List[Message]:
         weight = float(self.config["diet_weight"])

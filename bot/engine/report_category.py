@@ -16,23 +16,19 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any, Dict, List, Optional, Text
 
-import joblib
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, METADATA, METADATA_INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-from sklearn.pipeline import Pipeline
 
 from bot.engine.linear_text import text_classifier
+from bot.engine.stored_model import StoredModelComponent
 
 REPORT_INTENT = "report_issue"
 OUTPUT_KEY = "report_category"
 NO_CATEGORY = "-"
-MODEL_FILE = "report_category.joblib"
 
 
 def _category_of(example: Message) -> str:
@@ -50,56 +46,20 @@ def _understood_intent(message: Message) -> Optional[str]:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class ReportCategoryClassifier(GraphComponent):
+class ReportCategoryClassifier(StoredModelComponent):
+    MODEL_FILE = "report_category.joblib"
+
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {"regularisation": 10.0}
-
-    def __init__(
-        self,
-        config: Dict[Text, Any],
-        model: Optional[Pipeline],
-        model_storage: ModelStorage,
-        resource: Resource,
-    ) -> None:
-        self.config = config
-        self.model = model
-        self._model_storage = model_storage
-        self._resource = resource
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "ReportCategoryClassifier":
-        return cls(config, None, model_storage, resource)
-
-    @classmethod
-    def load(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> "ReportCategoryClassifier":
-        with model_storage.read_from(resource) as directory:
-            model = joblib.load(directory / MODEL_FILE)
-        return cls(config, model, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
         examples = [e for e in training_data.intent_examples if e.get(INTENT) == REPORT_INTENT]
         texts = [e.get(TEXT) for e in examples]
         labels = [_category_of(e) for e in examples]
-        self.model = None
-        if len(set(labels)) >= 2:
-            self.model = text_classifier(float(self.config["regularisation"])).fit(texts, labels)
-        with self._model_storage.write_to(self._resource) as directory:
-            joblib.dump(self.model, directory / MODEL_FILE)
-        return self._resource
+        if len(set(labels)) < 2:
+            return self.persist(None)
+        return self.persist(text_classifier(float(self.config["regularisation"])).fit(texts, labels))
 
     def suggest(self, text: str) -> Optional[Dict[str, Any]]:
         """The likeliest category of a report text, or None when it names no problem."""
