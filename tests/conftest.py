@@ -10,6 +10,7 @@ import pytest
 from playwright.async_api import Browser, async_playwright
 
 from bot.settings import Settings
+from bot.store import Database
 from bot.training import train_if_changed
 from tests.fake_backends import FakeSignalen
 from tests.support import (
@@ -55,6 +56,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     else:
         with scratch_postgres_database() as url:
             yield url
+
+
+@pytest.fixture
+async def database(database_url: str) -> AsyncIterator[Database]:
+    """A migrated database of :func:`database_url`, closed afterwards."""
+    database = Database(database_url)
+    database.migrate()
+    yield database
+    await database.close()
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """The incident notice: set and ended by an admin, mentioned once per conversation."""
 from __future__ import annotations
 
-from typing import AsyncIterator
 
 import pytest
 
@@ -15,14 +14,6 @@ from tests.support import ROOT, ScriptedEngine, webcare_gate
 
 PROFILE = load_profile(ROOT / "municipality.yml")
 TOPICS = TopicLibrary.load(PROFILE.content_dir, PROFILE.facts)
-
-
-@pytest.fixture
-async def database(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url)
-    database.migrate()
-    yield database
-    await database.close()
 
 
 async def test_a_new_notice_ends_the_previous_one(database: Database) -> None:

@@ -7,7 +7,6 @@ import os
 import subprocess
 from datetime import timedelta
 from pathlib import Path
-from typing import AsyncIterator
 
 import pytest
 import sqlalchemy as sa
@@ -27,14 +26,6 @@ from tests.fake_backends import FakeOpen311, FakeSignalen
 from tests.support import BIN
 
 NO_WAIT = RetryPolicy(base_seconds=0.0, max_attempts=4)
-
-
-@pytest.fixture
-async def database(database_url: str) -> AsyncIterator[Database]:
-    db = Database(database_url)
-    db.migrate()
-    yield db
-    await db.close()
 
 
 @pytest.fixture

@@ -17,14 +17,6 @@ PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
-async def database(database_url: str):
-    database = Database(database_url)
-    database.migrate()
-    yield database
-    await database.close()
-
-
-@pytest.fixture
 async def conversation(database: Database) -> str:
     store = ConversationStore(database)
     conversation = await store.create_conversation("webchat")

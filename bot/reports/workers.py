@@ -4,10 +4,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import AsyncIterator, Awaitable, Callable
+from typing import AsyncIterator, Callable
 
 from aiohttp import web
 
+from bot.background import repeat
 from bot.media import MediaStore
 from bot.profile import MunicipalityProfile
 from bot.reports.backends import create_backend
@@ -21,19 +22,6 @@ from bot.store import Database
 from bot.store.outbox import Outbox
 
 logger = logging.getLogger(__name__)
-
-
-async def repeat(step: Callable[[], Awaitable[object]], every_seconds: float, what: str) -> None:
-    """Run ``step`` every ``every_seconds`` until cancelled; a failed round is
-    logged and the next one tried (a database hiccup must not end the worker)."""
-    while True:
-        try:
-            await step()
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # noqa: BLE001
-            logger.exception("%s failed; trying again shortly", what)
-        await asyncio.sleep(every_seconds)
 
 
 def report_workers(
