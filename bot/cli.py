@@ -90,9 +90,49 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def cmd_train(settings: Settings, args: argparse.Namespace) -> None:
+    """Train when the data changed; with --compare a full run of the learning loop."""
+    if args.compare:
+        _admin_command(settings, args, "train")
+        return
     from bot.training import train_if_changed
 
     print(train_if_changed(settings.root, settings.model_dir))
+
+
+def _admin_command(settings: Settings, args: argparse.Namespace, name: str) -> None:
+    from bot.admin import commands
+
+    async def run() -> None:
+        async with _database(settings) as database:
+            await getattr(commands, name)(settings, database, args)
+
+    asyncio.run(run())
+
+
+def cmd_review(settings: Settings, args: argparse.Namespace) -> None:
+    """The review queue: list it, or decide on a question (assign, new-intent,
+    out-of-scope, dismiss); examples are redacted and written to nlu_data/."""
+    _admin_command(settings, args, "review")
+
+
+def cmd_promote(settings: Settings, args: argparse.Namespace) -> None:
+    """Put a trained run's model live in every running gateway."""
+    _admin_command(settings, args, "promote")
+
+
+def cmd_kpi(settings: Settings, args: argparse.Namespace) -> None:
+    """The KPI figures of a period (--from, --to; default the last 30 days), --csv for a spreadsheet."""
+    _admin_command(settings, args, "kpi")
+
+
+def cmd_citizen(settings: Settings, args: argparse.Namespace) -> None:
+    """A citizen's data on request (AVG): export as JSON, or erase."""
+    _admin_command(settings, args, "citizen")
+
+
+def cmd_purge(settings: Settings, args: argparse.Namespace) -> None:
+    """Run the retention job now: erase conversation content past the retention period."""
+    _admin_command(settings, args, "purge")
 
 
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> None:
@@ -166,6 +206,7 @@ def cmd_deliveries(settings: Settings, args: argparse.Namespace) -> None:
 
 
 async def _crisis(settings: Settings, args: argparse.Namespace) -> None:
+    from bot.audit import AuditLog
     from bot.content.crisis import CrisisNotices
 
     async with _database(settings) as database:
@@ -174,9 +215,13 @@ async def _crisis(settings: Settings, args: argparse.Namespace) -> None:
             if not args.text.strip():
                 raise SystemExit("give the notice's text: dorpspomp crisis set \"…\" [--link URL]")
             notice = await notices.start(args.text, args.link or "", by=args.by)
+            await AuditLog(database).record(args.by, "crisis", f"notice {notice.id}", {"action": "set"})
             print(f"notice {notice.id} is active; every conversation hears it once")
         elif args.action == "end":
-            print("the notice has ended" if await notices.end() else "there was no active notice")
+            ended = await notices.end()
+            if ended:
+                await AuditLog(database).record(args.by, "crisis", "", {"action": "end"})
+            print("the notice has ended" if ended else "there was no active notice")
         else:
             notice = await notices.active()
             if notice is None:
@@ -251,7 +296,7 @@ def cmd_evaluate(settings: Settings, args: argparse.Namespace) -> None:
     model = train_if_changed(root, settings.model_dir, force=args.time_training)
     if args.time_training:
         print(f"full training from scratch: {time.perf_counter() - started:.0f} s")
-    result = asyncio.run(evaluation.evaluate_model(model, root / evaluation.HELD_OUT))
+    result = asyncio.run(evaluation.evaluate_model(model, evaluation.load_examples(root / evaluation.HELD_OUT)))
     print(f"model {model.name}\n{evaluation.describe(result)}")
     if args.folds:
         accuracy, macro_f1 = asyncio.run(evaluation.cross_validation(root, args.folds))
@@ -278,7 +323,12 @@ def cmd_content(settings: Settings, args: argparse.Namespace) -> None:
 COMMANDS = {
     "run": (cmd_run, "start the action server and the gateway"),
     "serve": (cmd_serve, "start the gateway only"),
-    "train": (cmd_train, "train a model unless one exists for the current data"),
+    "train": (cmd_train, "train a model unless one exists for the current data (--compare: evaluate, compare, promote)"),
+    "review": (cmd_review, "the review queue of questions the bot did not handle well"),
+    "promote": (cmd_promote, "put a trained model live in every running gateway"),
+    "kpi": (cmd_kpi, "KPI figures of a period (--csv)"),
+    "citizen": (cmd_citizen, "a citizen's data on request: export or erase"),
+    "purge": (cmd_purge, "erase conversation content past the retention period now"),
     "migrate": (cmd_migrate, "bring the database schema up to date"),
     "parse": (cmd_parse, "parse stdin lines, print JSON lines"),
     "crisis": (cmd_crisis, "the incident notice during a crisis: set, end, show"),
@@ -300,6 +350,34 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
             command.add_argument("text", nargs="?", default="", help="the notice, for set")
             command.add_argument("--link", help="where citizens read more")
             command.add_argument("--by", default=os.environ.get("USER", "beheer"), help="who sets it (audit)")
+        if name == "train":
+            command.add_argument("--compare", action="store_true",
+                                 help="evaluate on the held-out messages, compare with the live model per intent")
+            command.add_argument("--run", type=int, help="the training run the admin page started")
+            command.add_argument("--promote", choices=("auto", "yes", "no"), default="auto",
+                                 help="auto: only if no intent got worse beyond admin.allowed_f1_drop")
+        if name == "review":
+            command.add_argument("action", choices=("list", "assign", "new-intent", "out-of-scope", "dismiss"))
+            command.add_argument("key", nargs="?", default="", help="the question as 'review list' shows it")
+            command.add_argument("--intent", help="for assign and new-intent")
+            command.add_argument("--title", help="new-intent: its title on buttons and in the inbox")
+            command.add_argument("--answer", help="new-intent: the bot's answer")
+            command.add_argument("--short", help="new-intent: the answer for a public tweet")
+        if name == "promote":
+            command.add_argument("run", type=int)
+        if name == "kpi":
+            command.add_argument("--from", dest="since", help="YYYY-MM-DD")
+            command.add_argument("--to", help="YYYY-MM-DD (inclusive)")
+            command.add_argument("--csv", action="store_true")
+        if name == "citizen":
+            command.add_argument("action", choices=("export", "erase"))
+            command.add_argument("--channel")
+            command.add_argument("--sender", help="the citizen's id on that channel")
+            command.add_argument("--conversation")
+            command.add_argument("--report", help="a report reference the citizen has")
+            command.add_argument("--by", default=os.environ.get("USER", "beheer"), help="who asks (audit)")
+        if name == "purge":
+            command.add_argument("--days", type=int, help="instead of admin.retention_days")
         if name == "content":
             command.add_argument("action", choices=("check",))
         if name == "evaluate":
@@ -319,3 +397,6 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     args = parser.parse_args(argv)
     configure_logging(os.environ.get("LOG_LEVEL", "INFO"))
     COMMANDS[args.command][0](Settings.from_env(), args)
+
+if __name__ == "__main__":
+    main()

@@ -98,11 +98,11 @@ async def evaluate(
     return Evaluation(score(pairs), statistics.median(latencies), _percentile(latencies, 0.99))
 
 
-async def evaluate_model(model: Path, held_out: Path) -> Evaluation:
+async def evaluate_model(model: Path, examples: list[Example]) -> Evaluation:
     from rasa.core.agent import Agent
 
     agent = Agent.load(str(model))
-    return await evaluate(agent.parse_message, load_examples(held_out))
+    return await evaluate(agent.parse_message, examples)
 
 
 async def cross_validation(root: Path, folds: int) -> tuple[float, float]:

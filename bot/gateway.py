@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 from typing import Optional
 
 import aiohttp_jinja2
@@ -10,9 +11,20 @@ import jinja2
 import redis.asyncio as aioredis
 from aiohttp import web
 
+from bot.admin.routes import AdminDesk, admin_routes
+from bot.admin.settings import load_admin_settings
+from bot.audit import AuditLog
+from bot.background import repeating
 from bot.engine import DialogueEngine
 from bot.engine.factory import create_engine
 from bot.events import create_event_bus
+from bot.kpi.figures import KpiReport
+from bot.kpi.metrics import GatewayMetrics, metrics_routes
+from bot.learning.examples import TrainingData
+from bot.learning.launcher import TrainingLauncher
+from bot.learning.model_watch import follow_promotion
+from bot.learning.review import ReviewQueue
+from bot.learning.runs import TrainingRuns
 from bot.locks import ConversationLocks
 from bot.media import MediaStore
 from bot.dedupe import create_seen_messages
@@ -20,6 +32,8 @@ from bot.nlu_api import nlu_routes
 from bot.outgoing.deliveries import DeliveryStore
 from bot.outgoing.sender import DeliverySender
 from bot.pages import page_routes
+from bot.privacy.citizens import CitizenRecords
+from bot.privacy.retention import purge_expired
 from bot.platform_channels import platform_channels, platform_workers
 from bot.profile import load_profile
 from bot.reports.settings import load_report_settings
@@ -51,19 +65,29 @@ logger = logging.getLogger(__name__)
 ROUTER = web.AppKey("router", Router)
 SENDER = web.AppKey("sender", DeliverySender)
 
+async def _promoted_model(runs: TrainingRuns, settings: Settings) -> Optional[Path]:
+    """The model an admin promoted last, when its file is here."""
+    name = await runs.active_model()
+    path = settings.model_dir / name if name else None
+    return path if path is not None and path.exists() else None
+
+
 async def build_app(settings: Settings, engine: Optional[DialogueEngine] = None) -> web.Application:
     profile = load_profile(settings.profile_path)
     reports = load_report_settings(settings.profile_path)
     media = MediaStore(settings.media_dir)
+    admin = load_admin_settings(settings.profile_path)
     database = Database(settings.database_url)
     await asyncio.to_thread(database.migrate)
-    engine = engine or await create_engine(settings)
+    runs = TrainingRuns(database)
+    engine = engine or await create_engine(settings, await _promoted_model(runs, settings))
     redis = aioredis.from_url(settings.redis_url) if settings.redis_url else None
     bus = create_event_bus(redis)
     await bus.start()
     gate = HandoffGate(HandoffStore(database), bus, ConversationLocks(redis))
     bulletin = CrisisBulletin(CrisisNotices(database), TopicLibrary.load(profile.content_dir, profile.facts))
-    router = Router(ConversationStore(database), engine, profile, settings.engine_timeout, gate, bulletin)
+    metrics = GatewayMetrics()
+    router = Router(ConversationStore(database), engine, profile, settings.engine_timeout, gate, bulletin, metrics)
 
     async def readiness() -> dict[str, bool]:
         checks = {"engine": await engine.ready(), "database": True}
@@ -97,17 +121,34 @@ async def build_app(settings: Settings, engine: Optional[DialogueEngine] = None)
     for channel in channels:
         app.add_routes(channel.routes())
     staff = StaffStore(database)
+    audit = AuditLog(database)
+    review = ReviewQueue(database, admin.review_below_confidence, admin.retention_days)
+    webcare_settings = load_webcare_settings(settings.profile_path)
     desk = WebcareDesk(
         router=router,
         staff=staff,
         notes=NoteStore(database),
         canned=CannedStore(database),
         suggestions=Suggestions(settings.root / "domain.yml", profile),
-        settings=load_webcare_settings(settings.profile_path),
+        settings=webcare_settings,
         profile=profile,
         reports=reports,
     )
-    app.add_routes(webcare_routes(desk, StaffAuth(staff, settings.public_url.startswith("https:")), bus, media))
+    auth = StaffAuth(staff, settings.public_url.startswith("https:"))
+    app.add_routes(webcare_routes(desk, auth, bus, media, audit, review))
+    admin_desk = AdminDesk(
+        review=review,
+        data=TrainingData(settings.root),
+        runs=runs,
+        launcher=TrainingLauncher(settings, runs),
+        kpi=KpiReport(database, webcare_settings.timezone),
+        audit=audit,
+        settings=admin,
+        topic_label=webcare_settings.topic_label,
+    )
+    app.add_routes(admin_routes(admin_desk, auth))
+    app.add_routes(metrics_routes(metrics, database, engine.model_version))
+    records = CitizenRecords(database, media)
 
     async def close(_: web.Application) -> None:
         await bus.close()
@@ -118,5 +159,15 @@ async def build_app(settings: Settings, engine: Optional[DialogueEngine] = None)
 
     app.cleanup_ctx.append(report_workers(database, router, profile, reports, media))
     app.cleanup_ctx.append(platform_workers(platforms, sender))
+    app.cleanup_ctx.append(
+        repeating(lambda: follow_promotion(engine, runs, settings.model_dir), 3.0, "following the promoted model")
+    )
+    app.cleanup_ctx.append(
+        repeating(
+            lambda: purge_expired(records, audit, admin.retention_days),
+            admin.retention_check_minutes * 60,
+            "the retention job",
+        )
+    )
     app.on_cleanup.append(close)
     return app

@@ -4,6 +4,19 @@ from __future__ import annotations
 import logging
 import sys
 
+from bot.privacy.redact import redact
+
+
+class RedactingFilter(logging.Filter):
+    """Log lines quote citizens' messages now and then; personal data stays out."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
 
 def configure_logging(level_name: str) -> None:
     level = logging.getLevelName(level_name.upper())
@@ -16,6 +29,9 @@ def configure_logging(level_name: str) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+            handler.addFilter(RedactingFilter())
     from rasa.utils.log_utils import configure_structlog
 
     configure_structlog(level)

@@ -82,6 +82,11 @@ class MediaStore:
         path = self.folder / media_id
         return path if path.is_file() else None
 
+    def delete(self, media_id: str) -> None:
+        path = self.path(media_id)
+        if path is not None:
+            path.unlink(missing_ok=True)
+
     @staticmethod
     def mime_type(media_id: str) -> str:
         extension = media_id.rsplit(".", 1)[-1]

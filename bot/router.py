@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Iterable, Optional
@@ -16,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.content.crisis import CrisisBulletin
 from bot.engine import DialogueEngine, EngineError
+from bot.kpi.metrics import GatewayMetrics
 from bot.messages import EngineResult, IncomingMessage, Reply, Turn, Understanding
 from bot.profile import MunicipalityProfile
 from bot.store import ConversationStore
@@ -36,6 +38,7 @@ class Router:
         engine_timeout: float,
         gate: HandoffGate,
         bulletin: Optional[CrisisBulletin] = None,
+        metrics: Optional[GatewayMetrics] = None,
     ) -> None:
         self.store = store
         self.engine = engine
@@ -44,6 +47,7 @@ class Router:
         self.gate = gate
         # The incident notice mentioned once per conversation during a crisis.
         self.bulletin = bulletin
+        self.metrics = metrics or GatewayMetrics()
         self._channels: dict[str, "Channel"] = {}
 
     def attach_channels(self, channels: Iterable["Channel"]) -> None:
@@ -57,13 +61,19 @@ class Router:
         self, message: IncomingMessage, conversation_id: Optional[str] = None
     ) -> list[Reply]:
         """Answer one message; ``conversation_id`` when the channel already knows it."""
+        started = time.perf_counter()
+        self.metrics.message_in(message.channel)
         try:
-            return await self._handle(message, conversation_id)
+            replies = await self._handle(message, conversation_id)
         except SQLAlchemyError:
             # Without storage we cannot keep the message, so we say so rather
             # than answer as if it were safe.
             logger.exception("storage failed for a message on %s", message.channel)
-            return [Reply(self.profile.text("storage_failed"))]
+            replies = [Reply(self.profile.text("storage_failed"))]
+        self.metrics.messages_out(message.channel, len(replies))
+        if replies:
+            self.metrics.reply_seconds.labels(message.channel).observe(time.perf_counter() - started)
+        return replies
 
     async def _handle(self, message: IncomingMessage, conversation_id: Optional[str]) -> list[Reply]:
         if conversation_id is None:
@@ -144,6 +154,7 @@ class Router:
             logger.error("engine failed on conversation %s: %s", conversation_id, error)
         except Exception:  # noqa: BLE001 - the citizen must get an answer whatever broke
             logger.exception("engine crashed on conversation %s", conversation_id)
+        self.metrics.engine_failures.inc()
         return None
 
     async def push(
@@ -160,6 +171,7 @@ class Router:
             return
         channel_name, sender = address
         await self.store.record_replies(conversation_id, channel_name, replies, staff_id)
+        self.metrics.messages_out(channel_name, len(replies))
         channel = self._channels.get(channel_name)
         if channel is not None:
             await channel.deliver(conversation_id, sender, replies, from_staff=staff_id is not None)

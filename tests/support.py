@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -15,7 +16,7 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Optional
+from typing import Any, Iterable, Iterator, Mapping, Optional
 
 import aiohttp
 import redis.asyncio as aioredis
@@ -206,6 +207,12 @@ class ScriptedEngine:
             "requested_slot": "report_photo",
         }
 
+    async def model_version(self) -> Optional[str]:
+        return "scripted"
+
+    async def swap(self, model_path: Path) -> None:
+        raise AssertionError("the scripted engine has no model to swap")
+
     async def ready(self) -> bool:
         return True
 
@@ -259,3 +266,18 @@ class Agent:
 
     async def close(self) -> None:
         await self.http.close()
+
+
+PROJECT_FILES = ("nlu_data", "content", "domain.yml", "config.yml", "municipality.yml", "places.yml", "bench/data")
+
+
+def copy_project(folder: Path, files: Iterable[str] = PROJECT_FILES) -> Path:
+    """The project's data and profile in ``folder``, for a test that writes to them."""
+    for name in files:
+        source, target = ROOT / name, folder / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_dir():
+            shutil.copytree(source, target)
+        else:
+            shutil.copy(source, target)
+    return folder

@@ -9,7 +9,9 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from PIL import Image
 
+from bot.audit import AuditLog
 from bot.gateway import ROUTER, build_app
+from bot.learning.review import ReviewQueue
 from bot.store import Database
 from bot.webcare.staff import MAX_FAILED_LOGINS, StaffStore
 from tests.conftest import make_settings
@@ -69,11 +71,11 @@ async def test_every_inbox_route_needs_a_session(client: TestClient) -> None:
     base = f"/webcare/api/conversations/{CONVERSATION}"
     for path in ("/webcare", "/webcare/canned"):
         response = await client.get(path, allow_redirects=False)
-        assert (response.status, response.headers["Location"]) == (303, "/webcare/login")
+        assert (response.status, response.headers["Location"]) == (303, f"/webcare/login?next={path}")
     for method, path in [
         ("GET", "/webcare/api/queue"), ("GET", "/webcare/api/staff"), ("GET", base), ("GET", "/webcare/ws"),
         ("GET", "/webcare/api/media/" + "0" * 32 + ".png"),
-        ("POST", base + "/claim"), ("POST", base + "/transfer"), ("POST", base + "/reply"),
+        ("POST", base + "/claim"), ("POST", base + "/transfer"), ("POST", base + "/reply"), ("POST", base + "/flag"),
         ("POST", base + "/notes"), ("POST", base + "/close"),
     ]:
         response = await client.request(method, path, json={})
@@ -165,6 +167,9 @@ async def test_a_colleague_takes_over_replies_and_hands_back(client: TestClient,
     view = await bram.get(base)
     assert [n["text"] for n in view["notes"]] == ["Vlucht morgen; spoedaanvraag uitgelegd."]
     assert view["messages"][-1]["from"] == "staff" and view["messages"][-1]["staff"] == "AK"
+    # A question the bot should learn goes to the admins' review queue.
+    await anna.post(base + "/flag", {"message_id": view["messages"][2]["id"]})
+    await anna.post(base + "/flag", {"message_id": view["messages"][1]["id"]}, status=404)  # the bot's, not the citizen's
 
     seen = max(m["id"] for m in view["messages"] if m["from"] == "citizen")
     assert await say(socket, "dank je!") == {"type": "received"}
@@ -183,6 +188,17 @@ async def test_a_colleague_takes_over_replies_and_hands_back(client: TestClient,
     assert queue["resolved"][0]["outcome"] == "back_to_bot"
     await live.close()
     await socket.close()
+
+    database = Database(client.server.app[ROUTER].store.database.url)
+    try:
+        flagged = await ReviewQueue(database, below_confidence=0.1).candidates()
+        entries = await AuditLog(database).latest()
+    finally:
+        await database.close()
+    assert [(c.text, c.reason) for c in flagged] == [("hallo? ik vlieg morgen", "flagged")]
+    assert [(e.actor, e.action) for e in reversed(entries) if e.action != "login"] == [
+        ("anna", "claim"), ("anna", "reply"), ("anna", "flag"), ("anna", "close")
+    ]
 
 
 async def test_bad_requests_to_the_api_get_clear_errors(client: TestClient, agents: tuple[Agent, Agent]) -> None:

@@ -84,9 +84,10 @@ def load_topic(path: Path) -> Topic:
 class TopicLibrary:
     """The topic files of one municipality, with its facts filled in."""
 
-    def __init__(self, topics: Mapping[str, Topic], facts: Mapping[str, str]) -> None:
+    def __init__(self, topics: Mapping[str, Topic], facts: Mapping[str, str], folder: Optional[Path] = None) -> None:
         self.topics = dict(topics)
         self.facts = dict(facts)
+        self.folder = folder
 
     @classmethod
     def load(cls, folder: Path, facts: Mapping[str, str]) -> "TopicLibrary":
@@ -96,12 +97,21 @@ class TopicLibrary:
             if topic.intent in topics:
                 raise ContentError(f"{path}: intent {topic.intent!r} has two topic files")
             topics[topic.intent] = topic
-        return cls(topics, facts)
+        return cls(topics, facts, folder)
 
     def get(self, intent: str) -> Topic:
-        topic = self.topics.get(intent)
+        topic = self.topics.get(intent) or self._added(intent)
         if topic is None:
             raise ContentError(f"no topic file for intent {intent!r}")
+        return topic
+
+    def _added(self, intent: str) -> Optional[Topic]:
+        """A topic an admin added from the review queue while this process ran."""
+        path = self.folder / TOPICS_FOLDER / f"{intent}.yml" if self.folder else None
+        if path is None or not path.is_file():
+            return None
+        topic = load_topic(path)
+        self.topics[topic.intent] = topic
         return topic
 
     def title(self, intent: str) -> Optional[str]:

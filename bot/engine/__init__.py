@@ -1,7 +1,8 @@
 """The dialogue engine behind a small interface, so Rasa stays replaceable."""
 from __future__ import annotations
 
-from typing import Any, Protocol
+from pathlib import Path
+from typing import Any, Optional, Protocol
 
 from bot.messages import EngineResult, IncomingMessage, Understanding
 
@@ -24,6 +25,13 @@ class DialogueEngine(Protocol):
 
     async def slots(self, conversation_id: str) -> dict[str, Any]:
         """What the dialogue collected so far (a half-made report), for a colleague to see."""
+
+    async def model_version(self) -> Optional[str]:
+        """The file name of the model answering now."""
+
+    async def swap(self, model_path: Path) -> None:
+        """Answer with the model at ``model_path`` from now on, without failing a
+        message in flight."""
 
     async def ready(self) -> bool:
         """Whether a model is loaded and the engine's stores answer."""

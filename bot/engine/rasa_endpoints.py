@@ -12,6 +12,7 @@ from rasa.core.utils import AvailableEndpoints
 from rasa.utils.endpoints import EndpointConfig
 from redis.connection import parse_url
 
+from bot.admin.settings import load_admin_settings
 from bot.settings import Settings
 
 NLG_CLASS = "bot.engine.nlg.ProfileResponseGenerator"
@@ -19,7 +20,7 @@ LIVE_TRACKER_STORE = "bot.engine.live_tracker_store.LiveTrackerStore"
 KEY_PREFIX = "dorpspomp"  # Rasa's keys become dorpspomp:tracker:<id>, dorpspomp:lock:<id>
 
 
-def _redis_store(redis_url: str) -> EndpointConfig:
+def _redis_store(redis_url: str, **extra: Any) -> EndpointConfig:
     options: dict[str, Any] = parse_url(redis_url)
     return EndpointConfig(
         url=options.get("host", "localhost"),
@@ -28,14 +29,17 @@ def _redis_store(redis_url: str) -> EndpointConfig:
         db=int(options.get("db", 0)),
         password=options.get("password"),
         key_prefix=KEY_PREFIX,
+        **extra,
     )
 
 
 def rasa_endpoints(settings: Settings) -> AvailableEndpoints:
     redis_url = settings.redis_url
+    # Rasa's copy of a conversation leaves Redis when the retention period ends.
+    retention = {"record_exp": load_admin_settings(settings.profile_path).retention_days * 86400}
     return AvailableEndpoints(
         nlg=EndpointConfig(type=NLG_CLASS, profile=str(settings.profile_path)),
         action=EndpointConfig(url=settings.action_endpoint) if settings.action_endpoint else None,
-        tracker_store=_redis_store(redis_url) if redis_url else EndpointConfig(type=LIVE_TRACKER_STORE),
+        tracker_store=_redis_store(redis_url, **retention) if redis_url else EndpointConfig(type=LIVE_TRACKER_STORE),
         lock_store=_redis_store(redis_url) if redis_url else None,
     )

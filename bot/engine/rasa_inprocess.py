@@ -1,12 +1,15 @@
 """Rasa running inside the gateway process (the default engine)."""
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Optional
 
 from rasa.core.agent import Agent, load_agent
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+from rasa.core.processor import MessageProcessor
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import ActionExecuted, ConversationResumed, Event, SlotSet
 
@@ -102,6 +105,31 @@ class RasaAgentEngine:
         assert processor is not None
         tracker = await processor.get_tracker(conversation_id)
         return present_slots(tracker.current_slot_values())
+
+    async def model_version(self) -> Optional[str]:
+        return self.agent.model_name
+
+    async def swap(self, model_path: Path) -> None:
+        """Rasa's ``Agent.load_model``, with the loading (seconds of CPU) in a
+        thread so messages keep flowing; a turn that started on the old model
+        finishes on it (``handle`` holds its processor), the next one starts
+        on the new. Tracker and lock store stay, so conversations go on."""
+        agent = self.agent
+        processor = await asyncio.to_thread(
+            MessageProcessor,
+            model_path=model_path,
+            tracker_store=agent.tracker_store,
+            lock_store=agent.lock_store,
+            action_endpoint=agent.action_endpoint,
+            generator=agent.nlg,
+            http_interpreter=agent.http_interpreter,
+        )
+        agent.processor = processor
+        agent.domain = processor.domain
+        agent.tracker_store.domain = processor.domain
+        if isinstance(agent.nlg, TemplatedNaturalLanguageGenerator):
+            agent.nlg.responses = processor.domain.responses
+        logger.info("now answering with model %s", model_path.name)
 
     async def ready(self) -> bool:
         return self.agent.is_ready()

@@ -5,6 +5,7 @@ what it understood from the conversation's tracker.
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Optional
 
 import aiohttp
@@ -73,6 +74,14 @@ class RemoteRasaEngine:
             "GET", f"/conversations/{conversation_id}/tracker?include_events=NONE"
         )
         return present_slots(tracker.get("slots") or {})
+
+    async def model_version(self) -> Optional[str]:
+        status = await self._request("GET", "/status")
+        return Path(str(status.get("model_file") or "")).name or None
+
+    async def swap(self, model_path: Path) -> None:
+        """Rasa's ``PUT /model``: the path must be one the Rasa server can read."""
+        await self._request("PUT", "/model", json={"model_file": str(model_path)})
 
     async def ready(self) -> bool:
         try:

@@ -28,6 +28,9 @@ conversations = sa.Table(
     sa.Column("channel", sa.String(32), nullable=False),
     sa.Column("sender", sa.String(255), nullable=False),
     sa.Column("created_at", UtcDateTime(), nullable=False),
+    # Set when the retention job or an erasure removed the content; the
+    # conversation's shape (times, intents, hand-offs) stays for the KPIs.
+    sa.Column("purged_at", UtcDateTime(), nullable=True),
     sa.UniqueConstraint("channel", "sender", name="uq_conversations_channel_sender"),
 )
 
@@ -234,4 +237,62 @@ crisis_notices = sa.Table(
     sa.Column("started_at", UtcDateTime(), nullable=False),
     sa.Column("ended_at", UtcDateTime(), nullable=True),
     sa.Index("ix_crisis_notices_ended_at", "ended_at"),
+)
+
+# --- The learning loop, what staff did, and citizens' data over time ---
+
+# An admin's decision on a group of logged questions, keyed by the group's
+# normalised text: the group leaves the review queue, and an example becomes
+# training data (redacted) when it got an intent.
+review_decisions = sa.Table(
+    "review_decisions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("group_key", sa.String(255), nullable=False, unique=True),
+    sa.Column("example", sa.Text, nullable=False),
+    sa.Column("decision", sa.String(16), nullable=False),  # intent, new_intent, out_of_scope, dismissed
+    sa.Column("intent", sa.String(64), nullable=True),
+    sa.Column("staff_id", sa.Integer, sa.ForeignKey("staff.id", ondelete="SET NULL"), nullable=True),
+    sa.Column("decided_at", UtcDateTime(), nullable=False),
+)
+
+# A citizen's message a colleague sent to the review queue from the inbox.
+message_flags = sa.Table(
+    "message_flags",
+    metadata,
+    sa.Column("message_id", sa.Integer, sa.ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("staff_id", sa.Integer, sa.ForeignKey("staff.id", ondelete="SET NULL"), nullable=True),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+)
+
+# A candidate model: trained, evaluated on the held-out messages and compared
+# with the model in use; the newest promoted run names the model every
+# gateway process serves.
+training_runs = sa.Table(
+    "training_runs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("state", sa.String(16), nullable=False),  # running, ready, promoted, rejected, failed
+    sa.Column("stage", sa.String(64), nullable=False),
+    sa.Column("model", sa.String(128), nullable=True),
+    sa.Column("baseline", sa.String(128), nullable=True),
+    sa.Column("comparison", sa.JSON, nullable=True),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("requested_by", sa.String(64), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    sa.Column("promoted_at", UtcDateTime(), nullable=True),
+)
+
+# What staff did, for accountability: who, when, what, to which subject.
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", UtcDateTime(), nullable=False),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("subject", sa.String(128), nullable=False, server_default=""),
+    sa.Column("detail", sa.JSON, nullable=True),
+    sa.Index("ix_audit_log_at", "at"),
 )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from urllib.parse import quote
 from typing import Awaitable, Callable, Optional
 
 from aiohttp import web
@@ -16,7 +17,8 @@ from bot.webcare.staff import StaffSession, StaffStore
 
 SESSION_COOKIE = "dp_staff"
 LOGIN_CSRF_COOKIE = "dp_login_csrf"
-COOKIE_PATH = "/webcare"
+# The inbox (/webcare) and the admin pages (/admin) share the session.
+COOKIE_PATH = "/"
 STAFF_SESSION = web.AppKey("staff_session", StaffSession)
 
 StaffHandler = Callable[[web.Request, StaffSession], Awaitable[web.StreamResponse]]
@@ -25,6 +27,12 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 def same_token(given: Optional[str], expected: str) -> bool:
     return bool(given) and hmac.compare_digest(str(given).encode(), expected.encode())
+
+
+def safe_next(path: object) -> str:
+    """Where to go after logging in: only our own staff pages, never another site."""
+    text = str(path or "")
+    return text if text.startswith(("/webcare", "/admin")) and "//" not in text else "/webcare"
 
 
 def new_login_csrf() -> str:
@@ -50,7 +58,7 @@ class StaffAuth:
         async def guarded(request: web.Request) -> web.StreamResponse:
             session = await self.session(request)
             if session is None:
-                raise web.HTTPSeeOther("/webcare/login")
+                raise web.HTTPSeeOther(f"/webcare/login?next={quote(request.path)}")
             if admin and not session.member.is_admin:
                 raise web.HTTPForbidden(reason="alleen voor beheerders")
             if request.method == "POST":

@@ -3,14 +3,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 import aiohttp_jinja2
 from aiohttp import WSMsgType, web
 
+from bot.audit import AuditLog
 from bot.events import EventBus
+from bot.learning.review import ReviewQueue
 from bot.media import MediaStore
-from bot.webcare.auth import LOGIN_CSRF_COOKIE, SESSION_COOKIE, StaffAuth, new_login_csrf, same_token
+from bot.webcare.auth import (
+    COOKIE_PATH, LOGIN_CSRF_COOKIE, SESSION_COOKIE, StaffAuth, new_login_csrf, safe_next, same_token,
+)
 from bot.webcare.canned import CannedError
 from bot.webcare.desk import DeskError, WebcareDesk
 from bot.webcare.gate import INBOX_TOPIC
@@ -37,11 +41,16 @@ def _int(body: dict[str, Any], key: str) -> int:
     return value
 
 
-def webcare_routes(desk: WebcareDesk, auth: StaffAuth, bus: EventBus, media: MediaStore) -> list[web.RouteDef]:
-    async def login_page(request: web.Request, error: str = "", status: int = 200) -> web.Response:
+def webcare_routes(
+    desk: WebcareDesk, auth: StaffAuth, bus: EventBus, media: MediaStore, audit: AuditLog, review: ReviewQueue
+) -> list[web.RouteDef]:
+    async def login_page(request: web.Request, error: str = "", status: int = 200, next_path: str = "") -> web.Response:
         token = new_login_csrf()
         response = aiohttp_jinja2.render_template(
-            "webcare/login.html", request, {"csrf": token, "error": error}, status=status
+            "webcare/login.html",
+            request,
+            {"csrf": token, "error": error, "next": safe_next(next_path or request.query.get("next"))},
+            status=status,
         )
         auth.set_cookie(response, LOGIN_CSRF_COOKIE, token)
         return response
@@ -53,20 +62,28 @@ def webcare_routes(desk: WebcareDesk, auth: StaffAuth, bus: EventBus, media: Med
         form = await request.post()
         if not same_token(form.get("csrf"), request.cookies.get(LOGIN_CSRF_COOKIE, "")):  # type: ignore[arg-type]
             raise web.HTTPForbidden(reason="CSRF-token ontbreekt of klopt niet")
-        result = await desk.staff.login(str(form.get("username", "")), str(form.get("password", "")))
-        if result.locked:
-            return await login_page(request, "Te vaak een verkeerd wachtwoord. Probeer het over 15 minuten weer.", 429)
+        username = str(form.get("username", ""))
+        next_path = safe_next(form.get("next"))
+        result = await desk.staff.login(username, str(form.get("password", "")))
         if result.token is None:
-            return await login_page(request, "Gebruikersnaam of wachtwoord klopt niet.", 401)
-        response = web.HTTPSeeOther("/webcare")
+            await audit.record(username or "?", "login_failed", "", {"locked": result.locked})
+        if result.locked:
+            return await login_page(
+                request, "Te vaak een verkeerd wachtwoord. Probeer het over 15 minuten weer.", 429, next_path
+            )
+        if result.token is None:
+            return await login_page(request, "Gebruikersnaam of wachtwoord klopt niet.", 401, next_path)
+        await audit.record(username, "login")
+        response = web.HTTPSeeOther(next_path)
         auth.set_cookie(response, SESSION_COOKIE, result.token, int(SESSION_LIFETIME.total_seconds()))
-        response.del_cookie(LOGIN_CSRF_COOKIE, path="/webcare")
+        response.del_cookie(LOGIN_CSRF_COOKIE, path=COOKIE_PATH)
         raise response
 
     async def logout(request: web.Request, session: StaffSession) -> web.Response:
         await desk.staff.logout(request.cookies[SESSION_COOKIE])
+        await audit.record(session.member.username, "logout")
         response = web.HTTPSeeOther("/webcare/login")
-        response.del_cookie(SESSION_COOKIE, path="/webcare")
+        response.del_cookie(SESSION_COOKIE, path=COOKIE_PATH)
         raise response
 
     async def inbox(request: web.Request, session: StaffSession) -> web.Response:
@@ -101,12 +118,18 @@ def webcare_routes(desk: WebcareDesk, auth: StaffAuth, bus: EventBus, media: Med
             return await canned_page(request, session, str(error))
         raise web.HTTPSeeOther("/webcare/canned")
 
-    def acting(action: Callable[..., Any]) -> Callable[[web.Request, StaffSession], Any]:
+    def acting(
+        action: Callable[..., Any], audited: Optional[str] = None
+    ) -> Callable[[web.Request, StaffSession], Any]:
+        """A desk action as JSON; ``audited`` names it in the audit log when it succeeds."""
+
         async def handler(request: web.Request, session: StaffSession) -> web.Response:
             try:
                 result = await action(request, session)
             except DeskError as error:
                 raise HttpProblem(error.status, error.message) from None
+            if audited:
+                await audit.record(session.member.username, audited, request.match_info.get("id", ""))
             return web.json_response(result if result is not None else {"ok": True})
 
         return handler
@@ -141,6 +164,12 @@ def webcare_routes(desk: WebcareDesk, auth: StaffAuth, bus: EventBus, media: Med
         if not isinstance(back_to_bot, bool):
             raise HttpProblem(400, "'back_to_bot' must be true or false")
         await desk.close(request.match_info["id"], session.member, _int(body, "last_seen"), back_to_bot)
+
+    async def flag(request: web.Request, session: StaffSession) -> None:
+        """Send a citizen's message to the admins' review queue."""
+        body = await read_json_object(request)
+        if not await review.flag(request.match_info["id"], _int(body, "message_id"), session.member.id):
+            raise HttpProblem(404, "Dit bericht van de inwoner bestaat niet in dit gesprek.")
 
     async def photo(request: web.Request, session: StaffSession) -> web.FileResponse:
         """A photo a citizen sent, for colleagues only: never cached or shared."""
@@ -191,10 +220,11 @@ def webcare_routes(desk: WebcareDesk, auth: StaffAuth, bus: EventBus, media: Med
         web.get("/webcare/api/staff", api(acting(colleagues))),
         web.get("/webcare/api/media/{id}", api(photo)),
         web.get(base, api(acting(conversation))),
-        web.post(base + "/claim", api(acting(claim))),
-        web.post(base + "/transfer", api(acting(transfer))),
-        web.post(base + "/reply", api(acting(reply))),
+        web.post(base + "/claim", api(acting(claim, "claim"))),
+        web.post(base + "/transfer", api(acting(transfer, "transfer"))),
+        web.post(base + "/reply", api(acting(reply, "reply"))),
         web.post(base + "/notes", api(acting(note))),
-        web.post(base + "/close", api(acting(close))),
+        web.post(base + "/close", api(acting(close, "close"))),
+        web.post(base + "/flag", api(acting(flag, "flag"))),
         web.static("/webcare/static", STATIC),
     ]

@@ -87,6 +87,16 @@
       item.appendChild(link);
     });
     if (message.buttons.length) item.appendChild(el("p", { "class": "buttons" }, "Knoppen: " + message.buttons.join(" | ")));
+    if (message.from === "citizen" && message.text) {
+      // Questions the bot should learn go to the admins' review queue.
+      var flag = el("button", { "type": "button", "class": "secondary flag" }, "Bot moet dit leren");
+      flag.addEventListener("click", function () {
+        act("flag", { message_id: message.id }).then(function () {
+          if (!$("action-error").textContent) $("action-error").textContent = "Doorgestuurd naar de beheerders om de bot te leren.";
+        });
+      });
+      item.appendChild(flag);
+    }
     return item;
   }
 

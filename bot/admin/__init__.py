@@ -1,0 +1,1 @@
+"""Admin pages: the review queue, training and promotion, KPIs, the audit log."""

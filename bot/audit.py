@@ -1,0 +1,54 @@
+"""The audit log: what staff did, from the inbox, the admin pages or the CLI."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Optional
+
+import sqlalchemy as sa
+
+from bot.store.database import Database, utcnow
+from bot.store.tables import audit_log
+
+# The actions recorded; record() refuses any other, so a typo cannot hide one.
+ACTIONS = frozenset(
+    {
+        "login", "login_failed", "logout", "claim", "transfer", "reply", "close",
+        "flag", "review", "training", "promotion", "rejection", "crisis",
+        "export", "erase", "purge",
+    }
+)
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    at: datetime
+    actor: str
+    action: str
+    subject: str
+    detail: Optional[dict[str, Any]]
+
+
+class AuditLog:
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    async def record(
+        self, actor: str, action: str, subject: str = "", detail: Optional[dict[str, Any]] = None
+    ) -> None:
+        if action not in ACTIONS:
+            raise ValueError(f"unknown audit action {action!r}")
+        async with self._database.transaction() as connection:
+            await connection.execute(
+                sa.insert(audit_log).values(
+                    at=utcnow(), actor=actor[:64], action=action, subject=subject[:128], detail=detail
+                )
+            )
+
+    async def latest(self, limit: int = 200, action: Optional[str] = None) -> list[AuditEntry]:
+        query = sa.select(audit_log).order_by(audit_log.c.id.desc()).limit(limit)
+        if action:
+            query = query.where(audit_log.c.action == action)
+        async with self._database.engine.connect() as connection:
+            rows = (await connection.execute(query)).all()
+        return [AuditEntry(r.at, r.actor, r.action, r.subject, r.detail) for r in rows]

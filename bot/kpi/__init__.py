@@ -1,0 +1,1 @@
+"""What the bot and the team achieve: the KPI dashboard and the Prometheus metrics."""

@@ -1,0 +1,1 @@
+"""Citizens' personal data: redaction, retention, export and erasure (AVG/GDPR)."""

@@ -1,0 +1,28 @@
+"""The retention job: conversation content past its period is erased. Every
+gateway process runs it in the background (erasing twice is harmless)."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Optional
+
+from bot.audit import AuditLog
+from bot.privacy.citizens import CitizenRecords
+from bot.store.database import utcnow
+
+logger = logging.getLogger(__name__)
+RETENTION_ACTOR = "bewaartermijn"
+
+
+async def purge_expired(
+    records: CitizenRecords, audit: AuditLog, retention_days: int, now: Optional[datetime] = None
+) -> int:
+    """Erase every conversation whose last message is older than the retention period."""
+    before = (now or utcnow()) - timedelta(days=retention_days)
+    total = 0
+    while batch := await records.expired(before):
+        total += await records.erase(batch)
+    if total:
+        await audit.record(RETENTION_ACTOR, "purge", f"{total} gesprekken", {"older_than": before.isoformat()})
+        logger.info("retention: erased the content of %d conversations older than %s", total, before.date())
+    return total
