@@ -22,7 +22,7 @@ from bot.kpi.figures import KpiReport
 from bot.kpi.metrics import GatewayMetrics, metrics_routes
 from bot.learning.examples import TrainingData
 from bot.learning.launcher import TrainingLauncher
-from bot.learning.model_watch import follow_promotion
+from bot.learning.model_watch import PromotionFollower
 from bot.learning.review import ReviewQueue
 from bot.learning.runs import TrainingRuns
 from bot.locks import ConversationLocks
@@ -160,7 +160,7 @@ async def build_app(settings: Settings, engine: Optional[DialogueEngine] = None)
     app.cleanup_ctx.append(report_workers(database, router, profile, reports, media))
     app.cleanup_ctx.append(platform_workers(platforms, sender))
     app.cleanup_ctx.append(
-        repeating(lambda: follow_promotion(engine, runs, settings.model_dir), 3.0, "following the promoted model")
+        repeating(PromotionFollower(engine, runs, settings.model_dir).follow, 3.0, "following the promoted model")
     )
     app.cleanup_ctx.append(
         repeating(

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from pathlib import Path
-from typing import Optional
+from typing import Iterable, Optional
 
 logger = logging.getLogger(__name__)
 
@@ -47,11 +47,12 @@ def current_model(root: Path, model_dir: Path) -> Optional[Path]:
     return models[-1] if models else None
 
 
-def train_if_changed(root: Path, model_dir: Path, force: bool = False) -> Path:
+def train_if_changed(root: Path, model_dir: Path, force: bool = False, keep: Iterable[str] = ()) -> Path:
     """Train a model for the current data unless one exists; return its path.
 
     ``force`` trains from scratch anyway, without Rasa's cached components
-    (to time a full training).
+    (to time a full training). Old models are pruned, except those named in
+    ``keep`` (the live one).
     """
     target = model_path_for(root, model_dir)
     if target.exists() and not force:
@@ -69,12 +70,14 @@ def train_if_changed(root: Path, model_dir: Path, force: bool = False) -> Path:
     )
     if result.code != 0 or not target.exists():
         raise RuntimeError(f"training failed (rasa exit code {result.code})")
-    prune_models(model_dir)
+    prune_models(model_dir, protected=keep)
     return target
 
 
-def prune_models(model_dir: Path, keep: int = KEEP_MODELS) -> None:
-    """Delete all but the ``keep`` newest models, so a rollback stays possible."""
+def prune_models(model_dir: Path, newest: int = KEEP_MODELS, protected: Iterable[str] = ()) -> None:
+    """Delete all but the ``newest`` models and the ``protected`` ones, so a
+    rollback stays possible and the live model is never deleted."""
     models = sorted(model_dir.glob("dorpspomp-*.tar.gz"), key=lambda p: p.stat().st_mtime)
-    for old in models[:-keep]:
-        old.unlink()
+    for old in models[:-newest]:
+        if old.name not in set(protected):
+            old.unlink()

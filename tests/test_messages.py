@@ -38,7 +38,7 @@ def test_profile_without_facts_is_refused(tmp_path) -> None:
         load_profile(path)
 
 
-def test_only_the_newest_models_are_kept(tmp_path) -> None:
+def test_only_the_newest_models_and_the_live_one_are_kept(tmp_path) -> None:
     import os
 
     from bot.training import prune_models
@@ -47,9 +47,9 @@ def test_only_the_newest_models_are_kept(tmp_path) -> None:
         path = tmp_path / f"dorpspomp-{name}.tar.gz"
         path.write_bytes(b"")
         os.utime(path, (1000 + age, 1000 + age))
-    prune_models(tmp_path, keep=3)
+    prune_models(tmp_path, newest=3, protected=["dorpspomp-a.tar.gz"])
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "dorpspomp-c.tar.gz", "dorpspomp-d.tar.gz", "dorpspomp-e.tar.gz"
+        "dorpspomp-a.tar.gz", "dorpspomp-c.tar.gz", "dorpspomp-d.tar.gz", "dorpspomp-e.tar.gz"
     ]
 
 

@@ -30,7 +30,7 @@ def test_scores_count_a_fallback_as_a_miss() -> None:
 
 
 async def test_the_model_understands_held_out_messages(trained_model: Path) -> None:
-    evaluation = await evaluate_model(trained_model, ROOT / HELD_OUT)
+    evaluation = await evaluate_model(trained_model, load_examples(ROOT / HELD_OUT))
     # The goal is 0.95 / 0.93 (make eval); a little room here for training noise.
     assert evaluation.scores.accuracy >= 0.93, evaluation.scores.confusions
     assert evaluation.scores.macro_f1 >= 0.92

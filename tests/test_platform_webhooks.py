@@ -109,8 +109,8 @@ async def test_with_storage_gone_the_citizen_still_hears_an_apology(database_url
         async with platform_gateway(database_url, fakes, tmp_path) as client:
             database = Database(database_url)
             async with database.transaction() as connection:
-                await connection.exec_driver_sql("DROP TABLE deliveries")
-                await connection.exec_driver_sql("DROP TABLE messages")
+                for table in ("deliveries", "message_flags", "messages"):
+                    await connection.exec_driver_sql(f"DROP TABLE {table}")
             await database.close()
             await client.post(
                 "/webhooks/telegram", json=telegram_text(6004, "hoi"),

@@ -17,14 +17,23 @@ from bot.learning.runs import TrainingRuns
 logger = logging.getLogger(__name__)
 
 
-async def follow_promotion(engine: DialogueEngine, runs: TrainingRuns, model_dir: Path) -> Optional[str]:
-    """Swap to the promoted model if it is not the one answering; returns its name."""
-    promoted = await runs.active_model()
-    if not promoted or promoted == await engine.model_version():
-        return None
-    path = model_dir / promoted
-    if not path.exists():
-        logger.error("promoted model %s is not in %s; keeping the current model", promoted, model_dir)
-        return None
-    await engine.swap(path)
-    return promoted
+class PromotionFollower:
+    def __init__(self, engine: DialogueEngine, runs: TrainingRuns, model_dir: Path) -> None:
+        self.engine = engine
+        self.runs = runs
+        self.model_dir = model_dir
+        self._reported_missing: Optional[str] = None
+
+    async def follow(self) -> Optional[str]:
+        """Swap to the promoted model if it is not the one answering; returns its name."""
+        promoted = await self.runs.active_model()
+        if not promoted or promoted == await self.engine.model_version():
+            return None
+        path = self.model_dir / promoted
+        if not path.exists():
+            if self._reported_missing != promoted:  # once, not every few seconds
+                logger.error("promoted model %s is not in %s; keeping the current model", promoted, self.model_dir)
+                self._reported_missing = promoted
+            return None
+        await self.engine.swap(path)
+        return promoted

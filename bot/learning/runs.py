@@ -167,7 +167,8 @@ async def execute(
     try:
         await runs.update(run.id, stage="trainen", baseline=baseline.name if baseline else None)
         # Rasa's training runs its own event loop: it gets a thread of its own.
-        candidate = await asyncio.to_thread(train_if_changed, root, model_dir)
+        live = [baseline.name] if baseline else []
+        candidate = await asyncio.to_thread(train_if_changed, root, model_dir, False, live)
         await runs.update(run.id, stage="nieuw model testen", model=candidate.name)
         examples = evaluation.load_examples(held_out)
         new = await evaluation.evaluate_model(candidate, examples)
