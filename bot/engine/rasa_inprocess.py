@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
@@ -22,6 +23,7 @@ logger = logging.getLogger(__name__)
 
 
 HANDOFF_REASON_SLOT = "handoff_reason"
+SWAP_SWITCH_INTERVAL = 0.0002
 
 
 def resume_events() -> list[Event]:
@@ -115,15 +117,23 @@ class RasaAgentEngine:
         finishes on it (``handle`` holds its processor), the next one starts
         on the new. Tracker and lock store stay, so conversations go on."""
         agent = self.agent
-        processor = await asyncio.to_thread(
-            MessageProcessor,
-            model_path=model_path,
-            tracker_store=agent.tracker_store,
-            lock_store=agent.lock_store,
-            action_endpoint=agent.action_endpoint,
-            generator=agent.nlg,
-            http_interpreter=agent.http_interpreter,
-        )
+        # Loading makes many short calls into TensorFlow, each of which has to
+        # win the GIL back from the busy event loop; at the default 5 ms switch
+        # interval that starves it for minutes under traffic.
+        interval = sys.getswitchinterval()
+        sys.setswitchinterval(SWAP_SWITCH_INTERVAL)
+        try:
+            processor = await asyncio.to_thread(
+                MessageProcessor,
+                model_path=model_path,
+                tracker_store=agent.tracker_store,
+                lock_store=agent.lock_store,
+                action_endpoint=agent.action_endpoint,
+                generator=agent.nlg,
+                http_interpreter=agent.http_interpreter,
+            )
+        finally:
+            sys.setswitchinterval(interval)
         agent.processor = processor
         agent.domain = processor.domain
         agent.tracker_store.domain = processor.domain
