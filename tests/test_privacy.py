@@ -9,16 +9,19 @@ import sys
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+import redis.asyncio as aioredis
 from PIL import Image
 
 from bot.audit import AuditLog
+from bot.engine.redis_keys import tracker_key
 from bot.kpi.figures import KpiReport
 from bot.media import MediaStore
+from bot.messages import IncomingMessage
 from bot.privacy.citizens import ERASED_SENDER, CitizenRecords
 from bot.privacy.retention import purge_expired
 from bot.store import ConversationStore, Database
 from tests.history import PastConversation, Turn, contents, write_history
-from tests.support import ROOT
+from tests.support import REDIS_URL, ROOT
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
@@ -83,8 +86,6 @@ async def test_a_citizen_who_writes_again_after_erasure_is_erased_again_later(da
     conversation = await write_history(database, old_conversation(100))
     await records.erase([conversation])
     store = ConversationStore(database)
-    from bot.messages import IncomingMessage
-
     await store.record_incoming(conversation, IncomingMessage(channel="telegram", sender="x", text="nieuw bericht"))
     assert await records.expired(NOW - timedelta(days=90)) == []
     assert await records.expired(datetime.now(timezone.utc) + timedelta(days=1)) == [conversation]
@@ -95,7 +96,9 @@ async def test_export_and_erase_from_the_command_line(database: Database, databa
     conversation = await write_history(database, past)
     other = await write_history(database, old_conversation(3))
     env = {"DATABASE_URL": database_url, "MEDIA_DIR": str(tmp_path / "media"), "DORPSPOMP_REST_TOKEN": "t",
-           "DORPSPOMP_SECRET": "s", "PATH": "/usr/bin:/bin"}
+           "DORPSPOMP_SECRET": "s", "PATH": "/usr/bin:/bin", "REDIS_URL": REDIS_URL}
+    redis = aioredis.from_url(REDIS_URL)
+    await redis.set(tracker_key(conversation), "{}")  # Rasa's copy of the conversation
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -115,6 +118,8 @@ async def test_export_and_erase_from_the_command_line(database: Database, databa
     assert erased.returncode == 0, erased.stderr
     assert set(await contents(database, conversation)) == {""}
     assert "" not in await contents(database, other)
+    assert await redis.exists(tracker_key(conversation)) == 0
+    await redis.close()
     assert cli("export", "--channel", "telegram", "--sender", past.sender).returncode != 0  # the id is gone
     actions = [(e.actor, e.action) for e in await AuditLog(database).latest()]
     assert actions == [("privacy-officer", "erase"), ("privacy-officer", "export")]

@@ -121,8 +121,25 @@ async def citizen(settings: Settings, database: "Database", args: argparse.Names
         await audit.record(args.by, "export", subject[:128], {"conversations": len(ids)})
         return
     erased = await records.erase(ids)
+    await _forget_trackers(settings, ids)
     await audit.record(args.by, "erase", subject[:128], {"conversations": erased})
     print(f"erased the content of {erased} conversation(s); the KPI figures keep their counts", file=sys.stderr)
+
+
+async def _forget_trackers(settings: Settings, conversation_ids: list[str]) -> None:
+    """Rasa's copy of the conversations in Redis. Without Redis it lives in the
+    gateway's memory and is gone with the next restart."""
+    if not settings.redis_url:
+        return
+    import redis.asyncio as aioredis
+
+    from bot.engine.redis_keys import tracker_key
+
+    redis = aioredis.from_url(settings.redis_url)
+    try:
+        await redis.delete(*(tracker_key(i) for i in conversation_ids))
+    finally:
+        await redis.close()
 
 
 async def purge(settings: Settings, database: "Database", args: argparse.Namespace) -> None:

@@ -13,11 +13,11 @@ from rasa.utils.endpoints import EndpointConfig
 from redis.connection import parse_url
 
 from bot.admin.settings import load_admin_settings
+from bot.engine.redis_keys import KEY_PREFIX
 from bot.settings import Settings
 
 NLG_CLASS = "bot.engine.nlg.ProfileResponseGenerator"
 LIVE_TRACKER_STORE = "bot.engine.live_tracker_store.LiveTrackerStore"
-KEY_PREFIX = "dorpspomp"  # Rasa's keys become dorpspomp:tracker:<id>, dorpspomp:lock:<id>
 
 
 def _redis_store(redis_url: str, **extra: Any) -> EndpointConfig:
