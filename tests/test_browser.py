@@ -67,6 +67,32 @@ async def test_markup_from_the_citizen_is_shown_as_text(browser: Browser, gatewa
     assert await page.locator(".dp-log img").count() == 0
 
 
+# The server's first frame (the session) arrives late, as on a slow connection.
+SLOW_SESSION = """
+const Native = window.WebSocket;
+window.WebSocket = function (url) {
+  const socket = new Native(url);
+  const add = socket.addEventListener.bind(socket);
+  let first = true;
+  socket.addEventListener = (type, listener) => add(type, type !== "message" ? listener : (event) => {
+    if (first) { first = false; setTimeout(() => listener(event), 1500); } else { listener(event); }
+  });
+  return socket;
+};
+window.WebSocket.OPEN = Native.OPEN;
+"""
+
+
+async def test_a_message_typed_while_connecting_stays_in_the_log(browser: Browser, gateway: Service) -> None:
+    page = await browser.new_page()
+    await page.add_init_script(SLOW_SESSION)
+    await page.goto(gateway.url + "/")
+    await page.get_by_role("button", name=LAUNCHER).click()
+    await ask(page, "hallo, ben ik te snel?")
+    await expect(page.locator(".dp-bot").last).to_be_visible(timeout=30_000)
+    await expect(page.locator(".dp-citizen").filter(has_text="hallo, ben ik te snel?")).to_have_count(1)
+
+
 async def test_buttons_answer_with_a_tap(browser: Browser, gateway: Service) -> None:
     page = await browser.new_page()
     await page.goto(gateway.url + "/")

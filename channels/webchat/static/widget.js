@@ -157,6 +157,12 @@
           else if (!turn.text && turn.location) turn.text = "Locatie gedeeld";
           show(turn, turn.from, index === data.history.length - 1);
         });
+        // The log now holds the server's history; what the citizen sent while
+        // (re)connecting is not in it yet, so it is shown again before it goes.
+        pending.forEach(function (frame) {
+          var message = JSON.parse(frame);
+          show({ text: message.text || (message.photos ? "Foto verstuurd" : "Locatie gedeeld") }, "citizen", false);
+        });
         setStatus("");
         pending.splice(0).forEach(function (frame) { socket.send(frame); });
       } else if (data.type === "typing") {
