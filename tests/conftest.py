@@ -151,3 +151,35 @@ async def platforms(database_url: str, tmp_path: Path) -> AsyncIterator["Platfor
     async with fake_platforms() as fakes:
         async with platform_gateway(database_url, fakes, tmp_path, engine, redis_url) as client:
             yield Platforms(client, fakes, engine, database_url)
+
+
+LEFTOVER_THREADS = pytest.StashKey[list[str]]()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """A thread that is no daemon and still runs after the last test would keep
+    the interpreter from exiting, and CI would wait for its time-out without a
+    word: name it and fail instead."""
+    import threading
+
+    leftover = [t for t in threading.enumerate() if not t.daemon and t is not threading.main_thread()]
+    for thread in leftover:
+        thread.join(timeout=10)
+    stuck = [thread.name for thread in leftover if thread.is_alive()]
+    if stuck:
+        session.config.stash[LEFTOVER_THREADS] = stuck
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    stuck = config.stash.get(LEFTOVER_THREADS, [])
+    if stuck:
+        import faulthandler
+        import os
+        import sys
+
+        faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
+        print(f"\nthreads still running after the last test: {', '.join(stuck)}", file=sys.stderr)
+        sys.stderr.flush()
+        sys.stdout.flush()
+        os._exit(int(pytest.ExitCode.TESTS_FAILED))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import pytest
 import sqlalchemy as sa
@@ -85,3 +86,23 @@ def test_migrations_are_idempotent_and_create_the_schema(database_url: str) -> N
 def test_unsupported_database_is_refused() -> None:
     with pytest.raises(ValueError, match="unsupported database"):
         Database("mysql://localhost/x")
+
+
+async def test_closing_stops_connections_that_cancelled_tasks_were_opening(tmp_path) -> None:
+    """A gateway that stops cancels its workers, perhaps while the pool opens a
+    connection for them. aiosqlite's threads are no daemons: one left running
+    keeps the process from ever exiting."""
+    before = set(threading.enumerate())
+    for steps in range(12):  # cancel at every stage of opening the first connections
+        database = Database(f"sqlite:///{tmp_path / f'cancelled-{steps}.sqlite3'}")
+        tasks = [asyncio.create_task(database.ping()) for _ in range(3)]
+        for _ in range(steps):
+            await asyncio.sleep(0)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await database.close()
+    left = [thread for thread in set(threading.enumerate()) - before if not thread.daemon]
+    for thread in left:
+        thread.join(timeout=5)
+    assert not [thread.name for thread in left if thread.is_alive()]

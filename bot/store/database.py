@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import weakref
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import AsyncIterator
+from typing import Any, AsyncIterator
 
 import sqlalchemy as sa
 from alembic import command
@@ -20,6 +22,7 @@ from sqlalchemy.pool import AsyncAdaptedQueuePool
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+logger = logging.getLogger(__name__)
 
 def utcnow() -> datetime:
     """Timestamps in the database are timezone-aware UTC."""
@@ -69,8 +72,11 @@ class Database:
         # (and thread) per statement. A real pool makes a query ten times cheaper.
         pool = {"poolclass": AsyncAdaptedQueuePool} if self.is_sqlite else {}
         self.engine: AsyncEngine = create_async_engine(async_url, future=True, **pool)
+        # Every aiosqlite connection opened, to be stopped on close (see there).
+        self._sqlite_connections: "weakref.WeakSet[Any]" = weakref.WeakSet()
         if self.is_sqlite:
             sa.event.listen(self.engine.sync_engine, "connect", _enable_sqlite_pragmas)
+            sa.event.listen(self.engine.sync_engine, "do_connect", self._open_sqlite)
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
 
     @contextlib.asynccontextmanager
@@ -102,5 +108,21 @@ class Database:
         async with self.engine.connect() as connection:
             await connection.execute(sa.text("SELECT 1"))
 
+    def _open_sqlite(self, dialect: Any, _record: object, cargs: tuple[Any, ...], cparams: dict[str, Any]) -> Any:
+        """Opens a connection as SQLAlchemy would, and remembers it before the
+        pool's first-connect and pragma steps, where a cancelled task drops it."""
+        connection = dialect.connect(*cargs, **cparams)
+        self._sqlite_connections.add(connection.driver_connection)
+        return connection
+
     async def close(self) -> None:
         await self.engine.dispose()
+        # A task cancelled while the pool opened a connection for it (a worker
+        # stopped as the gateway shuts down) leaves that connection outside the
+        # pool, where dispose() cannot reach it. Its aiosqlite thread is no
+        # daemon: left running, it keeps the process from ever exiting.
+        for connection in list(self._sqlite_connections):
+            try:
+                await connection.close()  # returns at once when already closed
+            except Exception:  # noqa: BLE001 - a broken connection's thread has ended too
+                logger.warning("a leftover SQLite connection did not close cleanly", exc_info=True)
