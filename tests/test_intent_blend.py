@@ -33,9 +33,14 @@ def test_a_trained_blend_is_stored_loaded_and_used(tmp_path: Path) -> None:
     training = TrainingData([
         Message.build(text=text, intent=intent) for intent, texts in EXAMPLES.items() for text in texts
     ])
-    IntentBlend.create(config, storage, resource, context).train(training)
+    trained = IntentBlend.create(config, storage, resource, context)
+    trained.train(training)
 
     loaded = IntentBlend.load(config, storage, resource, context)
+    # Stored for fast scoring (bot/engine/linear_text.py), scoring exactly as trained.
+    assert loaded.model.steps[-1][1].coef_.flags.f_contiguous
+    texts = ["stop er maar mee", "gat in de stoep", "hallo"]
+    assert (loaded.model.predict_proba(texts) == trained.model.predict_proba(texts)).all()
     message = Message.build(text="stop er maar mee")
     message.set("intent_ranking", [{"name": "report_issue", "confidence": 1.0}])
     loaded.process([message])

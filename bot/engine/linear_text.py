@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Optional
 
+import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_union
@@ -21,3 +22,18 @@ def text_classifier(regularisation: float, class_weight: Optional[str] = None) -
     )
     classifier = LogisticRegression(C=regularisation, max_iter=3000, class_weight=class_weight)
     return Pipeline([("features", features), ("classes", classifier)])
+
+
+def ready_for_prediction(model: Pipeline) -> Pipeline:
+    """The same model with its coefficients stored column by column.
+
+    scikit-learn scores a message as ``X @ coef_.T``. scipy multiplies a sparse
+    row by a dense matrix in place only when that matrix is C-ordered; the
+    transpose of a C-ordered ``coef_`` is not, so every message copied the
+    classes × vocabulary matrix (6 MB). Stored in Fortran order, the transpose
+    is C-ordered: the scores are the same and a message takes half the time.
+    """
+    classifier = model.steps[-1][1]
+    if hasattr(classifier, "coef_"):
+        classifier.coef_ = np.asfortranarray(classifier.coef_)
+    return model

@@ -13,6 +13,8 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from sklearn.pipeline import Pipeline
 
+from bot.engine.linear_text import ready_for_prediction
+
 Component = TypeVar("Component", bound="StoredModelComponent")
 
 
@@ -52,7 +54,7 @@ class StoredModelComponent(GraphComponent):
     ) -> Component:
         with model_storage.read_from(resource) as directory:
             model = joblib.load(directory / cls.MODEL_FILE)
-        return cls(config, model, model_storage, resource)
+        return cls(config, None if model is None else ready_for_prediction(model), model_storage, resource)
 
     def persist(self, model: Optional[Pipeline]) -> Resource:
         """Keep ``model`` (None: too little data to learn from) as this component's state."""
