@@ -70,6 +70,11 @@ async def citizen(
 ) -> None:
     """``count`` messages as successive conversations of len(MESSAGES) turns each,
     pausing about ``think`` seconds after each answer as a person reading and typing would."""
+    if think:
+        # People do not all press send at the same moment: without this the
+        # first messages of all citizens arrive as one burst, a twentieth of
+        # the samples, and the tail measures that burst.
+        await asyncio.sleep(think * random.random())
     for index in range(count):
         if index % len(MESSAGES) == 0:
             sender = uuid.uuid4().hex
