@@ -72,7 +72,7 @@ class Database:
         # (and thread) per statement. A real pool makes a query ten times cheaper.
         pool = {"poolclass": AsyncAdaptedQueuePool} if self.is_sqlite else {}
         self.engine: AsyncEngine = create_async_engine(async_url, future=True, **pool)
-        # Every aiosqlite connection opened, to be stopped on close (see there).
+        # Every aiosqlite connection opened, so that close() reaches them all.
         self._sqlite_connections: "weakref.WeakSet[Any]" = weakref.WeakSet()
         if self.is_sqlite:
             sa.event.listen(self.engine.sync_engine, "connect", _enable_sqlite_pragmas)
