@@ -35,7 +35,7 @@ def _serve(settings: Settings) -> None:
 def _start_action_server(action_endpoint: str, root: Path) -> subprocess.Popen[bytes]:
     port = urlsplit(action_endpoint).port or 5055
     return subprocess.Popen(
-        [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
+        [sys.executable, "-m", "actions.server", "--port", str(port)],
         cwd=root,
     )
 

@@ -18,6 +18,7 @@ from bot.background import repeating
 from bot.engine import DialogueEngine
 from bot.engine.factory import create_engine
 from bot.events import create_event_bus
+from bot.headers import security_headers
 from bot.kpi.figures import KpiReport
 from bot.kpi.metrics import GatewayMetrics, metrics_routes
 from bot.learning.examples import TrainingData
@@ -26,7 +27,7 @@ from bot.learning.model_watch import PromotionFollower
 from bot.learning.review import ReviewQueue
 from bot.learning.runs import TrainingRuns
 from bot.locks import ConversationLocks
-from bot.media import MediaStore
+from bot.media import MediaStore, sweep_unsent_uploads
 from bot.dedupe import create_seen_messages
 from bot.nlu_api import nlu_routes
 from bot.outgoing.deliveries import DeliveryStore
@@ -43,8 +44,10 @@ from bot.settings import Settings
 from bot.store import ConversationStore, Database
 from bot.store.channel_state import ChannelStateStore
 from bot.store.outbox import Outbox
+from bot.store.uploads import UploadStore
+from bot.throttle import Throttle
 from channels.base import Channel
-from channels.http import json_errors
+from channels.http import ClientAddress, json_errors
 from channels.rest import RestChannel
 from channels.webchat import WebchatChannel
 from bot.webcare.auth import StaffAuth
@@ -87,6 +90,9 @@ async def build_app(settings: Settings, engine: Optional[DialogueEngine] = None)
     gate = HandoffGate(HandoffStore(database), bus, ConversationLocks(redis))
     bulletin = CrisisBulletin(CrisisNotices(database), TopicLibrary.load(profile.content_dir, profile.facts))
     metrics = GatewayMetrics()
+    throttle = Throttle.create(redis)
+    uploads = UploadStore(database)
+    client_address = ClientAddress(settings.trust_forwarded_for)
     router = Router(ConversationStore(database), engine, profile, settings.engine_timeout, gate, bulletin, metrics)
 
     async def readiness() -> dict[str, bool]:
@@ -108,11 +114,13 @@ async def build_app(settings: Settings, engine: Optional[DialogueEngine] = None)
     )
     channels: list[Channel] = [
         RestChannel(router, settings.rest_token),
-        WebchatChannel(router, SessionSigner(settings.session_secret), media, bus),
+        WebchatChannel(
+            router, SessionSigner(settings.session_secret), media, bus, uploads, throttle, client_address
+        ),
         *platforms,
     ]
     router.attach_channels(channels)
-    app = web.Application(middlewares=[json_errors])
+    app = web.Application(middlewares=[security_headers(settings.https), json_errors])
     app[ROUTER] = router
     app[SENDER] = sender
     aiohttp_jinja2.setup(app, loader=jinja2.PackageLoader("bot", "templates"), autoescape=True)
@@ -134,8 +142,8 @@ async def build_app(settings: Settings, engine: Optional[DialogueEngine] = None)
         profile=profile,
         reports=reports,
     )
-    auth = StaffAuth(staff, settings.public_url.startswith("https:"))
-    app.add_routes(webcare_routes(desk, auth, bus, media, audit, review))
+    auth = StaffAuth(staff, settings.https)
+    app.add_routes(webcare_routes(desk, auth, bus, media, audit, review, throttle, client_address))
     admin_desk = AdminDesk(
         review=review,
         data=TrainingData(settings.root),
@@ -169,5 +177,6 @@ async def build_app(settings: Settings, engine: Optional[DialogueEngine] = None)
             "the retention job",
         )
     )
+    app.cleanup_ctx.append(repeating(lambda: sweep_unsent_uploads(uploads, media), 600, "sweeping unsent uploads"))
     app.on_cleanup.append(close)
     return app

@@ -6,10 +6,16 @@ boundary between ``channels/`` and ``bot/``.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Mapping, Optional
 
 MAX_TEXT_LENGTH = 4000
+# Messenger's limit for a quick reply's payload; ours are far shorter.
+MAX_PAYLOAD_LENGTH = 1000
+
+
+_TYPED_COMMAND = re.compile(r"^[\s/]+")
 
 
 class MessageTooLong(ValueError):
@@ -55,16 +61,24 @@ class IncomingMessage:
             raise MessageTooLong(
                 f"text is {len(self.text)} characters, at most {MAX_TEXT_LENGTH} allowed"
             )
+        if self.payload is not None and len(self.payload) > MAX_PAYLOAD_LENGTH:
+            raise MessageTooLong(
+                f"payload is {len(self.payload)} characters, at most {MAX_PAYLOAD_LENGTH} allowed"
+            )
 
     @property
     def engine_text(self) -> str:
         """What the dialogue engine should read: the button payload wins over text.
 
+        Typed text never reaches Rasa as a command: its leading slashes go
+        (Rasa reads "/intent{...}" as a forced intent with entities).
         A photo or a location sent without words shows something in public
         space; the engine reads it as the start (or the next part) of a report.
         """
-        if self.payload or self.text:
-            return self.payload or self.text
+        if self.payload:
+            return self.payload
+        if self.text:
+            return _TYPED_COMMAND.sub("", self.text)
         return "/report_issue" if self.attachments or self.location else ""
 
     @property

@@ -1,6 +1,7 @@
 """Pages the gateway serves itself: the demo municipal page, health and readiness."""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 import aiohttp_jinja2
@@ -9,6 +10,7 @@ from aiohttp import web
 from bot.profile import MunicipalityProfile
 
 ReadinessCheck = Callable[[], Awaitable[dict[str, bool]]]
+STATIC = Path(__file__).parent / "static"
 
 
 def page_routes(profile: MunicipalityProfile, readiness: ReadinessCheck) -> list[web.RouteDef]:
@@ -27,4 +29,9 @@ def page_routes(profile: MunicipalityProfile, readiness: ReadinessCheck) -> list
             status=200 if ready else 503,
         )
 
-    return [web.get("/", demo), web.get("/healthz", healthz), web.get("/readyz", readyz)]
+    return [
+        web.get("/", demo),
+        web.get("/healthz", healthz),
+        web.get("/readyz", readyz),
+        web.static("/static", STATIC),
+    ]

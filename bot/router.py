@@ -19,6 +19,7 @@ from bot.content.crisis import CrisisBulletin
 from bot.engine import DialogueEngine, EngineError
 from bot.kpi.metrics import GatewayMetrics
 from bot.messages import EngineResult, IncomingMessage, Reply, Turn, Understanding
+from bot.payloads import OFFERED_WINDOW, needs_offer, vetted
 from bot.profile import MunicipalityProfile
 from bot.store import ConversationStore
 from bot.webcare.gate import HandoffGate, topic_of
@@ -79,6 +80,8 @@ class Router:
         if conversation_id is None:
             conversation_id = await self.store.conversation_for(message.channel, message.sender)
         async with self.gate.hold(conversation_id):
+            if needs_offer(message):
+                message = vetted(message, await self.store.offered_payloads(conversation_id, OFFERED_WINDOW))
             notice = await self._crisis_notice(conversation_id)
             incoming_id = await self.store.record_incoming(conversation_id, message)
             if await self.gate.with_colleague(conversation_id):

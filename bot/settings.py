@@ -41,6 +41,22 @@ class Settings:
     public_url: str
     media_dir: Path = PROJECT_ROOT / "var" / "media"
     platforms: Mapping[str, str] = field(default_factory=dict)
+    # Rasa sends it to the action server, which refuses requests without it.
+    action_token: str = ""
+    # Where the action server listens: loopback unless it runs elsewhere.
+    action_host: str = "127.0.0.1"
+    # "production" refuses development shortcuts (a generated admin account).
+    environment: str = "development"
+    # Behind a reverse proxy, the client's address is the last X-Forwarded-For hop.
+    trust_forwarded_for: bool = False
+
+    @property
+    def production(self) -> bool:
+        return self.environment == "production"
+
+    @property
+    def https(self) -> bool:
+        return self.public_url.startswith("https:")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> "Settings":
@@ -66,4 +82,8 @@ class Settings:
             public_url=env.get("PUBLIC_URL", f"http://localhost:{port}"),
             media_dir=Path(env.get("MEDIA_DIR", var / "media")),
             platforms={k: v for k, v in env.items() if k.startswith(PLATFORM_PREFIXES) and v},
+            action_token=env.get("ACTION_SERVER_TOKEN") or load_or_create_secret(var / "action_token"),
+            action_host=env.get("ACTION_SERVER_HOST") or "127.0.0.1",
+            environment=env.get("DORPSPOMP_ENV") or "development",
+            trust_forwarded_for=env.get("TRUST_FORWARDED_FOR", "").lower() in ("1", "true", "yes"),
         )

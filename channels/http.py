@@ -68,15 +68,50 @@ async def read_json_object(request: web.Request, limit: int = JSON_BODY_LIMIT) -
     return json_object(await read_body(request, limit, HttpProblem(413, f"request body larger than {limit} bytes")))
 
 
+class NotJson(ValueError):
+    """Text that is not JSON we read."""
+
+
+class TooDeep(NotJson):
+    """JSON nested deeper than Python's parser recurses: no client of ours sends it."""
+
+
+def parse_json(text: str | bytes) -> Any:
+    """``text`` as JSON. Deep nesting ("[[[[…", 30,000 deep) makes the parser
+    recurse until RecursionError; that is malformed input, not our failure."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise NotJson("not valid JSON") from None
+    except RecursionError:
+        raise TooDeep("JSON nested too deep") from None
+
+
 def json_object(body: bytes) -> dict[str, Any]:
     """``body`` parsed as a JSON object; 400 when it is not one."""
     try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        data = parse_json(body)
+    except NotJson:
         raise HttpProblem(400, "request body is not valid JSON") from None
     if not isinstance(data, dict):
         raise HttpProblem(400, "request body must be a JSON object")
     return data
+
+
+class ClientAddress:
+    """Who sent a request, for rate limits: the peer, or behind a trusted
+    reverse proxy the address it appended last to ``X-Forwarded-For`` (the
+    earlier entries are whatever the client claimed)."""
+
+    def __init__(self, trust_forwarded_for: bool) -> None:
+        self._trust = trust_forwarded_for
+
+    def __call__(self, request: web.Request) -> str:
+        if self._trust:
+            hops = [hop.strip() for value in request.headers.getall("X-Forwarded-For", []) for hop in value.split(",")]
+            if hops and hops[-1]:
+                return hops[-1]
+        return request.remote or "unknown"
 
 
 def require_bearer_token(request: web.Request, token: str) -> None:

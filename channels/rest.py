@@ -34,9 +34,17 @@ def parse(body: dict[str, Any]) -> IncomingMessage:
         raise HttpProblem(400, "'message' must be a string")
     if not isinstance(metadata, dict):
         raise HttpProblem(400, "'metadata' must be an object")
+    # Rasa's REST clients tap a button by sending its payload as the message;
+    # the router lets it through only when the bot offered it (bot/payloads.py).
+    payload = text if text.startswith("/") else None
     try:
         return IncomingMessage(
-            channel="rest", sender=sender, text=text, metadata=metadata, public=metadata.get("public") is True
+            channel="rest",
+            sender=sender,
+            text="" if payload else text,
+            payload=payload,
+            metadata=metadata,
+            public=metadata.get("public") is True,
         )
     except MessageTooLong as error:
         raise HttpProblem(413, str(error)) from None

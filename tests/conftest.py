@@ -14,6 +14,7 @@ from bot.store import Database
 from bot.training import train_if_changed
 from tests.fake_backends import FakeSignalen
 from tests.support import (
+    ACTION_TOKEN,
     REDIS_URL,
     ScriptedEngine,
     ROOT,
@@ -44,6 +45,7 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         session_secret="test-session-secret",
         engine_timeout=2.0,
         public_url="http://localhost",
+        action_token=ACTION_TOKEN,
     )
     return dataclasses.replace(settings, **overrides)
 

@@ -35,6 +35,8 @@ BIN = Path(sys.executable).parent
 POSTGRES_SERVER = os.environ.get("TEST_POSTGRES_URL", "postgresql://127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 STAFF_PASSWORD = "correct horse battery"
+# The secret between Rasa and the action server in every test process.
+ACTION_TOKEN = "test-action-token"
 
 
 def free_port() -> int:
@@ -93,10 +95,10 @@ def start_action_server(log: Path, env: Mapping[str, str] = {}) -> Service:
     """The action server; ``env`` as the gateway's, so both use one database."""
     port = free_port()
     return start_process(
-        [str(BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
+        [str(BIN / "python"), "-m", "actions.server", "--port", str(port)],
         "/health",
         port,
-        env,
+        {"ACTION_SERVER_TOKEN": ACTION_TOKEN, **env},
         log,
     )
 
@@ -105,7 +107,7 @@ def start_rasa_server(model: Path, action_url: str, folder: Path) -> Service:
     """A bare ``rasa run --enable-api`` on ``model``, with our response generator."""
     endpoints = folder / "endpoints.yml"
     endpoints.write_text(
-        f"action_endpoint:\n  url: {action_url}\n"
+        f"action_endpoint:\n  url: {action_url}\n  headers:\n    Authorization: Bearer {ACTION_TOKEN}\n"
         "nlg:\n  type: bot.engine.nlg.ProfileResponseGenerator\n  profile: municipality.yml\n"
     )
     port = free_port()
@@ -121,7 +123,7 @@ def start_rasa_server(model: Path, action_url: str, folder: Path) -> Service:
 
 def start_gateway(log: Path, env: Mapping[str, str], ready_path: str = "/readyz") -> Service:
     port = free_port()
-    full_env = {"PORT": str(port), "HOST": "127.0.0.1", **env}
+    full_env = {"PORT": str(port), "HOST": "127.0.0.1", "ACTION_SERVER_TOKEN": ACTION_TOKEN, **env}
     return start_process([str(BIN / "dorpspomp"), "serve"], ready_path, port, full_env, log)
 
 

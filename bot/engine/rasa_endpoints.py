@@ -33,13 +33,20 @@ def _redis_store(redis_url: str, **extra: Any) -> EndpointConfig:
     )
 
 
+def _action_server(settings: Settings) -> EndpointConfig | None:
+    if not settings.action_endpoint:
+        return None
+    headers = {"Authorization": f"Bearer {settings.action_token}"} if settings.action_token else {}
+    return EndpointConfig(url=settings.action_endpoint, headers=headers)
+
+
 def rasa_endpoints(settings: Settings) -> AvailableEndpoints:
     redis_url = settings.redis_url
     # Rasa's copy of a conversation leaves Redis when the retention period ends.
     retention = {"record_exp": load_admin_settings(settings.profile_path).retention_days * 86400}
     return AvailableEndpoints(
         nlg=EndpointConfig(type=NLG_CLASS, profile=str(settings.profile_path)),
-        action=EndpointConfig(url=settings.action_endpoint) if settings.action_endpoint else None,
+        action=_action_server(settings),
         tracker_store=_redis_store(redis_url, **retention) if redis_url else EndpointConfig(type=LIVE_TRACKER_STORE),
         lock_store=_redis_store(redis_url) if redis_url else None,
     )

@@ -208,6 +208,23 @@ class ConversationStore:
                 )
             )
 
+    async def offered_payloads(self, conversation_id: str, last: int) -> set[str]:
+        """The payloads of the buttons in the bot's ``last`` messages of a conversation."""
+        query = (
+            sa.select(messages.c.data)
+            .where(messages.c.conversation_id == conversation_id, messages.c.direction == "out")
+            .order_by(messages.c.id.desc())
+            .limit(last)
+        )
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(query)).scalars().all()
+        return {
+            str(button.get("payload"))
+            for data in rows
+            for button in (data or {}).get("buttons") or ()
+            if isinstance(button, dict)
+        }
+
     async def history(self, conversation_id: str, limit: int = 200) -> list[StoredMessage]:
         """The last ``limit`` messages of a conversation, oldest first."""
         query = (

@@ -55,7 +55,25 @@ messages = sa.Table(
     # The colleague who wrote an outgoing message; NULL for the bot's.
     sa.Column("staff_id", sa.Integer, nullable=True),
     sa.Column("created_at", UtcDateTime(), nullable=False),
+    # A citizen's text redacted and normalised once, when it is stored: the
+    # review queue groups and decides by it (bot/learning/review.py).
+    sa.Column("review_key", sa.String(255), nullable=True),
     sa.Index("ix_messages_conversation_id_id", "conversation_id", "id"),
+)
+
+# Photos uploaded in a web chat session, until a message sends them (used_at);
+# unused ones are swept, and a session may keep only so many.
+media_uploads = sa.Table(
+    "media_uploads",
+    metadata,
+    sa.Column("media_id", sa.String(64), primary_key=True),
+    sa.Column(
+        "conversation_id", sa.String(32), sa.ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("uploaded_at", UtcDateTime(), nullable=False),
+    sa.Column("used_at", UtcDateTime(), nullable=True),
+    sa.Index("ix_media_uploads_conversation_id", "conversation_id"),
+    sa.Index("ix_media_uploads_uploaded_at", "uploaded_at"),
 )
 
 # Public-space reports, shaped after Open311 GeoReport v2 service requests.

@@ -12,6 +12,7 @@ from bot.audit import AuditLog
 from bot.events import EventBus
 from bot.learning.review import ReviewQueue
 from bot.media import MediaStore
+from bot.throttle import Throttle
 from bot.webcare.auth import (
     COOKIE_PATH, LOGIN_CSRF_COOKIE, SESSION_COOKIE, StaffAuth, new_login_csrf, safe_next, same_token,
 )
@@ -19,7 +20,7 @@ from bot.webcare.canned import CannedError
 from bot.webcare.desk import DeskError, WebcareDesk
 from bot.webcare.gate import INBOX_TOPIC
 from bot.webcare.staff import SESSION_LIFETIME, StaffSession
-from channels.http import HttpProblem, read_json_object
+from channels.http import ClientAddress, HttpProblem, read_json_object
 
 STATIC = Path(__file__).parent / "static"
 MAX_REPLY_LENGTH = 4000
@@ -41,8 +42,19 @@ def _int(body: dict[str, Any], key: str) -> int:
     return value
 
 
+LOCKED = "Te vaak een verkeerd wachtwoord. Probeer het over 15 minuten weer."
+TOO_MANY_FROM_HERE = "Te veel inlogpogingen vanaf dit adres. Wacht een minuut en probeer het dan weer."
+
+
 def webcare_routes(
-    desk: WebcareDesk, auth: StaffAuth, bus: EventBus, media: MediaStore, audit: AuditLog, review: ReviewQueue
+    desk: WebcareDesk,
+    auth: StaffAuth,
+    bus: EventBus,
+    media: MediaStore,
+    audit: AuditLog,
+    review: ReviewQueue,
+    throttle: Throttle,
+    client_address: ClientAddress,
 ) -> list[web.RouteDef]:
     async def login_page(request: web.Request, error: str = "", status: int = 200, next_path: str = "") -> web.Response:
         token = new_login_csrf()
@@ -62,16 +74,22 @@ def webcare_routes(
         form = await request.post()
         if not same_token(form.get("csrf"), request.cookies.get(LOGIN_CSRF_COOKIE, "")):  # type: ignore[arg-type]
             raise web.HTTPForbidden(reason="CSRF-token ontbreekt of klopt niet")
-        username = str(form.get("username", ""))
+        username = str(form.get("username", "")).strip().lower()
         next_path = safe_next(form.get("next"))
+        if not await throttle.allow("login_per_client", client_address(request)):
+            return await login_page(request, TOO_MANY_FROM_HERE, 429, next_path)
+        # Counted per username whether the account exists or not, so a locked
+        # account and an unknown name answer alike.
+        if await throttle.exhausted("login_failure_per_username", username):
+            return await login_page(request, LOCKED, 429, next_path)
         result = await desk.staff.login(username, str(form.get("password", "")))
         if result.token is None:
-            await audit.record(username or "?", "login_failed", "", {"locked": result.locked})
-        if result.locked:
-            return await login_page(
-                request, "Te vaak een verkeerd wachtwoord. Probeer het over 15 minuten weer.", 429, next_path
-            )
-        if result.token is None:
+            await throttle.allow("login_failure_per_username", username)
+            locked = result.locked or await throttle.exhausted("login_failure_per_username", username)
+            # What was typed as an unknown username may be a password in the wrong field.
+            await audit.record(username if result.known else "?", "login_failed", "", {"locked": locked})
+            if locked:
+                return await login_page(request, LOCKED, 429, next_path)
             return await login_page(request, "Gebruikersnaam of wachtwoord klopt niet.", 401, next_path)
         await audit.record(username, "login")
         response = web.HTTPSeeOther(next_path)

@@ -8,23 +8,17 @@ from datetime import datetime, timedelta
 from typing import Optional
 
 import sqlalchemy as sa
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.exc import IntegrityError
 
 from bot.store.database import Database, utcnow
 from bot.store.tables import staff, staff_sessions
+from bot.webcare.passwords import Passwords
 
 ROLES = ("agent", "admin")
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
 SESSION_LIFETIME = timedelta(hours=10)  # a working day, then log in again
 MIN_PASSWORD_LENGTH = 10
-
-_hasher = PasswordHasher()
-# Verifying against this when the username is unknown takes as long as a real
-# check, so response times do not tell which usernames exist.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 
 class StaffError(ValueError):
@@ -54,6 +48,9 @@ class StaffSession:
 class LoginResult:
     token: Optional[str] = None
     locked: bool = False
+    # Whether the username names an account that may log in (for the audit
+    # log only: the person at the login page is told the same either way).
+    known: bool = False
 
 
 def _member(row: sa.engine.Row) -> StaffMember:
@@ -72,8 +69,9 @@ def initials_of(display_name: str) -> str:
 
 
 class StaffStore:
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, passwords: Optional[Passwords] = None) -> None:
         self._database = database
+        self._passwords = passwords or Passwords()
 
     async def add(
         self, username: str, display_name: str, role: str, password: str, initials: Optional[str] = None
@@ -91,7 +89,7 @@ class StaffStore:
                         display_name=display_name.strip(),
                         initials=(initials or initials_of(display_name))[:8],
                         role=role,
-                        password_hash=_hasher.hash(password),
+                        password_hash=await self._passwords.hash(password),
                         failed_logins=0,
                         created_at=utcnow(),
                     )
@@ -125,48 +123,64 @@ class StaffStore:
             return int(await connection.scalar(sa.select(sa.func.count()).select_from(staff)))
 
     async def login(self, username: str, password: str, now: Optional[datetime] = None) -> LoginResult:
-        """A new session token for the right password; repeated failures lock the account."""
+        """A new session token for the right password; repeated failures lock the account.
+
+        Each attempt is counted before the password is checked, in one UPDATE,
+        so guesses sent side by side cannot slip past the limit.
+        """
         now = now or utcnow()
         async with self._database.engine.connect() as connection:
             row = (
                 await connection.execute(sa.select(staff).where(staff.c.username == username.strip().lower()))
             ).first()
         if row is None or row._mapping["disabled_at"] is not None:
-            _verify(_DUMMY_HASH, password)
+            await self._passwords.verify(None, password)
             return LoginResult()
-        m = row._mapping
-        if m["locked_until"] is not None and m["locked_until"] > now:
-            return LoginResult(locked=True)
-        if not _verify(m["password_hash"], password):
-            return await self._failed(m["id"], m["failed_logins"] + 1, now)
+        staff_id = row._mapping["id"]
+        attempts = await self._count_attempt(staff_id, now)
+        if attempts is None:
+            return LoginResult(locked=True, known=True)
+        if not await self._passwords.verify(row._mapping["password_hash"], password):
+            return LoginResult(locked=await self._lock_after(staff_id, attempts, now), known=True)
         token = secrets.token_urlsafe(32)
         async with self._database.transaction() as connection:
             await connection.execute(
-                staff.update().where(staff.c.id == m["id"]).values(failed_logins=0, locked_until=None)
+                staff.update().where(staff.c.id == staff_id).values(failed_logins=0, locked_until=None)
             )
             await connection.execute(
                 staff_sessions.insert().values(
                     token_hash=_token_hash(token),
-                    staff_id=m["id"],
+                    staff_id=staff_id,
                     csrf_token=secrets.token_urlsafe(32),
                     created_at=now,
                     expires_at=now + SESSION_LIFETIME,
                 )
             )
-        return LoginResult(token=token)
+        return LoginResult(token=token, known=True)
 
-    async def _failed(self, staff_id: int, failures: int, now: datetime) -> LoginResult:
-        locked = failures >= MAX_FAILED_LOGINS
+    async def _count_attempt(self, staff_id: int, now: datetime) -> Optional[int]:
+        """This attempt's number since the last success, or None while the account is locked."""
+        open_account = sa.or_(staff.c.locked_until.is_(None), staff.c.locked_until <= now)
+        async with self._database.transaction() as connection:
+            counted = await connection.execute(
+                staff.update()
+                .where(staff.c.id == staff_id, open_account)
+                .values(failed_logins=staff.c.failed_logins + 1, locked_until=None)
+            )
+            if counted.rowcount != 1:
+                return None
+            attempts = int(await connection.scalar(sa.select(staff.c.failed_logins).where(staff.c.id == staff_id)))
+        # Attempts beyond the limit that were sent together: refused unchecked.
+        return None if attempts > MAX_FAILED_LOGINS else attempts
+
+    async def _lock_after(self, staff_id: int, attempts: int, now: datetime) -> bool:
+        if attempts < MAX_FAILED_LOGINS:
+            return False
         async with self._database.transaction() as connection:
             await connection.execute(
-                staff.update()
-                .where(staff.c.id == staff_id)
-                .values(
-                    failed_logins=0 if locked else failures,
-                    locked_until=now + LOCKOUT if locked else None,
-                )
+                staff.update().where(staff.c.id == staff_id).values(failed_logins=0, locked_until=now + LOCKOUT)
             )
-        return LoginResult(locked=locked)
+        return True
 
     async def session(self, token: Optional[str]) -> Optional[StaffSession]:
         if not token:
@@ -193,7 +207,8 @@ class StaffStore:
     async def set_password(self, username: str, password: str) -> bool:
         """A new password; every open session of the account ends."""
         _check_password(password)
-        return await self._change(username, password_hash=_hasher.hash(password), failed_logins=0, locked_until=None)
+        password_hash = await self._passwords.hash(password)
+        return await self._change(username, password_hash=password_hash, failed_logins=0, locked_until=None)
 
     async def disable(self, username: str) -> bool:
         """A colleague who left: no login, no sessions, not in the transfer list."""
@@ -222,9 +237,3 @@ def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise StaffError(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
 
-
-def _verify(password_hash: str, password: str) -> bool:
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False

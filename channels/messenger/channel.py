@@ -124,7 +124,7 @@ class MessengerChannel(PlatformChannel):
 
     async def _fetch(self, url: str) -> Optional[Attachment]:
         try:
-            stored = self._media.save(await self._graph.download(url, MAX_BYTES))
+            stored = await self._media.store(await self._graph.download(url, MAX_BYTES))
         except (aiohttp.ClientError, ValueError, MediaRejected) as error:
             logger.warning("messenger: photo not kept: %s", error)
             return None

@@ -138,7 +138,7 @@ class TelegramChannel(PlatformChannel):
     async def _download(self, file_id: str) -> Optional[Attachment]:
         try:
             telegram_file = await self.application.bot.get_file(file_id)
-            stored = self._media.save(bytes(await telegram_file.download_as_bytearray()))
+            stored = await self._media.store(bytes(await telegram_file.download_as_bytearray()))
         except (TelegramError, MediaRejected) as error:
             logger.warning("telegram: photo %s not kept: %s", file_id, error)
             return None

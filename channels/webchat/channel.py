@@ -16,26 +16,37 @@ server → browser
   ``{"type": "error", "error": "..."}``                     a request it could not take
 
 ``POST /webchat/upload`` takes one photo as the raw request body, with the
-session token as bearer token, and answers ``{"photo": "<media id>"}``.
+session token as bearer token, and answers ``{"photo": "<media id>"}``, with
+``"location"`` when the photo says where it was taken (the widget offers it).
+
+Messages, new conversations and uploads are rate-limited per session and per
+client address (bot/throttle.py); past a limit the citizen reads
+``{"type": "limited", "text": ...}`` and nothing is kept.
 """
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 from typing import Any, Optional
 
-from aiohttp import WSMsgType, web
+from aiohttp import WSCloseCode, WSMsgType, web
 
 from bot.media import MAX_BYTES, MEDIA_PREFIX, MediaRejected, MediaStore
 from bot.messages import Attachment, IncomingMessage, Location, MessageTooLong, Reply, Turn
+from bot.store.uploads import MAX_UNSENT_PER_SESSION, UploadStore
+from bot.throttle import Throttle
 from channels.base import Broadcast, Channel, ConversationHub
-from channels.http import HttpProblem, read_body
+from channels.http import ClientAddress, HttpProblem, NotJson, TooDeep, parse_json, read_body
 from channels.webchat.session import SessionSigner
 
 logger = logging.getLogger(__name__)
 
-WIDGET_SCRIPT = Path(__file__).parent / "static" / "widget.js"
+STATIC = Path(__file__).parent / "static"
+# What the municipality's page loads from us, by path: (file, content type).
+WIDGET_FILES = {
+    "/widget.js": (STATIC / "widget.js", "application/javascript; charset=utf-8"),
+    "/widget.css": (STATIC / "widget.css", "text/css; charset=utf-8"),
+}
 MAX_FRAME_BYTES = 64 * 1024
 MAX_PHOTOS_PER_MESSAGE = 5
 DELIVERY_TOPIC = "webchat-delivery"
@@ -44,6 +55,15 @@ CORS_HEADERS = {
     "Access-Control-Allow-Methods": "POST",
     "Access-Control-Allow-Headers": "Authorization, Content-Type",
 }
+
+
+TOO_MANY_MESSAGES = (
+    "Je stuurt veel berichten kort na elkaar. Wacht een minuutje, dan kun je weer verder. "
+    "Dit bericht is niet verstuurd."
+)
+TOO_MANY_CONVERSATIONS = "Er worden vanaf deze verbinding erg veel gesprekken gestart. Probeer het later nog eens."
+TOO_MANY_UPLOADS = "Je hebt veel foto's kort na elkaar gestuurd. Wacht even en probeer het dan opnieuw."
+TOO_MANY_UNSENT = f"Er staan al {MAX_UNSENT_PER_SESSION} foto's klaar die nog niet verstuurd zijn."
 
 
 class BadFrame(ValueError):
@@ -62,14 +82,14 @@ def _location(data: Any) -> Optional[Location]:
     return Location(latitude, longitude)
 
 
-def _photos(data: Any, media: MediaStore) -> tuple[Attachment, ...]:
+def _photo_ids(data: Any, media: MediaStore) -> list[str]:
     if data is None:
-        return ()
+        return []
     if not isinstance(data, list) or len(data) > MAX_PHOTOS_PER_MESSAGE:
         raise BadFrame(f"photos must be a list of at most {MAX_PHOTOS_PER_MESSAGE} uploaded ids")
     if not all(isinstance(i, str) and media.path(i) for i in data):
         raise BadFrame("unknown photo: upload it first")
-    return tuple(Attachment("image", MEDIA_PREFIX + i, media.mime_type(i)) for i in data)
+    return data
 
 
 def render(reply: Reply) -> dict[str, Any]:
@@ -87,19 +107,29 @@ class WebchatChannel(Channel):
     name = "webchat"
 
     def __init__(
-        self, hub: ConversationHub, signer: SessionSigner, media: MediaStore, bus: Broadcast
+        self,
+        hub: ConversationHub,
+        signer: SessionSigner,
+        media: MediaStore,
+        bus: Broadcast,
+        uploads: UploadStore,
+        throttle: Throttle,
+        client_address: ClientAddress,
     ) -> None:
         super().__init__(hub)
         self._signer = signer
         self._media = media
         self._bus = bus
+        self._uploads = uploads
+        self._throttle = throttle
+        self._client_address = client_address
         # Open sockets per conversation (several tabs may show one), for deliver().
         self._sockets: dict[str, set[web.WebSocketResponse]] = {}
         bus.subscribe(DELIVERY_TOPIC, self._send_to_open_sockets)
 
     def routes(self) -> list[web.RouteDef]:
         return [
-            web.get("/widget.js", self.widget),
+            *(web.get(path, self.widget) for path in WIDGET_FILES),
             web.get("/webchat/ws", self.websocket),
             web.post("/webchat/upload", self.upload),
             web.options("/webchat/upload", self.upload_preflight),
@@ -122,25 +152,39 @@ class WebchatChannel(Channel):
     async def upload(self, request: web.Request) -> web.Response:
         """One photo for a report; the widget then sends its id in a message."""
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or self._signer.verify(token) is None:
+        conversation_id = self._signer.verify(token) if scheme.lower() == "bearer" else None
+        if conversation_id is None:
             raise HttpProblem(401, "upload needs the chat session as bearer token", CORS_HEADERS)
+        if not (
+            await self._throttle.allow("upload_per_session", conversation_id)
+            and await self._throttle.allow("upload_per_client", self._client_address(request))
+        ):
+            retry = {"Retry-After": str(self._throttle.retry_after("upload_per_session"))}
+            raise HttpProblem(429, TOO_MANY_UPLOADS, {**CORS_HEADERS, **retry})
+        if await self._uploads.unsent(conversation_id) >= MAX_UNSENT_PER_SESSION:
+            raise HttpProblem(429, TOO_MANY_UNSENT, CORS_HEADERS)
         too_large = HttpProblem(413, "Deze foto is groter dan 10 MB. Stuur een kleinere foto.", CORS_HEADERS)
         data = await read_body(request, MAX_BYTES, too_large)
         try:
-            stored = self._media.save(data)
+            stored = await self._media.store(data)
         except MediaRejected as error:
             raise HttpProblem(415, str(error), CORS_HEADERS) from None
-        return web.json_response({"photo": stored.id}, status=201, headers=CORS_HEADERS)
+        await self._uploads.add(stored.id, conversation_id)
+        body: dict[str, Any] = {"photo": stored.id}
+        if stored.location is not None:
+            body["location"] = {"latitude": stored.location.latitude, "longitude": stored.location.longitude}
+        return web.json_response(body, status=201, headers=CORS_HEADERS)
 
     async def upload_preflight(self, request: web.Request) -> web.Response:
         # The widget runs on the municipality's own site, another origin than ours.
         return web.Response(status=204, headers=CORS_HEADERS)
 
     async def widget(self, request: web.Request) -> web.FileResponse:
+        path, content_type = WIDGET_FILES[request.path]
         return web.FileResponse(
-            WIDGET_SCRIPT,
+            path,
             headers={
-                "Content-Type": "application/javascript; charset=utf-8",
+                "Content-Type": content_type,
                 "Cache-Control": "public, max-age=300",
                 "Access-Control-Allow-Origin": "*",
             },
@@ -149,43 +193,52 @@ class WebchatChannel(Channel):
     async def websocket(self, request: web.Request) -> web.WebSocketResponse:
         socket = web.WebSocketResponse(heartbeat=25, max_msg_size=MAX_FRAME_BYTES)
         await socket.prepare(request)
+        client = self._client_address(request)
         conversation_id: Optional[str] = None
         try:
             async for frame in socket:
-                conversation_id = await self._frame(socket, conversation_id, frame)
+                conversation_id = await self._frame(socket, client, conversation_id, frame)
         finally:
             if conversation_id is not None:
                 self._sockets.get(conversation_id, set()).discard(socket)
         return socket
 
     async def _frame(
-        self, socket: web.WebSocketResponse, conversation_id: Optional[str], frame: Any
+        self, socket: web.WebSocketResponse, client: str, conversation_id: Optional[str], frame: Any
     ) -> Optional[str]:
         if frame.type != WSMsgType.TEXT:
             return conversation_id
         try:
-            data = json.loads(frame.data)
-            if not isinstance(data, dict):
-                raise ValueError
-        except ValueError:
+            data = parse_json(frame.data)
+        except TooDeep:
+            # No widget sends this: whoever does gets no second try.
+            await socket.close(code=WSCloseCode.UNSUPPORTED_DATA, message=b"JSON nested too deep")
+            return conversation_id
+        except NotJson:
+            data = None
+        if not isinstance(data, dict):
             await socket.send_json({"type": "error", "error": "not a JSON object"})
             return conversation_id
         if data.get("type") == "hello":
             if conversation_id is not None:
                 self._sockets.get(conversation_id, set()).discard(socket)
-            conversation_id = await self._open(socket, data.get("session"))
-            self._sockets.setdefault(conversation_id, set()).add(socket)
+            conversation_id = await self._open(socket, client, data.get("session"))
+            if conversation_id is not None:
+                self._sockets.setdefault(conversation_id, set()).add(socket)
         elif data.get("type") == "message":
-            await self._answer(socket, conversation_id, data)
+            await self._answer(socket, client, conversation_id, data)
         else:
             await socket.send_json({"type": "error", "error": "unknown message type"})
         return conversation_id
 
-    async def _open(self, socket: web.WebSocketResponse, token: Any) -> str:
-        """Resume the conversation the token names, or start a new one."""
+    async def _open(self, socket: web.WebSocketResponse, client: str, token: Any) -> Optional[str]:
+        """Resume the conversation the token names, or start a new one (within the limit)."""
         conversation_id = self._signer.verify(token)
         transcript = await self.hub.transcript(conversation_id) if conversation_id else None
         if conversation_id is None or transcript is None:
+            if not await self._throttle.allow("chat_conversation_per_client", client):
+                await socket.send_json({"type": "limited", "text": TOO_MANY_CONVERSATIONS})
+                return None
             conversation_id = await self.hub.open_conversation(self.name)
             transcript = []
         await socket.send_json(
@@ -198,13 +251,19 @@ class WebchatChannel(Channel):
         return conversation_id
 
     async def _answer(
-        self, socket: web.WebSocketResponse, conversation_id: Optional[str], data: dict[str, Any]
+        self, socket: web.WebSocketResponse, client: str, conversation_id: Optional[str], data: dict[str, Any]
     ) -> None:
         if conversation_id is None:
             await socket.send_json({"type": "error", "error": "say hello first"})
             return
+        if not (
+            await self._throttle.allow("chat_message_per_session", conversation_id)
+            and await self._throttle.allow("chat_message_per_client", client)
+        ):
+            await socket.send_json({"type": "limited", "text": TOO_MANY_MESSAGES})
+            return
         try:
-            message = self._message(conversation_id, data)
+            message = await self._message(conversation_id, data)
         except (BadFrame, MessageTooLong) as error:
             await socket.send_json({"type": "error", "error": str(error)})
             return
@@ -215,19 +274,22 @@ class WebchatChannel(Channel):
         if not replies:
             await socket.send_json({"type": "received"})
 
-    def _message(self, conversation_id: str, data: dict[str, Any]) -> IncomingMessage:
+    async def _message(self, conversation_id: str, data: dict[str, Any]) -> IncomingMessage:
         text, payload = data.get("text", ""), data.get("payload")
         if not isinstance(text, str) or not (payload is None or isinstance(payload, str)):
             raise BadFrame("text and payload must be strings")
         location = _location(data.get("location"))
-        photos = _photos(data.get("photos"), self._media)
-        if not text.strip() and not payload and location is None and not photos:
+        photo_ids = _photo_ids(data.get("photos"), self._media)
+        if not text.strip() and not payload and location is None and not photo_ids:
             raise BadFrame("empty message")
-        return IncomingMessage(
+        message = IncomingMessage(
             channel=self.name,
             sender=conversation_id,
             text=text,
             payload=payload,
             location=location,
-            attachments=photos,
+            attachments=tuple(Attachment("image", MEDIA_PREFIX + i, self._media.mime_type(i)) for i in photo_ids),
         )
+        if photo_ids and not await self._uploads.use(conversation_id, photo_ids):
+            raise BadFrame("unknown photo: upload it first")
+        return message

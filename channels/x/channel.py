@@ -15,7 +15,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import json
 import logging
+import re
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Optional
@@ -36,6 +38,21 @@ from channels.x.polling import MentionPoller
 from channels.x.render import DM_LIMIT, dm_text, fit_tweet
 
 logger = logging.getLogger(__name__)
+
+# X's challenge tokens are short random strings of base64 characters. Anything
+# else is refused: the answer is the HMAC a delivery is signed with, so a token
+# that could be a delivery body (a JSON document) would make us sign forgeries.
+CRC_TOKEN = re.compile(r"[A-Za-z0-9+/=_-]{8,128}")
+
+
+def _crc_token(value: Optional[str]) -> str:
+    if not value or not CRC_TOKEN.fullmatch(value):
+        raise HttpProblem(400, "crc_token must be 8 to 128 base64 characters")
+    try:
+        json.loads(value)
+    except ValueError:
+        return value
+    raise HttpProblem(400, "crc_token must not be a JSON document")
 
 
 @dataclass(frozen=True)
@@ -98,9 +115,7 @@ class XChannel(PlatformChannel):
 
     async def crc(self, request: web.Request) -> web.Response:
         """X's challenge-response check, at registration and hourly after."""
-        token = request.query.get("crc_token")
-        if not token:
-            raise HttpProblem(400, "crc_token missing")
+        token = _crc_token(request.query.get("crc_token"))
         return web.json_response({"response_token": self._signed(token.encode())})
 
     def authenticate(self, request: web.Request, body: bytes) -> None:

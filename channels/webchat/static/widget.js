@@ -2,7 +2,8 @@
  * Dorpspomp chat widget. Embed with:
  *   <script src="https://host/widget.js" data-title="Chat met de gemeente" async></script>
  * No build step, no dependencies. Everything shown is built with textContent,
- * so nothing a citizen or the server sends is ever parsed as HTML.
+ * so nothing a citizen or the server sends is ever parsed as HTML. No inline
+ * script or style: the directives a host page's CSP needs are in the README.
  */
 (function () {
   "use strict";
@@ -15,37 +16,7 @@
   var storageKey = "dorpspomp:" + base.host;
   var wsUrl = (base.protocol === "https:" ? "wss://" : "ws://") + base.host + "/webchat/ws";
 
-  var css = [
-    ".dp-launcher{position:fixed;right:20px;bottom:20px;z-index:2147483000;border:0;border-radius:28px;",
-    "padding:14px 20px;background:#0b5394;color:#fff;font:600 16px/1.2 system-ui,sans-serif;cursor:pointer;",
-    "box-shadow:0 2px 8px rgba(0,0,0,.3)}",
-    ".dp-launcher:focus-visible,.dp-panel button:focus-visible,.dp-panel textarea:focus-visible,.dp-panel a:focus-visible,.dp-log:focus-visible",
-    "{outline:3px solid #ffbf47;outline-offset:2px}",
-    ".dp-panel{position:fixed;right:20px;bottom:84px;z-index:2147483000;width:min(380px,calc(100vw - 40px));",
-    "height:min(560px,calc(100vh - 110px));display:flex;flex-direction:column;background:#fff;color:#1a1a1a;",
-    "border-radius:12px;box-shadow:0 4px 24px rgba(0,0,0,.3);font:15px/1.4 system-ui,sans-serif;overflow:hidden}",
-    ".dp-panel[hidden]{display:none}",
-    ".dp-head{display:flex;align-items:center;justify-content:space-between;background:#0b5394;color:#fff;padding:10px 14px}",
-    ".dp-head h2{margin:0;font-size:16px}",
-    ".dp-close{background:transparent;border:0;color:#fff;font-size:22px;cursor:pointer;line-height:1;padding:4px 8px}",
-    ".dp-log{flex:1;overflow-y:auto;padding:12px;display:flex;flex-direction:column;gap:8px;background:#f4f6f8}",
-    ".dp-msg{max-width:85%;padding:8px 12px;border-radius:12px;white-space:pre-wrap;word-wrap:break-word}",
-    ".dp-bot{align-self:flex-start;background:#fff;border:1px solid #d0d7de}",
-    ".dp-citizen{align-self:flex-end;background:#0b5394;color:#fff}",
-    ".dp-citizen a{color:#fff}",
-    ".dp-bot a{color:#0b5394}",
-    ".dp-msg img{max-width:100%;display:block;margin-top:6px;border-radius:6px}",
-    ".dp-buttons{display:flex;flex-wrap:wrap;gap:6px;margin-top:8px}",
-    ".dp-buttons button{border:1px solid #0b5394;background:#fff;color:#0b5394;border-radius:16px;padding:6px 12px;",
-    "font:inherit;cursor:pointer}",
-    ".dp-buttons button:hover{background:#e8f0fa}",
-    ".dp-status{font-size:13px;color:#555;padding:4px 12px;min-height:1.4em;background:#f4f6f8}",
-    ".dp-form{display:flex;gap:8px;padding:10px;border-top:1px solid #d0d7de}",
-    ".dp-form textarea{flex:1;resize:none;font:inherit;padding:8px;border:1px solid #8a959e;border-radius:8px;height:42px}",
-    ".dp-form button{border:0;border-radius:8px;background:#0b5394;color:#fff;padding:0 16px;font:600 15px system-ui,sans-serif;cursor:pointer}",
-    ".dp-form .dp-tool{background:#fff;color:#0b5394;border:1px solid #0b5394;padding:0 10px;font-size:18px}",
-    ".dp-sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}"
-  ].join("");
+
 
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
@@ -54,9 +25,9 @@
     return node;
   }
 
-  var style = el("style");
-  style.textContent = css;
-  document.head.appendChild(style);
+  // A stylesheet file, not a <style> element: a host page's CSP then needs
+  // only our origin in style-src, never 'unsafe-inline'.
+  document.head.appendChild(el("link", { "rel": "stylesheet", "href": new URL("/widget.css", base).href }));
 
   var launcher = el("button", { "class": "dp-launcher", "type": "button", "aria-expanded": "false",
     "aria-controls": "dp-panel" }, title);
@@ -173,6 +144,8 @@
         setStatus("");
         clearButtons();
         show(data, "bot", true);
+      } else if (data.type === "limited") {
+        setStatus(data.text);
       } else if (data.type === "error") {
         setStatus("Dat lukte niet: " + data.error);
       }
@@ -219,9 +192,30 @@
       clearButtons();
       show({ text: "Foto verstuurd" }, "citizen", false);
       sendFrame({ photos: [body.photo] });
+      if (body.location) offerPhotoPlace(body.location);
     }).catch(function (error) {
       setStatus("Dat lukte niet: " + error.message);
     });
+  }
+
+  // The photo says where it was taken. That place is not kept unless the
+  // citizen says it is the right one.
+  function offerPhotoPlace(location) {
+    var offer = el("div", { "class": "dp-msg dp-bot" }, "Je foto bevat de plek waar hij is gemaakt. Wil je die plek gebruiken voor je melding?");
+    var group = el("div", { "class": "dp-buttons", "role": "group", "aria-label": "Plek van de foto" });
+    var use = el("button", { "type": "button" }, "Ja, gebruik de plek van de foto");
+    use.addEventListener("click", function () {
+      offer.parentNode.removeChild(offer);
+      show({ text: "Locatie gedeeld" }, "citizen", false);
+      sendFrame({ location: location });
+    });
+    var no = el("button", { "type": "button" }, "Nee");
+    no.addEventListener("click", function () { offer.parentNode.removeChild(offer); });
+    group.appendChild(use);
+    group.appendChild(no);
+    offer.appendChild(group);
+    log.appendChild(offer);
+    log.scrollTop = log.scrollHeight;
   }
 
   function sharePlace() {

@@ -1,0 +1,126 @@
+"""Rate limits: how often one client, chat session or username may do a thing.
+
+Fixed windows, counted in Redis when ``REDIS_URL`` is set (``INCR`` and
+``EXPIRE`` in one transaction, so every gateway process shares the count) and
+in process otherwise. Keys are hashed: a client's address is personal data
+and never lands in Redis as it is.
+
+The ``limits`` library would be our first choice, but every release that
+supports asyncio requires ``packaging>=21`` and Rasa 3.6 requires
+``packaging<21`` in the same environment.
+"""
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass
+from typing import Callable, Mapping, Optional, Protocol
+
+import redis.asyncio as aioredis
+
+KEY_PREFIX = "dorpspomp:rate:"
+
+
+@dataclass(frozen=True)
+class Rate:
+    """At most ``count`` times per ``seconds``."""
+
+    count: int
+    seconds: int
+
+
+# One source for every limit of the gateway: what a person does at human pace
+# stays well inside; a script does not.
+RATES: Mapping[str, Rate] = {
+    "chat_message_per_session": Rate(20, 60),
+    "chat_message_per_client": Rate(60, 60),
+    "chat_conversation_per_client": Rate(30, 3600),
+    "upload_per_session": Rate(10, 600),
+    "upload_per_client": Rate(30, 3600),
+    "login_per_client": Rate(10, 60),
+    "login_failure_per_username": Rate(5, 900),
+}
+
+
+class Counters(Protocol):
+    async def add(self, key: str, seconds: int) -> int:
+        """Count one more in ``key``, which lives ``seconds``; the count so far."""
+
+    async def get(self, key: str) -> int:
+        """The count in ``key`` without adding to it."""
+
+
+class MemoryCounters:
+    """Counters of one process (no Redis): expired windows are dropped as it goes."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._counts: dict[str, tuple[float, int]] = {}
+
+    async def add(self, key: str, seconds: int) -> int:
+        now = self._clock()
+        if len(self._counts) > 10_000:
+            self._counts = {k: v for k, v in self._counts.items() if v[0] > now}
+        expires, count = self._counts.get(key, (now + seconds, 0))
+        if expires <= now:
+            expires, count = now + seconds, 0
+        self._counts[key] = (expires, count + 1)
+        return count + 1
+
+    async def get(self, key: str) -> int:
+        expires, count = self._counts.get(key, (0.0, 0))
+        return count if expires > self._clock() else 0
+
+
+class RedisCounters:
+    """Counters every gateway process shares."""
+
+    def __init__(self, redis: aioredis.Redis) -> None:
+        self._redis = redis
+
+    async def add(self, key: str, seconds: int) -> int:
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.incr(key)
+            pipe.expire(key, seconds, nx=True)
+            count, _ = await pipe.execute()
+        return int(count)
+
+    async def get(self, key: str) -> int:
+        return int(await self._redis.get(key) or 0)
+
+
+class Throttle:
+    def __init__(
+        self,
+        counters: Counters,
+        rates: Mapping[str, Rate] = RATES,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._counters = counters
+        self._rates = rates
+        self._clock = clock
+
+    @classmethod
+    def create(cls, redis: Optional[aioredis.Redis]) -> "Throttle":
+        return cls(RedisCounters(redis) if redis is not None else MemoryCounters())
+
+    def _key(self, rule: str, subject: str) -> tuple[str, Rate]:
+        rate = self._rates[rule]
+        window = int(self._clock() // rate.seconds)
+        digest = hashlib.sha256(subject.encode()).hexdigest()[:32]
+        return f"{KEY_PREFIX}{rule}:{window}:{digest}", rate
+
+    async def allow(self, rule: str, subject: str) -> bool:
+        """Count one use of ``rule`` by ``subject``; False once past its rate."""
+        key, rate = self._key(rule, subject)
+        return await self._counters.add(key, rate.seconds) <= rate.count
+
+    async def exhausted(self, rule: str, subject: str) -> bool:
+        """Whether ``subject`` has used up ``rule`` in this window (counts nothing)."""
+        key, rate = self._key(rule, subject)
+        return await self._counters.get(key) >= rate.count
+
+    def retry_after(self, rule: str) -> int:
+        """Seconds until the current window of ``rule`` ends."""
+        rate = self._rates[rule]
+        return max(1, int(rate.seconds - self._clock() % rate.seconds))

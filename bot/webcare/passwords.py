@@ -1,0 +1,38 @@
+"""Argon2 password hashing off the event loop, a bounded number at a time.
+
+One Argon2 check takes tens of milliseconds of CPU. On the event loop, eight
+logins at once stall every chat and webhook; in threads without a bound, a
+flood of logins takes every core.
+"""
+from __future__ import annotations
+
+import asyncio
+import secrets
+from typing import Optional
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+
+class Passwords:
+    def __init__(self, parallel: int = 2, hasher: Optional[PasswordHasher] = None) -> None:
+        self._hasher = hasher or PasswordHasher()
+        self._slots = asyncio.Semaphore(parallel)
+        # Checking against this when a username is unknown takes as long as a
+        # real check, so response times do not tell which usernames exist.
+        self._dummy = self._hasher.hash(secrets.token_urlsafe(16))
+
+    async def hash(self, password: str) -> str:
+        async with self._slots:
+            return await asyncio.to_thread(self._hasher.hash, password)
+
+    async def verify(self, password_hash: Optional[str], password: str) -> bool:
+        """Whether ``password`` matches; with no hash (no such account) as slow as a real check."""
+        async with self._slots:
+            return await asyncio.to_thread(self._check, password_hash or self._dummy, password) and bool(password_hash)
+
+    def _check(self, password_hash: str, password: str) -> bool:
+        try:
+            return self._hasher.verify(password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
