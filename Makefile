@@ -7,13 +7,18 @@ IS_PY310 := -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))'
 PYTHON310 := $(shell for p in python3.10 $$(ls -d $$HOME/.pyenv/versions/3.10.*/bin/python 2>/dev/null | sort -V -r); do \
 	if $$p $(IS_PY310) 2>/dev/null; then echo $$p; break; fi; done)
 
-.PHONY: run test model chromium bench eval clean
+.PHONY: run test fuzz model chromium bench eval clean
 
 run: $(VENV)/.installed model
 	$(VENV)/bin/dorpspomp run
 
 test: $(VENV)/.installed model chromium
 	$(VENV)/bin/pytest
+
+# Hypothesis exploring new random examples (2,000 per property); `make test`
+# replays a fixed set so that CI never passes or fails by luck.
+fuzz: $(VENV)/.installed chromium
+	HYPOTHESIS_PROFILE=fuzz $(VENV)/bin/pytest tests/test_platform_fuzz.py tests/test_webcare_fuzz.py tests/test_redaction.py tests/test_platform_rendering.py
 
 # Reinstalled whenever pyproject.toml changes; one pip call resolves everything.
 $(VENV)/.installed: pyproject.toml

@@ -1,4 +1,8 @@
-"""The audit log: what staff did, from the inbox, the admin pages or the CLI."""
+"""The audit log: what staff did, from the inbox, the admin pages or the CLI.
+
+It names who did what to which record, never what a citizen wrote: subjects
+are ids and references (redacted all the same, should one slip through).
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,6 +11,7 @@ from typing import Any, Optional
 
 import sqlalchemy as sa
 
+from bot.privacy.redact import redact
 from bot.store.database import Database, utcnow
 from bot.store.tables import audit_log
 
@@ -41,7 +46,7 @@ class AuditLog:
         async with self._database.transaction() as connection:
             await connection.execute(
                 sa.insert(audit_log).values(
-                    at=utcnow(), actor=actor[:64], action=action, subject=subject[:128], detail=detail
+                    at=utcnow(), actor=actor[:64], action=action, subject=redact(subject)[:128], detail=detail
                 )
             )
 

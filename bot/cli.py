@@ -53,6 +53,13 @@ async def _database(settings: Settings) -> AsyncIterator["Database"]:
         await database.close()
 
 
+async def _staff_count(settings: Settings) -> int:
+    from bot.webcare.staff import StaffStore
+
+    async with _database(settings) as database:
+        return await StaffStore(database).count()
+
+
 async def _development_admin(settings: Settings) -> Optional[str]:
     """On a database without staff, an admin "beheer" whose password is kept in
     ``var/webcare_password``, so a new user can open the inbox at once."""
@@ -67,14 +74,25 @@ async def _development_admin(settings: Settings) -> Optional[str]:
         return path.read_text().strip() if path.exists() else None
 
 
+def _require_staff_in_production(settings: Settings) -> None:
+    """Production never makes an account by itself: an admin is set up on purpose."""
+    if settings.production and asyncio.run(_staff_count(settings)) == 0:
+        raise SystemExit(
+            "DORPSPOMP_ENV=production and no staff accounts: create the first admin with "
+            "'dorpspomp users add USERNAME --name \"Full Name\" --role admin' before starting"
+        )
+
+
 def cmd_run(settings: Settings, args: argparse.Namespace) -> None:
     """Action server and gateway together, as ``make run`` starts them."""
     if not settings.action_endpoint:
         raise SystemExit("ACTION_ENDPOINT is empty: 'dorpspomp run' starts the action server there")
-    password = asyncio.run(_development_admin(settings))
+    _require_staff_in_production(settings)
+    password = None if settings.production else asyncio.run(_development_admin(settings))
     actions = _start_action_server(settings.action_endpoint, settings.root)
     print(f"\nDorpspomp: open {settings.public_url}", flush=True)
-    print(f"Development REST token: {settings.rest_token}", flush=True)
+    if not settings.production:
+        print(f"Development REST token: {settings.rest_token}", flush=True)
     if password:
         print(f"Webcare inbox: {settings.public_url}/webcare (user 'beheer', password {password})", flush=True)
     print(flush=True)
@@ -86,6 +104,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
+    _require_staff_in_production(settings)
     _serve(settings)
 
 

@@ -146,7 +146,7 @@ async def build_app(settings: Settings, engine: Optional[DialogueEngine] = None)
     app.add_routes(webcare_routes(desk, auth, bus, media, audit, review, throttle, client_address))
     admin_desk = AdminDesk(
         review=review,
-        data=TrainingData(settings.root),
+        data=TrainingData(settings.root, profile.facts),
         runs=runs,
         launcher=TrainingLauncher(settings, runs),
         kpi=KpiReport(database, webcare_settings.timezone),

@@ -8,13 +8,23 @@ from bot.privacy.redact import redact
 
 
 class RedactingFilter(logging.Filter):
-    """Log lines quote citizens' messages now and then; personal data stays out."""
+    """Log lines quote citizens' messages now and then; personal data stays out.
+
+    The traceback counts as part of the line: a database error carries the
+    statement's parameters (a citizen's text) in its message.
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         cleaned = redact(message)
         if cleaned != message:
             record.msg, record.args = cleaned, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
         return True
 
 

@@ -44,6 +44,15 @@ class PlatformEvent:
     # What the channel needs to answer it (a tweet to reply to, a chat id).
     context: Optional[dict[str, Any]] = None
 
+    def __post_init__(self) -> None:
+        # Parsers read optional fields of the platform's JSON; a null or a
+        # string where a time belongs ends here as a malformed event, whatever
+        # the platform and the field.
+        if not isinstance(self.sent_at, datetime) or self.sent_at.tzinfo is None:
+            raise MalformedEvent(f"event time must be a datetime with a zone, not {type(self.sent_at).__name__}")
+        if not isinstance(self.message.sender, str) or not self.message.sender:
+            raise MalformedEvent("event without a sender")
+
 
 class PlatformChannel(Channel):
     """A platform channel answers its webhook at once and sends through the outbox."""
@@ -94,10 +103,10 @@ class PlatformChannel(Channel):
         data = json_object(body)
         try:
             events = self.events(data)
+            fresh = [event for event in events if not _stale(event.sent_at)]
         except (MalformedEvent, KeyError, TypeError, ValueError, AttributeError, OverflowError, OSError) as error:
-            logger.warning("%s: malformed event refused: %r", self.name, error)
+            logger.warning("%s: malformed event refused: %s", self.name, type(error).__name__)
             raise HttpProblem(400, "malformed event") from None
-        fresh = [event for event in events if not _stale(event.sent_at)]
         if events and not fresh:
             raise HttpProblem(403, "stale delivery: every event is older than 24 hours")
         for event in fresh:

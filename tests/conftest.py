@@ -6,7 +6,10 @@ import dataclasses
 from pathlib import Path
 from typing import AsyncIterator, Iterator
 
+import os
+
 import pytest
+from hypothesis import settings as hypothesis_settings
 from playwright.async_api import Browser, async_playwright
 
 from bot.settings import Settings
@@ -23,6 +26,12 @@ from tests.support import (
     start_action_server,
     start_gateway,
 )
+
+# `make test` (and CI) explores the same examples every run: a failure there is
+# a failure, never luck. `make fuzz` explores new ones, many more of them.
+hypothesis_settings.register_profile("ci", derandomize=True, max_examples=100, print_blob=True)
+hypothesis_settings.register_profile("fuzz", derandomize=False, max_examples=2000, print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 REST_TOKEN = "test-rest-token"
 CHROMIUM = "/usr/bin/chromium"

@@ -55,6 +55,8 @@ class Fakes:
             "MESSENGER_PAGE_TOKEN": self.graph.page_token,
             "MESSENGER_VERIFY_TOKEN": MESSENGER_VERIFY_TOKEN,
             "MESSENGER_GRAPH_URL": self.graph.url,
+            # The local Graph fake serves the photos too.
+            "MESSENGER_MEDIA_HOSTS": "127.0.0.1",
             "TELEGRAM_BOT_TOKEN": self.telegram.token,
             "TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET,
             "TELEGRAM_API_URL": self.telegram.url,

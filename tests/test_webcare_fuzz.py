@@ -65,7 +65,7 @@ def colleague(gateway: Service) -> LoggedIn:
     return LoggedIn(opener, csrf, f"{gateway.url}/webcare/api/conversations/{conversation}")
 
 
-@settings(max_examples=120, deadline=None)
+@settings(deadline=None)
 @given(action=ACTIONS, body=BODIES)
 def test_random_bodies_get_a_clear_answer(colleague: LoggedIn, action: str, body: bytes) -> None:
     request = urllib.request.Request(

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from bot.admin.settings import load_admin_settings
 from bot.audit import AuditLog
+from bot.profile import load_profile
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -40,7 +41,12 @@ async def review(settings: Settings, database: "Database", args: argparse.Namesp
     new = NewIntent(args.intent or "", args.title or "", args.answer or "", args.short or "") if decision == "new_intent" else None
     try:
         intent = await annotate(
-            queue, TrainingData(settings.root), AuditLog(database), group, Annotation(decision, args.intent, new), ACTOR
+            queue,
+            TrainingData(settings.root, load_profile(settings.profile_path).facts),
+            AuditLog(database),
+            group,
+            Annotation(decision, args.intent, new),
+            ACTOR,
         )
     except ExampleError as error:
         raise SystemExit(str(error)) from None

@@ -78,9 +78,17 @@ def admin_routes(desk: AdminDesk, auth: StaffAuth) -> list[web.RouteDef]:
     async def review_page(
         request: web.Request, session: StaffSession, error: str = "", status: int = 200
     ) -> web.Response:
+        try:
+            number = int(request.query.get("page", "1"))
+        except ValueError:
+            number = 1
+        review = await desk.review.page(number)
         return page(
             "review", request, session, status,
-            groups=await desk.review.groups(),
+            groups=review.groups,
+            page_number=review.number,
+            pages=review.pages,
+            first=review.first,
             intents=desk.data.intents(),
             reasons=REASONS,
             threshold=desk.settings.review_below_confidence,

@@ -6,7 +6,7 @@ from typing import Optional
 
 from bot.audit import AuditLog
 from bot.learning.examples import ExampleError, TrainingData
-from bot.learning.review import ReviewGroup, ReviewQueue
+from bot.learning.review import ReviewGroup, ReviewQueue, decision_key
 
 OUT_OF_SCOPE = "out_of_scope"
 # The wordings of one group that become training examples.
@@ -58,7 +58,11 @@ async def annotate(
     elif annotation.decision != "dismissed":
         raise ExampleError(f"onbekend besluit {annotation.decision!r}")
     await queue.decide(group, annotation.decision, intent, staff_id)
+    # The subject names the group by its hash: the audit log keeps no citizen's words.
     await audit.record(
-        actor, "review", group.example[:128], {"decision": annotation.decision, "intent": intent, "messages": group.count}
+        actor,
+        "review",
+        f"vraag {decision_key(group.key)[:12]}",
+        {"decision": annotation.decision, "intent": intent, "messages": group.count},
     )
     return intent

@@ -8,9 +8,10 @@ diff. A new intent also gets its answer as a topic file, a place in
 from __future__ import annotations
 
 import re
+import string
 from io import StringIO
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Collection, Iterable
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -66,11 +67,28 @@ def _sorted_block(existing: str, new: Iterable[str]) -> LiteralScalarString:
     return LiteralScalarString("".join(f"- {e}\n" for e in sorted(examples.values(), key=str.casefold)))
 
 
+def _placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+
+
 class TrainingData:
     """The training data of the project at ``root``."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, facts: Collection[str] = ()) -> None:
         self.root = root
+        # The placeholders an answer may use: the profile's facts.
+        self.facts = frozenset(facts)
+
+    def _check_placeholders(self, text: str) -> None:
+        """An answer is filled in with the profile's facts: a stray brace or an
+        unknown {name} would break the topic for every citizen who asks."""
+        try:
+            names = _placeholders(text)
+        except ValueError:
+            raise ExampleError("een losse { of } in het antwoord: schrijf {{ of }} voor het teken zelf") from None
+        unknown = sorted(names - self.facts)
+        if unknown:
+            raise ExampleError(f"het antwoord gebruikt {{{unknown[0]}}}, maar dat gegeven kent het profiel niet")
 
     def intents(self) -> list[str]:
         return sorted(_read(self.root / "domain.yml").get("intents") or [])
@@ -102,6 +120,8 @@ class TrainingData:
             raise ExampleError(f"intent {intent!r} bestaat al; kies 'bestaand intent'")
         if not title.strip() or not answer.strip():
             raise ExampleError("een nieuw intent heeft een titel en een antwoord nodig")
+        for text in (answer, short):
+            self._check_placeholders(text)
         topic = self.root / TOPICS_FOLDER / f"{intent}.yml"
         _write(
             topic,

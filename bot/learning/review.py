@@ -2,15 +2,19 @@
 
 A message is a candidate when the bot fell back, answered with low
 confidence, handed the conversation to a colleague after it, or a colleague
-flagged it from the inbox. Candidates are redacted, then grouped by their
-normalised text, near-identical wordings together; an admin's decision is
-kept per wording, so a decided question leaves the queue for good.
+flagged it from the inbox. Candidates are grouped by their redacted,
+normalised text (its key, computed once when the message is stored),
+near-identical wordings together; an admin's decision is kept per key (as a
+hash: no citizen's words), so a decided question leaves the queue for good.
+
+A page of the queue costs the same whatever citizens sent: the newest
+candidates only, grouping in a thread, and only the groups shown redacted.
 """
 from __future__ import annotations
 
+import asyncio
 import difflib
-import re
-import unicodedata
+import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -18,7 +22,7 @@ from typing import Iterable, Optional
 
 import sqlalchemy as sa
 
-from bot.privacy.redact import redact
+from bot.privacy.redact import redact, review_key
 from bot.store.database import Database, utcnow
 from bot.store.tables import handoffs, message_flags, messages, review_decisions
 
@@ -26,20 +30,32 @@ FALLBACK_INTENT = "nlu_fallback"
 DECISIONS = ("intent", "new_intent", "out_of_scope", "dismissed")
 # Wordings at least this alike (difflib's ratio) are one group.
 NEAR_DUPLICATE = 0.85
-_NOISE = re.compile(r"https?://\S+|@\w+|[^\w\s\[\]]", re.UNICODE)
+# The newest candidates a page of the queue looks at; older ones wait their turn.
+MAX_CANDIDATES = 2000
+# Groups on one page of the queue; wordings shown per group.
+PAGE_SIZE = 25
+WORDINGS_SHOWN = 10
+# A wording's key: redacted and normalised, kept with the message when it is stored.
+group_key = review_key
 
 
-def group_key(text: str) -> str:
-    """Lower case, accents, punctuation, mentions and links gone; redacted first."""
-    plain = unicodedata.normalize("NFKD", redact(text).lower())
-    plain = "".join(c for c in plain if not unicodedata.combining(c))
-    return " ".join(_NOISE.sub(" ", plain).split())[:255]
+def decision_key(key: str) -> str:
+    """How a decided key is kept: a hash, so the decisions hold no citizen's words."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _alike(a: str, b: str) -> bool:
+    """difflib's ratio at least NEAR_DUPLICATE, with its cheap upper bounds first."""
+    if 2 * min(len(a), len(b)) < NEAR_DUPLICATE * (len(a) + len(b)):
+        return False
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    return matcher.quick_ratio() >= NEAR_DUPLICATE and matcher.ratio() >= NEAR_DUPLICATE
 
 
 @dataclass
 class ReviewGroup:
     key: str
-    # Redacted wordings, most frequent first.
+    # Redacted wordings, most frequent first (filled for the groups shown).
     wordings: list[str]
     count: int
     guess: Optional[str]
@@ -48,10 +64,21 @@ class ReviewGroup:
     last_seen: datetime
     keys: set[str] = field(default_factory=set)
     message_ids: list[int] = field(default_factory=list)
+    texts: Counter[str] = field(default_factory=Counter, repr=False, compare=False)
 
     @property
     def example(self) -> str:
         return self.wordings[0]
+
+    def redacted(self) -> "ReviewGroup":
+        """Its most frequent wordings, redacted, ready to show or learn from."""
+        shown: dict[str, None] = {}
+        for text, _ in self.texts.most_common():
+            shown.setdefault(redact(text).strip(), None)
+            if len(shown) == WORDINGS_SHOWN:
+                break
+        self.wordings = list(shown)
+        return self
 
 
 @dataclass(frozen=True)
@@ -62,41 +89,58 @@ class Candidate:
     confidence: Optional[float]
     reason: str
     created_at: datetime
+    # group_key(text), stored with the message; computed here for older rows.
+    key: Optional[str] = None
 
 
 def group_candidates(candidates: Iterable[Candidate]) -> list[ReviewGroup]:
-    """Near-duplicates together, the most frequent group first."""
+    """Near-duplicates together, the most frequent group first; wordings redacted."""
+    return [group.redacted() for group in _grouped(candidates)]
+
+
+def _grouped(candidates: Iterable[Candidate]) -> list[ReviewGroup]:
+    """The groups, most frequent first, with their wordings not yet redacted (CPU-bound)."""
     groups: list[ReviewGroup] = []
-    wordings: dict[str, Counter[str]] = {}
+    by_key: dict[str, ReviewGroup] = {}
     guesses: dict[str, Counter[str]] = {}
     confidences: dict[str, list[float]] = {}
     for candidate in sorted(candidates, key=lambda c: c.created_at):
-        key = group_key(candidate.text)
+        key = candidate.key if candidate.key is not None else group_key(candidate.text)
         if not key:
             continue
-        group = next((g for g in groups if key in g.keys), None) or next(
-            (g for g in groups if difflib.SequenceMatcher(None, g.key, key).ratio() >= NEAR_DUPLICATE), None
-        )
+        group = by_key.get(key) or next((g for g in groups if _alike(g.key, key)), None)
         if group is None:
             group = ReviewGroup(key, [], 0, None, None, set(), candidate.created_at)
             groups.append(group)
-            wordings[key], guesses[key], confidences[key] = Counter(), Counter(), []
+            guesses[key], confidences[key] = Counter(), []
+        by_key[key] = group
         group.keys.add(key)
         group.count += 1
         group.reasons.add(candidate.reason)
         group.last_seen = max(group.last_seen, candidate.created_at)
         group.message_ids.append(candidate.message_id)
-        wordings[group.key][redact(candidate.text).strip()] += 1
+        group.texts[candidate.text.strip()] += 1
         if candidate.intent:
             guesses[group.key][candidate.intent] += 1
         if candidate.confidence is not None:
             confidences[group.key].append(candidate.confidence)
     for group in groups:
-        group.wordings = [w for w, _ in wordings[group.key].most_common()]
         group.guess = guesses[group.key].most_common(1)[0][0] if guesses[group.key] else None
         scores = confidences[group.key]
         group.confidence = sum(scores) / len(scores) if scores else None
     return sorted(groups, key=lambda g: (-g.count, -g.last_seen.timestamp()))
+
+
+@dataclass(frozen=True)
+class ReviewPage:
+    groups: list[ReviewGroup]
+    number: int
+    pages: int
+
+    @property
+    def first(self) -> int:
+        """The place in the queue of this page's first group, counted from 1."""
+        return (self.number - 1) * PAGE_SIZE + 1
 
 
 class ReviewQueue:
@@ -126,8 +170,8 @@ class ReviewQueue:
             else_="handoff",
         )
         query = (
-            sa.select(messages.c.id, messages.c.text, messages.c.intent, messages.c.confidence,
-                      messages.c.created_at, reason.label("reason"))
+            sa.select(messages.c.id, messages.c.text, messages.c.review_key, messages.c.intent,
+                      messages.c.confidence, messages.c.created_at, reason.label("reason"))
             .where(
                 messages.c.direction == "in",
                 messages.c.text != "",
@@ -140,22 +184,31 @@ class ReviewQueue:
                     messages.c.id.in_(flagged),
                 ),
             )
-            .order_by(messages.c.id)
+            .order_by(messages.c.id.desc())
+            .limit(MAX_CANDIDATES)
         )
         async with self._database.engine.connect() as connection:
             rows = (await connection.execute(query)).all()
             decided = set((await connection.execute(sa.select(review_decisions.c.group_key))).scalars())
-        return [
-            Candidate(r.id, r.text, r.intent, r.confidence, r.reason, r.created_at)
-            for r in rows
-            if group_key(r.text) not in decided
-        ]
+        return await asyncio.to_thread(_undecided, rows, decided)
 
     async def groups(self, now: Optional[datetime] = None) -> list[ReviewGroup]:
-        return group_candidates(await self.candidates(now))
+        """Every group, redacted (the CLI's listing)."""
+        grouped = await asyncio.to_thread(_grouped, await self.candidates(now))
+        return await asyncio.to_thread(lambda: [group.redacted() for group in grouped])
+
+    async def page(self, number: int = 1) -> ReviewPage:
+        """One page of groups, the most frequent first; only these are redacted."""
+        grouped = await asyncio.to_thread(_grouped, await self.candidates())
+        pages = max(1, -(-len(grouped) // PAGE_SIZE))
+        number = min(max(number, 1), pages)
+        shown = grouped[(number - 1) * PAGE_SIZE:number * PAGE_SIZE]
+        return ReviewPage(await asyncio.to_thread(lambda: [g.redacted() for g in shown]), number, pages)
 
     async def group(self, key: str) -> Optional[ReviewGroup]:
-        return next((g for g in await self.groups() if key in g.keys), None)
+        grouped = await asyncio.to_thread(_grouped, await self.candidates())
+        found = next((g for g in grouped if key in g.keys), None)
+        return await asyncio.to_thread(found.redacted) if found else None
 
     async def decide(
         self, group: ReviewGroup, decision: str, intent: Optional[str], staff_id: Optional[int]
@@ -167,8 +220,8 @@ class ReviewQueue:
             await connection.execute(
                 sa.insert(review_decisions),
                 [
-                    {"group_key": key, "example": group.example, "decision": decision, "intent": intent,
-                     "staff_id": staff_id, "decided_at": now}
+                    {"group_key": decision_key(key), "example": group.example, "decision": decision,
+                     "intent": intent, "staff_id": staff_id, "decided_at": now}
                     for key in sorted(group.keys)
                 ],
             )
@@ -198,3 +251,12 @@ class ReviewQueue:
         async with self._database.engine.connect() as connection:
             return int(await connection.scalar(sa.select(sa.func.count()).select_from(review_decisions)) or 0)
 
+
+
+def _undecided(rows: Iterable[sa.engine.Row], decided: set[str]) -> list[Candidate]:
+    candidates = []
+    for row in rows:
+        key = row.review_key if row.review_key is not None else group_key(row.text)
+        if decision_key(key) not in decided:
+            candidates.append(Candidate(row.id, row.text, row.intent, row.confidence, row.reason, row.created_at, key))
+    return candidates

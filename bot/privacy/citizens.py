@@ -3,8 +3,9 @@
 Erasing keeps the shape of a conversation (when messages came, what the bot
 understood, hand-offs and report categories) so the KPI figures stay true,
 and removes everything that says who the citizen is or what they wrote:
-texts, photos, platform ids, addresses, contact details, colleagues' notes
-and messages still waiting to be sent. The retention job uses the same
+texts, photos, platform ids, addresses, contact details, colleagues' notes,
+messages still waiting to be sent, and the example words of review decisions
+made on their questions. The retention job uses the same
 erasure for conversations past their retention period.
 """
 from __future__ import annotations
@@ -17,7 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.media import MediaStore, photo_ids
 from bot.store.database import Database, utcnow
-from bot.store.tables import conversations, deliveries, handoffs, messages, reports, staff_notes
+from bot.learning.review import decision_key
+from bot.store.tables import (
+    conversations, deliveries, handoffs, media_uploads, messages, reports, review_decisions, staff_notes,
+)
 
 ERASED_SENDER = "gewist:"
 
@@ -129,11 +133,22 @@ class CitizenRecords:
             found.extend(photo_ids((row.data or {}).get("attachments")))
         for row in await connection.execute(sa.select(reports.c.media).where(reports.c.conversation_id.in_(ids))):
             found.extend(row.media or [])
+        uploads = sa.select(media_uploads.c.media_id).where(media_uploads.c.conversation_id.in_(ids))
+        found.extend((await connection.execute(uploads)).scalars())
         return found
 
     @staticmethod
     async def _erase(connection: AsyncConnection, ids: list[str]) -> None:
         now = utcnow()
+        # A decided question keeps its decision (by hash) but not its example's words.
+        keys = await connection.execute(
+            sa.select(messages.c.review_key).where(messages.c.conversation_id.in_(ids), messages.c.review_key.isnot(None))
+        )
+        decided = {decision_key(key) for key in keys.scalars()}
+        if decided:
+            await connection.execute(
+                review_decisions.update().where(review_decisions.c.group_key.in_(decided)).values(example="")
+            )
         await connection.execute(
             conversations.update()
             .where(conversations.c.id.in_(ids))
@@ -142,7 +157,7 @@ class CitizenRecords:
         await connection.execute(
             messages.update()
             .where(messages.c.conversation_id.in_(ids))
-            .values(text="", payload=None, data=None, platform_message_id=None)
+            .values(text="", payload=None, data=None, platform_message_id=None, review_key=None)
         )
         await connection.execute(
             reports.update()
@@ -154,6 +169,7 @@ class CitizenRecords:
         )
         await connection.execute(staff_notes.delete().where(staff_notes.c.conversation_id.in_(ids)))
         await connection.execute(deliveries.delete().where(deliveries.c.conversation_id.in_(ids)))
+        await connection.execute(media_uploads.delete().where(media_uploads.c.conversation_id.in_(ids)))
 
     async def expired(self, before: datetime, limit: int = 500) -> list[str]:
         """Conversations with content whose last message is older than ``before``

@@ -8,6 +8,7 @@ are right, so a report reference or an order number stays readable.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Callable
 
 import phonenumbers
@@ -17,17 +18,32 @@ IBAN_LABEL = "[IBAN]"
 PHONE_LABEL = "[TELEFOON]"
 EMAIL_LABEL = "[E-MAIL]"
 ADDRESS_LABEL = "[POSTCODE HUISNR]"
+STREET_LABEL = "[STRAAT HUISNR]"
 
 # A Dutch number has ten digits with its 0; shorter runs are dates, amounts, references.
 MIN_PHONE_DIGITS = 9
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+# The look-behind lets a match start only where an address can start, and every
+# part is bounded: a long run of letters costs linear time, not quadratic.
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}", re.UNICODE)
 # Written in one piece or in groups of four, as on a bank card.
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b", re.IGNORECASE)
 # Nine digits, or written 123.456.782 / 123 456 782; not part of a longer number.
 _BSN = re.compile(r"(?<![\d.])\d{3}[. ]?\d{3}[. ]?\d{3}(?![\d]|\.\d)")
 # 1234 AB 12, 1234AB 12a, 1234 ab nr 12: a postcode with the house number.
 _ADDRESS = re.compile(
-    r"\b[1-9]\d{3}\s?[A-Za-z]{2}\b[\s,]*(?:(?:huis)?n(?:umme)?r\.?\s*)?\d{1,5}(?:\s?[a-zA-Z]\b|-\d+)?",
+    r"\b[1-9]\d{3}\s?[A-Za-z]{2}\b[\s,]{0,4}(?:(?:huis)?n(?:umme)?r\.?\s{0,3})?\d{1,5}(?:\s?[a-zA-Z]\b|-\d+)?",
+)
+# Kerkstraat 12, Markt 3a, Dorpsweg nr. 7-2: a street name (by its
+# ending) with a house number. A street without a number says where, not who.
+_STREET_ENDINGS = (
+    "straat|str|weg|laan|plein|gracht|kade|singel|dijk|dreef|hof|park|pad|steeg|wal|markt|ring|baan|"
+    "boulevard|plantsoen|erf|veld|haven|burg|brink|dam|zijde|hoek|akker|wijk|kant|zoom|vaart"
+)
+_STREET = re.compile(
+    # Starts only where a word starts (linear time), and a bare "weg 12" is no street.
+    rf"(?<![A-Za-zÀ-ÿ'.-])(?:[A-Za-zÀ-ÿ'.-]{{2,40}}(?:{_STREET_ENDINGS})|markt|brink|dam|ring|haven|singel|kade|dijk)"
+    r"\.?\s{1,3}(?:(?:huis)?n(?:umme)?r\.?\s{0,3})?[1-9]\d{0,4}(?:\s?[a-zA-Z]\b|\s?-\s?\d{1,4}\b)?(?!\d)",
+    re.IGNORECASE,
 )
 
 
@@ -79,14 +95,26 @@ _STEPS: tuple[Callable[[str], str], ...] = (
     lambda text: _EMAIL.sub(EMAIL_LABEL, text),
     _replace_checked(_IBAN, IBAN_LABEL, iban_is_valid),
     lambda text: _ADDRESS.sub(ADDRESS_LABEL, text),
+    lambda text: _STREET.sub(STREET_LABEL, text),
     _redact_phones,
     _replace_checked(_BSN, BSN_LABEL, lambda found: bsn_is_valid(re.sub(r"\D", "", found))),
 )
 
 
 def redact(text: str) -> str:
-    """``text`` with BSNs, IBANs, e-mail addresses, postcodes with house numbers
-    and phone numbers replaced by labels."""
+    """``text`` with BSNs, IBANs, e-mail addresses, postcodes with house numbers,
+    streets with house numbers and phone numbers replaced by labels."""
     for step in _STEPS:
         text = step(text)
     return text
+
+
+_NOISE = re.compile(r"https?://\S+|@\w+|[^\w\s\[\]]", re.UNICODE)
+
+
+def review_key(text: str) -> str:
+    """``text`` redacted, then in lower case without accents, punctuation,
+    mentions and links: near-identical questions share it (bot/learning/review.py)."""
+    plain = unicodedata.normalize("NFKD", redact(text).lower())
+    plain = "".join(c for c in plain if not unicodedata.combining(c))
+    return " ".join(_NOISE.sub(" ", plain).split())[:255]

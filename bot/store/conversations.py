@@ -1,6 +1,7 @@
 """Conversations and the messages in them."""
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from bot.messages import IncomingMessage, Reply, Understanding
+from bot.privacy.redact import review_key
 from bot.store.database import Database, utcnow
 from bot.store.tables import conversations, messages
 
@@ -128,6 +130,8 @@ class ConversationStore:
         """Persist a citizen's message before anything else happens to it."""
         # Whether it was said in public decides what a colleague may answer there.
         data = {**message.carried, **({"public": True} if message.public else {})}
+        # Redacted once here, off the event loop, so the review queue never has to.
+        key = await asyncio.to_thread(review_key, message.text) if message.text else None
         async with self._database.transaction() as connection:
             result = await connection.execute(
                 messages.insert().values(
@@ -139,6 +143,7 @@ class ConversationStore:
                     data=data or None,
                     platform_message_id=message.platform_message_id,
                     created_at=utcnow(),
+                    review_key=key,
                 )
             )
             return int(result.inserted_primary_key[0])

@@ -71,7 +71,8 @@ class Database:
         # SQLAlchemy 1.4 gives aiosqlite file databases a NullPool: a new connection
         # (and thread) per statement. A real pool makes a query ten times cheaper.
         pool = {"poolclass": AsyncAdaptedQueuePool} if self.is_sqlite else {}
-        self.engine: AsyncEngine = create_async_engine(async_url, future=True, **pool)
+        # Parameters are citizens' words: an error's message must not repeat them.
+        self.engine: AsyncEngine = create_async_engine(async_url, future=True, hide_parameters=True, **pool)
         # Every aiosqlite connection opened, so that close() reaches them all.
         self._sqlite_connections: "weakref.WeakSet[Any]" = weakref.WeakSet()
         if self.is_sqlite:
@@ -91,7 +92,7 @@ class Database:
 
     def migrate(self) -> None:
         """Bring the schema to the newest revision (blocking; call before serving)."""
-        sync_engine = sa.create_engine(_with_driver(self.url, _SYNC_DRIVERS), future=True)
+        sync_engine = sa.create_engine(_with_driver(self.url, _SYNC_DRIVERS), future=True, hide_parameters=True)
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         try:

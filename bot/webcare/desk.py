@@ -102,7 +102,7 @@ class WebcareDesk:
             raise DeskError(409, "Neem het gesprek eerst over; niemand heeft het nu.")
         if handoff.staff_id != member.id and not member.is_admin:
             raise DeskError(409, "Neem het gesprek eerst over; een collega heeft het nu.")
-        if to_staff_id == handoff.staff_id or await self.staff.get(to_staff_id) is None:
+        if to_staff_id == handoff.staff_id or not await self.staff.can_log_in(to_staff_id):
             raise DeskError(400, "Kies een andere collega.")
         if not await self._gate.handoffs.transfer(handoff.id, handoff.staff_id, to_staff_id):
             raise DeskError(409, "Het gesprek is intussen veranderd; kijk nog eens.")

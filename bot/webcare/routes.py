@@ -1,6 +1,7 @@
 """The webcare inbox over HTTP: login, the inbox page, its JSON API and live socket."""
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any, Callable, Optional
@@ -23,6 +24,10 @@ from bot.webcare.staff import SESSION_LIFETIME, StaffSession
 from channels.http import ClientAddress, HttpProblem, read_json_object
 
 STATIC = Path(__file__).parent / "static"
+# How often an open inbox socket checks that its session still holds (an
+# admin may disable the account from another process), and its close code.
+SESSION_CHECK_SECONDS = 10
+SESSION_ENDED = 4401
 MAX_REPLY_LENGTH = 4000
 
 
@@ -99,6 +104,8 @@ def webcare_routes(
 
     async def logout(request: web.Request, session: StaffSession) -> web.Response:
         await desk.staff.logout(request.cookies[SESSION_COOKIE])
+        for socket in list(sockets.get(request.cookies[SESSION_COOKIE], ())):
+            await socket.close(code=SESSION_ENDED, message=b"logged out")
         await audit.record(session.member.username, "logout")
         response = web.HTTPSeeOther("/webcare/login")
         response.del_cookie(SESSION_COOKIE, path=COOKIE_PATH)
@@ -203,11 +210,16 @@ def webcare_routes(
             },
         )
 
+    # Each colleague's open inbox sockets by session cookie, so logging out closes them.
+    sockets: dict[str, set[web.WebSocketResponse]] = {}
+
     async def live(request: web.Request, session: StaffSession) -> web.WebSocketResponse:
-        """Queue and conversation changes, from every gateway process, as they happen."""
+        """Queue and conversation changes, from every gateway process, as they happen.
+        The socket closes when its session ends (logout, a disabled account, expiry)."""
         origin = request.headers.get("Origin")
         if origin is not None and origin.split("://", 1)[-1] != request.host:
             raise web.HTTPForbidden(reason="andere herkomst")
+        cookie = request.cookies[SESSION_COOKIE]
         socket = web.WebSocketResponse(heartbeat=25)
         await socket.prepare(request)
 
@@ -215,13 +227,25 @@ def webcare_routes(
             if not socket.closed:
                 await socket.send_str(json.dumps(event))
 
+        async def watch_session() -> None:
+            while not socket.closed:
+                await asyncio.sleep(SESSION_CHECK_SECONDS)
+                if await auth.session(request) is None:
+                    await socket.close(code=SESSION_ENDED, message=b"session ended")
+
         unsubscribe = bus.subscribe(INBOX_TOPIC, forward)
+        sockets.setdefault(cookie, set()).add(socket)
+        watcher = asyncio.create_task(watch_session())
         try:
             async for frame in socket:
                 if frame.type == WSMsgType.ERROR:
                     break
         finally:
             unsubscribe()
+            watcher.cancel()
+            sockets.get(cookie, set()).discard(socket)
+            if not sockets.get(cookie):
+                sockets.pop(cookie, None)
         return socket
 
     api = auth.api

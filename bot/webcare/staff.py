@@ -105,6 +105,12 @@ class StaffStore:
             row = (await connection.execute(sa.select(staff).where(staff.c.id == staff_id))).first()
         return _member(row) if row else None
 
+    async def can_log_in(self, staff_id: int) -> bool:
+        """Whether ``staff_id`` is a colleague who has not been disabled."""
+        query = sa.select(staff.c.id).where(staff.c.id == staff_id, staff.c.disabled_at.is_(None))
+        async with self._database.engine.connect() as connection:
+            return await connection.scalar(query) is not None
+
     async def all(self) -> list[StaffMember]:
         """Colleagues who can log in (not those disabled)."""
         query = sa.select(staff).where(staff.c.disabled_at.is_(None)).order_by(staff.c.display_name)

@@ -35,6 +35,8 @@ MAX_TEXT = 2000
 MAX_QUICK_REPLIES = 13
 MAX_QUICK_REPLY_TITLE = 20
 MAX_QUICK_REPLY_PAYLOAD = 1000
+# Where Meta serves the photos citizens send (scontent-*.xx.fbcdn.net, lookaside.fbsbx.com).
+MEDIA_HOSTS = ("fbcdn.net", "fbsbx.com")
 STANDARD_WINDOW = timedelta(hours=24)
 HUMAN_AGENT_WINDOW = timedelta(days=7)
 
@@ -45,6 +47,7 @@ class MessengerConfig:
     page_token: str
     verify_token: str
     graph_url: str = "https://graph.facebook.com"
+    media_hosts: tuple[str, ...] = MEDIA_HOSTS
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Optional["MessengerConfig"]:
@@ -58,6 +61,7 @@ class MessengerConfig:
             values["MESSENGER_PAGE_TOKEN"],
             values["MESSENGER_VERIFY_TOKEN"],
             env.get("MESSENGER_GRAPH_URL", cls.graph_url).rstrip("/"),
+            tuple(h.strip().lower() for h in env.get("MESSENGER_MEDIA_HOSTS", ",".join(MEDIA_HOSTS)).split(",") if h.strip()),
         )
 
 
@@ -124,7 +128,7 @@ class MessengerChannel(PlatformChannel):
 
     async def _fetch(self, url: str) -> Optional[Attachment]:
         try:
-            stored = await self._media.store(await self._graph.download(url, MAX_BYTES))
+            stored = await self._media.store(await self._graph.download(url, MAX_BYTES, self._config.media_hosts))
         except (aiohttp.ClientError, ValueError, MediaRejected) as error:
             logger.warning("messenger: photo not kept: %s", error)
             return None

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Optional
+from typing import Any, Collection, Optional
+from urllib.parse import urlsplit
 
 import aiohttp
 
@@ -41,10 +42,19 @@ class GraphSendApi:
         transient = status == 429 or status >= 500 or error.get("code") in TRANSIENT_CODES or error.get("is_transient")
         raise DeliveryFailed(message, retryable=bool(transient), retry_after=retry_after)
 
-    async def download(self, url: str, limit: int) -> bytes:
-        """A photo a citizen sent, from Meta's CDN; at most ``limit`` bytes."""
-        async with self.session.get(url) as response:
-            response.raise_for_status()
+    async def download(self, url: str, limit: int, hosts: Collection[str]) -> bytes:
+        """A photo a citizen sent, from Meta's CDN; at most ``limit`` bytes.
+
+        Only from ``hosts`` (a host or its subdomains) and never following a
+        redirect: a forged delivery must not make us fetch from our own network.
+        """
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        if parts.scheme not in ("https", "http") or not any(host == h or host.endswith("." + h) for h in hosts):
+            raise ValueError(f"photo not on Meta's CDN: {host or url[:40]!r}")
+        async with self.session.get(url, allow_redirects=False) as response:
+            if response.status >= 300:
+                raise ValueError(f"photo download answered {response.status}")
             data = await response.content.read(limit + 1)
         if len(data) > limit:
             raise ValueError(f"photo larger than {limit} bytes")

@@ -225,7 +225,9 @@
       if (data.type === "queue") loadQueue();
       else if (data.type === "conversation" && data.conversation_id === current) openConversation(current);
     });
-    socket.addEventListener("close", function () {
+    socket.addEventListener("close", function (event) {
+      // 4401: the session ended (logged out, or the account was disabled).
+      if (event.code === 4401) { location.href = "/webcare/login"; return; }
       $("live-status").textContent = "Verbinding verbroken; opnieuw verbinden…";
       setTimeout(live, Math.min(30000, 500 * Math.pow(2, retries++)));
     });

@@ -1,4 +1,5 @@
-"""Web chat uploads tracked per session; the review key of each citizen message.
+"""Web chat uploads tracked per session; the review key of each citizen message;
+review decisions kept as hashes; citizens' words out of the audit log.
 
 Revision ID: 0007
 Revises: 0006
@@ -26,20 +27,36 @@ def upgrade() -> None:
     op.create_index("ix_media_uploads_conversation_id", "media_uploads", ["conversation_id"])
     op.create_index("ix_media_uploads_uploaded_at", "media_uploads", ["uploaded_at"])
     op.add_column("messages", sa.Column("review_key", sa.String(255), nullable=True))
-    _backfill_review_keys()
-
-
-def _backfill_review_keys() -> None:
-    from bot.learning.review import group_key
-
     connection = op.get_bind()
-    rows = connection.execute(
-        sa.text("SELECT id, text FROM messages WHERE direction = 'in' AND text != ''")
-    ).all()
+    _backfill_review_keys(connection)
+    _hash_decided_keys(connection)
+    _scrub_audit_log(connection)
+
+
+def _backfill_review_keys(connection: sa.engine.Connection) -> None:
+    from bot.privacy.redact import review_key
+
+    rows = connection.execute(sa.text("SELECT id, text FROM messages WHERE direction = 'in' AND text != ''")).all()
     for row in rows:
         connection.execute(
-            sa.text("UPDATE messages SET review_key = :key WHERE id = :id"), {"key": group_key(row.text), "id": row.id}
+            sa.text("UPDATE messages SET review_key = :key WHERE id = :id"), {"key": review_key(row.text), "id": row.id}
         )
+
+
+def _hash_decided_keys(connection: sa.engine.Connection) -> None:
+    import hashlib
+
+    for row in connection.execute(sa.text("SELECT id, group_key FROM review_decisions")).all():
+        hashed = hashlib.sha256(row.group_key.encode()).hexdigest()
+        connection.execute(sa.text("UPDATE review_decisions SET group_key = :key WHERE id = :id"), {"key": hashed, "id": row.id})
+
+
+def _scrub_audit_log(connection: sa.engine.Connection) -> None:
+    """A review's subject was the question's text; a failed login's actor whatever was typed."""
+    connection.execute(sa.text("UPDATE audit_log SET subject = '' WHERE action = 'review'"))
+    connection.execute(
+        sa.text("UPDATE audit_log SET actor = '?' WHERE action = 'login_failed' AND actor NOT IN (SELECT username FROM staff)")
+    )
 
 
 def downgrade() -> None:
