@@ -75,7 +75,9 @@ async def _promoted_model(runs: TrainingRuns, settings: Settings) -> Optional[Pa
     return path if path is not None and path.exists() else None
 
 
-async def build_app(settings: Settings, engine: Optional[DialogueEngine] = None) -> web.Application:
+async def build_app(
+    settings: Settings, engine: Optional[DialogueEngine] = None, throttle: Optional[Throttle] = None
+) -> web.Application:
     profile = load_profile(settings.profile_path)
     reports = load_report_settings(settings.profile_path)
     media = MediaStore(settings.media_dir)
@@ -90,7 +92,7 @@ async def build_app(settings: Settings, engine: Optional[DialogueEngine] = None)
     gate = HandoffGate(HandoffStore(database), bus, ConversationLocks(redis))
     bulletin = CrisisBulletin(CrisisNotices(database), TopicLibrary.load(profile.content_dir, profile.facts))
     metrics = GatewayMetrics()
-    throttle = Throttle.create(redis)
+    throttle = throttle or Throttle.create(redis)
     uploads = UploadStore(database)
     client_address = ClientAddress(settings.trust_forwarded_for)
     router = Router(ConversationStore(database), engine, profile, settings.engine_timeout, gate, bulletin, metrics)

@@ -1,8 +1,8 @@
 """Rate limits: how often one client, chat session or username may do a thing.
 
-Fixed windows, counted in Redis when ``REDIS_URL`` is set (``INCR`` and
-``EXPIRE`` in one transaction, so every gateway process shares the count) and
-in process otherwise. Keys are hashed: a client's address is personal data
+A window opens with a subject's first use and lasts the rule's period; the
+count is kept in Redis when ``REDIS_URL`` is set (``INCR`` and ``EXPIRE NX`` in
+one transaction, so every gateway process shares it) and in process otherwise. Keys are hashed: a client's address is personal data
 and never lands in Redis as it is.
 
 The ``limits`` library would be our first choice, but every release that
@@ -29,15 +29,17 @@ class Rate:
     seconds: int
 
 
-# One source for every limit of the gateway: what a person does at human pace
-# stays well inside; a script does not.
+# One source for every limit of the gateway. Per session or username they are
+# tight: a person at human pace stays well inside, a script does not. Per client
+# address they are loose: a town hall, a school or a mobile network puts many
+# citizens behind one address, so they only stop a flood.
 RATES: Mapping[str, Rate] = {
     "chat_message_per_session": Rate(20, 60),
-    "chat_message_per_client": Rate(60, 60),
-    "chat_conversation_per_client": Rate(30, 3600),
+    "chat_message_per_client": Rate(300, 60),
+    "chat_conversation_per_client": Rate(100, 600),
     "upload_per_session": Rate(10, 600),
-    "upload_per_client": Rate(30, 3600),
-    "login_per_client": Rate(10, 60),
+    "upload_per_client": Rate(100, 3600),
+    "login_failure_per_client": Rate(30, 600),
     "login_failure_per_username": Rate(5, 900),
 }
 
@@ -90,25 +92,17 @@ class RedisCounters:
 
 
 class Throttle:
-    def __init__(
-        self,
-        counters: Counters,
-        rates: Mapping[str, Rate] = RATES,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
+    def __init__(self, counters: Counters, rates: Mapping[str, Rate] = RATES) -> None:
         self._counters = counters
         self._rates = rates
-        self._clock = clock
 
     @classmethod
     def create(cls, redis: Optional[aioredis.Redis]) -> "Throttle":
         return cls(RedisCounters(redis) if redis is not None else MemoryCounters())
 
     def _key(self, rule: str, subject: str) -> tuple[str, Rate]:
-        rate = self._rates[rule]
-        window = int(self._clock() // rate.seconds)
         digest = hashlib.sha256(subject.encode()).hexdigest()[:32]
-        return f"{KEY_PREFIX}{rule}:{window}:{digest}", rate
+        return f"{KEY_PREFIX}{rule}:{digest}", self._rates[rule]
 
     async def allow(self, rule: str, subject: str) -> bool:
         """Count one use of ``rule`` by ``subject``; False once past its rate."""
@@ -116,11 +110,10 @@ class Throttle:
         return await self._counters.add(key, rate.seconds) <= rate.count
 
     async def exhausted(self, rule: str, subject: str) -> bool:
-        """Whether ``subject`` has used up ``rule`` in this window (counts nothing)."""
+        """Whether ``subject`` has used up ``rule`` in its window (counts nothing)."""
         key, rate = self._key(rule, subject)
         return await self._counters.get(key) >= rate.count
 
-    def retry_after(self, rule: str) -> int:
-        """Seconds until the current window of ``rule`` ends."""
-        rate = self._rates[rule]
-        return max(1, int(rate.seconds - self._clock() % rate.seconds))
+    def period(self, rule: str) -> int:
+        """The longest a subject waits once past ``rule`` (for Retry-After)."""
+        return self._rates[rule].seconds

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 import aiohttp_jinja2
-from aiohttp import WSMsgType, web
+from aiohttp import WSCloseCode, WSMsgType, web
 
 from bot.audit import AuditLog
 from bot.events import EventBus
@@ -48,7 +48,7 @@ def _int(body: dict[str, Any], key: str) -> int:
 
 
 LOCKED = "Te vaak een verkeerd wachtwoord. Probeer het over 15 minuten weer."
-TOO_MANY_FROM_HERE = "Te veel inlogpogingen vanaf dit adres. Wacht een minuut en probeer het dan weer."
+TOO_MANY_FROM_HERE = "Te veel mislukte inlogpogingen vanaf dit adres. Probeer het over tien minuten weer."
 
 
 def webcare_routes(
@@ -81,14 +81,17 @@ def webcare_routes(
             raise web.HTTPForbidden(reason="CSRF-token ontbreekt of klopt niet")
         username = str(form.get("username", "")).strip().lower()
         next_path = safe_next(form.get("next"))
-        if not await throttle.allow("login_per_client", client_address(request)):
+        client = client_address(request)
+        # Failures are counted per address (a colleague who logs in is never
+        # held up by the office's shared address) and per username, whether the
+        # account exists or not, so a locked account and an unknown name answer alike.
+        if await throttle.exhausted("login_failure_per_client", client):
             return await login_page(request, TOO_MANY_FROM_HERE, 429, next_path)
-        # Counted per username whether the account exists or not, so a locked
-        # account and an unknown name answer alike.
         if await throttle.exhausted("login_failure_per_username", username):
             return await login_page(request, LOCKED, 429, next_path)
         result = await desk.staff.login(username, str(form.get("password", "")))
         if result.token is None:
+            await throttle.allow("login_failure_per_client", client)
             await throttle.allow("login_failure_per_username", username)
             locked = result.locked or await throttle.exhausted("login_failure_per_username", username)
             # What was typed as an unknown username may be a password in the wrong field.
@@ -105,7 +108,7 @@ def webcare_routes(
     async def logout(request: web.Request, session: StaffSession) -> web.Response:
         await desk.staff.logout(request.cookies[SESSION_COOKIE])
         for socket in list(sockets.get(request.cookies[SESSION_COOKIE], ())):
-            await socket.close(code=SESSION_ENDED, message=b"logged out")
+            await end(socket)
         await audit.record(session.member.username, "logout")
         response = web.HTTPSeeOther("/webcare/login")
         response.del_cookie(SESSION_COOKIE, path=COOKIE_PATH)
@@ -212,6 +215,13 @@ def webcare_routes(
 
     # Each colleague's open inbox sockets by session cookie, so logging out closes them.
     sockets: dict[str, set[web.WebSocketResponse]] = {}
+    # Why a socket is being closed from another task: the handler closes it with
+    # this code itself (aiohttp would otherwise close it with 1000 first).
+    ending: dict[web.WebSocketResponse, int] = {}
+
+    async def end(socket: web.WebSocketResponse) -> None:
+        ending[socket] = SESSION_ENDED
+        await socket.close(code=SESSION_ENDED, message=b"session ended")
 
     async def live(request: web.Request, session: StaffSession) -> web.WebSocketResponse:
         """Queue and conversation changes, from every gateway process, as they happen.
@@ -231,7 +241,7 @@ def webcare_routes(
             while not socket.closed:
                 await asyncio.sleep(SESSION_CHECK_SECONDS)
                 if await auth.session(request) is None:
-                    await socket.close(code=SESSION_ENDED, message=b"session ended")
+                    await end(socket)
 
         unsubscribe = bus.subscribe(INBOX_TOPIC, forward)
         sockets.setdefault(cookie, set()).add(socket)
@@ -246,6 +256,7 @@ def webcare_routes(
             sockets.get(cookie, set()).discard(socket)
             if not sockets.get(cookie):
                 sockets.pop(cookie, None)
+            await socket.close(code=ending.pop(socket, WSCloseCode.OK))
         return socket
 
     api = auth.api

@@ -159,7 +159,7 @@ class WebchatChannel(Channel):
             await self._throttle.allow("upload_per_session", conversation_id)
             and await self._throttle.allow("upload_per_client", self._client_address(request))
         ):
-            retry = {"Retry-After": str(self._throttle.retry_after("upload_per_session"))}
+            retry = {"Retry-After": str(self._throttle.period("upload_per_session"))}
             raise HttpProblem(429, TOO_MANY_UPLOADS, {**CORS_HEADERS, **retry})
         if await self._uploads.unsent(conversation_id) >= MAX_UNSENT_PER_SESSION:
             raise HttpProblem(429, TOO_MANY_UNSENT, CORS_HEADERS)
