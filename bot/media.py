@@ -16,6 +16,7 @@ import re
 import uuid
 import warnings
 from dataclasses import dataclass
+from datetime import datetime
 from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
@@ -160,7 +161,7 @@ class MediaStore:
         return next(mime for mime, ext in ALLOWED_FORMATS.values() if ext == extension)
 
 
-async def sweep_unsent_uploads(uploads: "UploadStore", media: MediaStore) -> None:
+async def sweep_unsent_uploads(uploads: "UploadStore", media: MediaStore, now: Optional[datetime] = None) -> None:
     """Delete photos uploaded in a web chat that no message sent in time."""
-    for media_id in await uploads.take_unsent():
+    for media_id in await uploads.take_unsent(now):
         media.delete(media_id)

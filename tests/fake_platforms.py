@@ -97,7 +97,12 @@ class FakeGraph(FakeServer):
     photo: bytes = field(default_factory=jpeg_bytes)
 
     def routes(self) -> list[web.RouteDef]:
-        return [web.post("/v21.0/me/messages", self.send), web.get("/cdn/{name}", self.cdn)]
+        return [
+            web.post("/v21.0/me/messages", self.send),
+            web.get("/cdn/{name}", self.cdn),
+            # A photo "moved" elsewhere, as a forged delivery would point us.
+            web.get("/moved/{name}", self.moved),
+        ]
 
     async def send(self, request: web.Request) -> web.Response:
         if request.query.get("access_token") != self.page_token:
@@ -126,6 +131,9 @@ class FakeGraph(FakeServer):
 
     async def cdn(self, request: web.Request) -> web.Response:
         return web.Response(body=self.photo, content_type="image/jpeg")
+
+    async def moved(self, request: web.Request) -> web.Response:
+        raise web.HTTPFound(self.url + "/cdn/" + request.match_info["name"])
 
 
 @dataclass

@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 from axe_playwright_python.async_playwright import Axe
 from PIL import Image
+from aiohttp import web
 from playwright.async_api import Browser, Page, expect
 
-from tests.support import Service
+from tests.support import Service, free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
@@ -160,3 +161,41 @@ async def test_a_fake_photo_is_refused_with_a_clear_message(browser: Browser, ga
     await (await chooser.value).set_files(fake)
     await expect(page.get_by_role("status")).to_contain_text("geen foto", timeout=10_000)
     await expect(page.locator(".dp-citizen").filter(has_text="Foto verstuurd")).to_have_count(0)
+
+
+async def test_the_widget_works_on_a_host_page_whose_policy_allows_only_our_origin(
+    browser: Browser, gateway: Service
+) -> None:
+    """The directives the README tells a municipality to add, and nothing else:
+    no 'unsafe-inline', no other origin. The widget loads, is styled, chats."""
+    origin = gateway.url
+    policy = (
+        f"default-src 'self'; script-src 'self' {origin}; style-src 'self' {origin}; "
+        f"connect-src 'self' {origin} {origin.replace('http://', 'ws://')}; img-src 'self' {origin} data:"
+    )
+    host_page = f"""<!doctype html><html lang="nl"><head><meta charset="utf-8"><title>Gemeente</title></head>
+<body><h1>Gemeente</h1><script src="{origin}/widget.js" data-title="{LAUNCHER}" async></script></body></html>"""
+
+    async def page_handler(request: web.Request) -> web.Response:
+        return web.Response(text=host_page, content_type="text/html", headers={"Content-Security-Policy": policy})
+
+    app = web.Application()
+    app.add_routes([web.get("/", page_handler)])
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        page = await browser.new_page()
+        violations: list[str] = []
+        page.on("console", lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None)
+        await page.goto(f"http://127.0.0.1:{port}/")
+        launcher = page.get_by_role("button", name=LAUNCHER)
+        await expect(launcher).to_be_visible()
+        await expect(launcher).to_have_css("background-color", "rgb(11, 83, 148)")
+        await launcher.click()
+        await ask(page, "hoe laat is het gemeentehuis open?")
+        await expect(page.locator(".dp-bot").last).to_be_visible(timeout=30_000)
+        assert violations == []
+    finally:
+        await runner.cleanup()

@@ -80,6 +80,17 @@ async def test_a_photo_is_fetched_into_the_media_store(platforms: Platforms) -> 
     assert photo.url.startswith("media:") and photo.mime_type == "image/jpeg"
 
 
+async def test_photos_come_only_from_metas_cdn_and_no_redirect_is_followed(platforms: Platforms) -> None:
+    graph = platforms.fakes.graph.url
+    elsewhere = graph.replace("127.0.0.1", "localhost")  # the same server, by a name not on the list
+    for psid, url in (("psid-7", elsewhere + "/cdn/photo.jpg"), ("psid-8", graph + "/moved/photo.jpg")):
+        fetched = len(platforms.fakes.graph.requests)
+        await post(platforms, messenger_batch([messenger_image(psid, url), messenger_text(psid, "kapotte lamp")]))
+        await until(lambda: any(call[1].sender == psid for call in platforms.engine.calls))
+        assert all(not call[1].attachments for call in platforms.engine.calls if call[1].sender == psid)
+        assert ("GET", "/cdn/photo.jpg") not in platforms.fakes.graph.requests[fetched:]
+
+
 async def test_forged_missing_and_legacy_signatures_are_refused(platforms: Platforms) -> None:
     delivery = messenger_batch([messenger_text("psid-6", "hoi")])
     assert await post(platforms, delivery, signature="sha256=" + "0" * 64) == 403

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import redis.asyncio as aioredis
+import sqlalchemy as sa
 from PIL import Image
 
 from bot.audit import AuditLog
@@ -17,9 +18,12 @@ from bot.engine.redis_keys import tracker_key
 from bot.kpi.figures import KpiReport
 from bot.media import MediaStore
 from bot.messages import IncomingMessage
+from bot.learning.review import ReviewQueue
 from bot.privacy.citizens import ERASED_SENDER, CitizenRecords
+from bot.privacy.redact import review_key
 from bot.privacy.retention import purge_expired
 from bot.store import ConversationStore, Database
+from bot.store.tables import messages, review_decisions
 from tests.history import PastConversation, Turn, contents, write_history
 from tests.support import REDIS_URL, ROOT
 
@@ -123,3 +127,23 @@ async def test_export_and_erase_from_the_command_line(database: Database, databa
     assert cli("export", "--channel", "telegram", "--sender", past.sender).returncode != 0  # the id is gone
     actions = [(e.actor, e.action) for e in await AuditLog(database).latest()]
     assert actions == [("privacy-officer", "erase"), ("privacy-officer", "export")]
+
+
+async def test_erasing_a_citizen_takes_their_words_out_of_review_decisions(database: Database, tmp_path) -> None:
+    conversation = await write_history(database, old_conversation(5))
+    queue = ReviewQueue(database, below_confidence=0.6)
+    group = await queue.group(review_key("asdf qwerty"))
+    assert group is not None
+    await queue.decide(group, "dismissed", None, None)
+    async with database.engine.connect() as connection:
+        kept = (await connection.execute(sa.select(review_decisions))).mappings().one()
+    assert kept["example"] == "asdf qwerty" and kept["group_key"] != "asdf qwerty", "the key is kept as a hash"
+
+    await CitizenRecords(database, MediaStore(tmp_path)).erase([conversation])
+
+    async with database.engine.connect() as connection:
+        erased = (await connection.execute(sa.select(review_decisions))).mappings().one()
+        keys = (await connection.execute(sa.select(messages.c.review_key))).scalars().all()
+    assert erased["example"] == "" and erased["decision"] == "dismissed"
+    assert set(keys) == {None}
+    assert await queue.candidates() == [], "still decided"

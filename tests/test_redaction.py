@@ -3,13 +3,15 @@ tests with generated valid and invalid BSNs, IBANs and phone numbers."""
 from __future__ import annotations
 
 import logging
+import re
 
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from bot.logs import RedactingFilter
 from bot.privacy.redact import (
-    ADDRESS_LABEL, BSN_LABEL, EMAIL_LABEL, IBAN_LABEL, PHONE_LABEL, bsn_is_valid, iban_is_valid, redact,
+    ADDRESS_LABEL, BSN_LABEL, EMAIL_LABEL, IBAN_LABEL, PHONE_LABEL, STREET_LABEL, bsn_is_valid, iban_is_valid,
+    redact,
 )
 
 digits = st.text("0123456789", min_size=1, max_size=1)
@@ -142,3 +144,24 @@ def test_log_lines_are_redacted(caplog) -> None:
         logger.info("citizen wrote %r", "bel 0612345678 of mail a@b.nl, bsn 111222333")
     assert "0612345678" not in caplog.text and "a@b.nl" not in caplog.text and "111222333" not in caplog.text
     assert PHONE_LABEL in caplog.text and EMAIL_LABEL in caplog.text and BSN_LABEL in caplog.text
+
+
+street_names = st.tuples(
+    st.sampled_from(["Kerk", "Dorps", "Molen", "Van Gogh", "Wilhelmina", "Stations", "Lange Nieuw", "Oude Haven"]),
+    st.sampled_from(["straat", "weg", "laan", "plein", "gracht", "kade", "singel", "dijk", "dreef", "hof", "pad"]),
+).map("".join)
+house_numbers = st.tuples(st.integers(1, 4999), st.sampled_from(["", "a", " B", "-2", "-14"])).map(lambda t: f"{t[0]}{t[1]}")
+
+
+@given(street=street_names, number=house_numbers, sentence=st.sampled_from(
+    ["Ik woon op de {}.", "Er ligt vuil voor {} al weken", "{}", "adres: {}, graag snel"]
+))
+def test_a_street_with_a_house_number_is_redacted(street: str, number: str, sentence: str) -> None:
+    redacted = redact(sentence.format(f"{street} {number}"))
+    assert STREET_LABEL in redacted
+    assert not re.search(rf"\b{re.escape(number.split('-')[0].strip())}\b", redacted.replace(STREET_LABEL, ""))
+
+
+def test_a_street_alone_and_numbers_that_are_not_house_numbers_stay() -> None:
+    text = "De Kerkstraat is weer open. De weg 12 keer gemaakt, melding M-20261128-0042, A12 dicht."
+    assert redact(text) == text

@@ -2,6 +2,8 @@
 a decision becomes redacted training data in clean Rasa YAML."""
 from __future__ import annotations
 
+import hashlib
+import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -13,7 +15,7 @@ from rasa.shared.nlu.training_data.loading import load_data
 from bot.audit import AuditLog
 from bot.learning.annotate import Annotation, NewIntent, annotate
 from bot.learning.examples import ExampleError, TrainingData
-from bot.learning.review import Candidate, ReviewQueue, group_candidates, group_key
+from bot.learning.review import PAGE_SIZE, Candidate, ReviewQueue, group_candidates, group_key
 from bot.store import Database
 from bot.store.tables import messages
 from tests.history import PastConversation, Turn, write_history
@@ -119,7 +121,42 @@ async def test_a_new_intent_gets_examples_an_answer_a_rule_and_a_place_in_the_do
     assert await queue.groups() == []
     [entry] = await AuditLog(database).latest()
     assert (entry.actor, entry.action, entry.detail["intent"]) == ("carla", "review", "dog_tax")
+    assert "hondenbelasting" not in entry.subject.lower(), "the audit log keeps no citizen's words"
     with pytest.raises(ExampleError):
         data.new_intent("dog_tax", "x", "y", "", ["z"])
     with pytest.raises(ExampleError):
         data.new_intent("Bad Name", "x", "y", "", ["z"])
+
+
+@pytest.mark.parametrize(
+    "answer, problem",
+    [
+        ("Bel {phone} voor een afspraak.", None),
+        ("Dat kost {prijs} per jaar.", "{prijs}"),
+        ("Gebruik de {accolade", "losse {"),
+        ("Een } te veel", "losse {"),
+        ("Leeg: {}", "{}"),
+    ],
+)
+def test_a_new_answer_may_only_use_the_profiles_facts_as_placeholders(project: Path, answer: str, problem) -> None:
+    data = TrainingData(project, facts={"phone", "municipality"})
+    if problem is None:
+        data.new_intent("dog_tax", "Hondenbelasting", answer, "", ["hondenbelasting"])
+        return
+    with pytest.raises(ExampleError, match=re.escape(problem)):
+        data.new_intent("dog_tax", "Hondenbelasting", answer, "", ["hondenbelasting"])
+    assert not (project / "content" / "topics" / "dog_tax.yml").exists()
+
+
+async def test_the_queue_is_paged_and_a_page_redacts_only_its_own_groups(database: Database) -> None:
+    # Sixty questions nothing alike (hex words), each with a phone number.
+    words = [hashlib.sha256(str(n).encode()).hexdigest()[:24] for n in range(60)]
+    turns = [Turn(f"{word} bel 06123456{n:02d}", "nlu_fallback", 0.2) for n, word in enumerate(words)]
+    await write_history(database, PastConversation("webchat", NOW, turns))
+    queue = ReviewQueue(database, below_confidence=0.6)
+    first, third = await queue.page(1), await queue.page(3)
+    assert (first.pages, len(first.groups), len(third.groups), third.first) == (3, PAGE_SIZE, 60 - 2 * PAGE_SIZE, 51)
+    assert all("[TELEFOON]" in group.example for group in first.groups)
+    assert (await queue.page(99)).number == 3
+    shown = {key for group in first.groups + third.groups for key in group.keys}
+    assert len(shown) == 35

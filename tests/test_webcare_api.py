@@ -267,7 +267,7 @@ async def test_a_colleague_sees_the_citizens_photos_and_nobody_else_does(
 
 
 async def test_an_admin_moves_a_conversation_from_a_colleague_who_is_away(
-    client: TestClient, agents: tuple[Agent, Agent]
+    client: TestClient, agents: tuple[Agent, Agent], tmp_path
 ) -> None:
     anna, bram = agents
     carla = Agent(str(client.make_url("")))
@@ -283,5 +283,10 @@ async def test_an_admin_moves_a_conversation_from_a_colleague_who_is_away(
     await carla.post(base + "/transfer", {"to": staff["CS"]})
     assert (await carla.get(base))["handoff"]["staff"] == "CS"
     await anna.post(base + "/reply", {"text": "nog even"}, status=409)
+    database = Database(f"sqlite:///{tmp_path / 'webcare.sqlite3'}")
+    assert await StaffStore(database).disable("bram")
+    await database.close()
+    await carla.post(base + "/transfer", {"to": staff["BV"]}, status=400)  # bram has left
+    assert (await carla.get(base))["handoff"]["staff"] == "CS"
     await carla.close()
     await socket.close()

@@ -10,6 +10,7 @@ erasure for conversations past their retention period.
 """
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Any, Iterable, Optional
 
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.media import MediaStore, photo_ids
 from bot.store.database import Database, utcnow
 from bot.learning.review import decision_key
+from bot.privacy.redact import review_key
 from bot.store.tables import (
     conversations, deliveries, handoffs, media_uploads, messages, reports, review_decisions, staff_notes,
 )
@@ -28,6 +30,11 @@ ERASED_SENDER = "gewist:"
 
 def _iso(value: Optional[datetime]) -> Optional[str]:
     return value.isoformat() if value is not None else None
+
+
+def _decision_keys(said: Iterable[sa.engine.Row]) -> set[str]:
+    """How review decisions name what these messages said (older rows have no stored key)."""
+    return {decision_key(row.review_key if row.review_key is not None else review_key(row.text)) for row in said}
 
 
 class CitizenRecords:
@@ -141,10 +148,12 @@ class CitizenRecords:
     async def _erase(connection: AsyncConnection, ids: list[str]) -> None:
         now = utcnow()
         # A decided question keeps its decision (by hash) but not its example's words.
-        keys = await connection.execute(
-            sa.select(messages.c.review_key).where(messages.c.conversation_id.in_(ids), messages.c.review_key.isnot(None))
+        said = await connection.execute(
+            sa.select(messages.c.review_key, messages.c.text).where(
+                messages.c.conversation_id.in_(ids), messages.c.direction == "in", messages.c.text != ""
+            )
         )
-        decided = {decision_key(key) for key in keys.scalars()}
+        decided = await asyncio.to_thread(_decision_keys, said.all())
         if decided:
             await connection.execute(
                 review_decisions.update().where(review_decisions.c.group_key.in_(decided)).values(example="")
