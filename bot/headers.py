@@ -8,6 +8,8 @@ to them (README, "Embedding the chat").
 """
 from __future__ import annotations
 
+from typing import Awaitable, Callable
+
 from aiohttp import web
 
 from channels.http import Handler
@@ -32,7 +34,10 @@ def page_policy(host: str) -> str:
     )
 
 
-def security_headers(https: bool) -> web.middleware:  # type: ignore[valid-type]
+Middleware = Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]
+
+
+def security_headers(https: bool) -> Middleware:
     def add(request: web.Request, response: web.StreamResponse) -> None:
         if response.prepared:  # a websocket, already under way
             return

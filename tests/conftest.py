@@ -14,6 +14,7 @@ from playwright.async_api import Browser, async_playwright
 
 from bot.settings import Settings
 from bot.store import Database
+from bot.throttle import KEY_PREFIX as RATE_KEY_PREFIX
 from bot.training import train_if_changed
 from tests.fake_backends import FakeSignalen
 from tests.support import (
@@ -85,6 +86,20 @@ async def signalen() -> AsyncIterator[FakeSignalen]:
     await server.start()
     yield server
     await server.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fresh_rate_limits() -> None:
+    """Rate limits start from nothing: counts an earlier run left in the shared
+    Redis (a window lasts up to an hour) must not refuse this run's citizens."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        for key in client.scan_iter(f"{RATE_KEY_PREFIX}*"):
+            client.delete(key)
+    finally:
+        client.close()
 
 
 @pytest.fixture(scope="session")

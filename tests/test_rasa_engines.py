@@ -56,7 +56,9 @@ async def reports_are_private_and_ask_where(engine: DialogueEngine) -> None:
         '/inform{"report_category": "wegen/bestrating"}',
     ]
     for text in turns:
-        result = await engine.handle(conversation, IncomingMessage("telegram", "dina", text))
+        # The category buttons are tapped: their payloads, not typed text.
+        tapped = {"payload": text} if text.startswith("/") else {"text": text}
+        result = await engine.handle(conversation, IncomingMessage("telegram", "dina", **tapped))
         assert result.private
     [question] = result.replies
     assert question.request_location and "plek" in question.text

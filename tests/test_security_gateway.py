@@ -357,3 +357,37 @@ async def test_pages_forbid_inline_script_framing_and_sniffing(edge: Service, ht
     async with http.get(edge.url + "/widget.js") as response:
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert "createElement(\"style\")" not in await response.text()
+
+
+# --- The admin review page --------------------------------------------------------------
+
+
+async def test_the_review_page_pages_a_flood_of_junk_and_shows_it_redacted(
+    edge: Service, http: aiohttp.ClientSession
+) -> None:
+    engine = sa.create_engine(edge.env["DATABASE_URL"])
+    with engine.begin() as connection:
+        for n in range(60):
+            conversation = uuid.uuid4().hex
+            connection.execute(
+                sa.text("INSERT INTO conversations (id, channel, sender, created_at) VALUES (:id, 'webchat', :id, CURRENT_TIMESTAMP)"),
+                {"id": conversation},
+            )
+            text = f"{hashlib.sha256(str(n).encode()).hexdigest()} bel 06123456{n:02d} " + "x" * 3800
+            connection.execute(
+                sa.text(
+                    "INSERT INTO messages (conversation_id, direction, channel, text, intent, confidence, created_at)"
+                    " VALUES (:c, 'in', 'webchat', :text, 'nlu_fallback', 0.1, CURRENT_TIMESTAMP)"
+                ),
+                {"c": conversation, "text": text},
+            )
+    engine.dispose()
+    admin = await add_colleague(edge.env["DATABASE_URL"], "admin", "Carla Smit")
+    assert (await login(http, edge, admin, STAFF_PASSWORD, 130))[0] == 303
+    async with http.get(edge.url + "/admin/review") as response:
+        page = await response.text()
+    assert response.status == 200 and "Pagina 1 van" in page
+    assert page.count('class="review-group"') == 25
+    assert "0612345600" not in page and "[TELEFOON]" in page
+    async with http.get(edge.url + "/admin/review?page=3") as response:
+        assert "Pagina 3 van" in await response.text()
