@@ -5,6 +5,7 @@ Forms post with the session's CSRF token, as in the inbox.
 """
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -89,7 +90,7 @@ def admin_routes(desk: AdminDesk, auth: StaffAuth) -> list[web.RouteDef]:
             page_number=review.number,
             pages=review.pages,
             first=review.first,
-            intents=desk.data.intents(),
+            intents=await asyncio.to_thread(desk.data.intents),
             reasons=REASONS,
             threshold=desk.settings.review_below_confidence,
             done=request.query.get("done", ""),

@@ -44,12 +44,25 @@ def decision_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+# Wordings are compared on their start: near-duplicate questions are short,
+# and a comparison costs the square of the length.
+COMPARED_LENGTH = 120
+
+
 def _alike(a: str, b: str) -> bool:
     """difflib's ratio at least NEAR_DUPLICATE, with its cheap upper bounds first."""
+    a, b = a[:COMPARED_LENGTH], b[:COMPARED_LENGTH]
     if 2 * min(len(a), len(b)) < NEAR_DUPLICATE * (len(a) + len(b)):
         return False
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
     return matcher.quick_ratio() >= NEAR_DUPLICATE and matcher.ratio() >= NEAR_DUPLICATE
+
+
+def _landmarks(key: str) -> set[str]:
+    """The longest words of a wording's start: two near-duplicates share one of
+    them, so a wording is compared only with groups that do (not with all)."""
+    words = sorted({w for w in key[:COMPARED_LENGTH].split() if len(w) >= 4}, key=lambda w: (-len(w), w))
+    return set(words[:3]) or {key}
 
 
 @dataclass
@@ -102,17 +115,23 @@ def _grouped(candidates: Iterable[Candidate]) -> list[ReviewGroup]:
     """The groups, most frequent first, with their wordings not yet redacted (CPU-bound)."""
     groups: list[ReviewGroup] = []
     by_key: dict[str, ReviewGroup] = {}
+    by_landmark: dict[str, list[ReviewGroup]] = {}
     guesses: dict[str, Counter[str]] = {}
     confidences: dict[str, list[float]] = {}
     for candidate in sorted(candidates, key=lambda c: c.created_at):
         key = candidate.key if candidate.key is not None else group_key(candidate.text)
         if not key:
             continue
-        group = by_key.get(key) or next((g for g in groups if _alike(g.key, key)), None)
+        landmarks = _landmarks(key)
+        group = by_key.get(key) or next(
+            (g for g in _unique(by_landmark.get(word, ()) for word in sorted(landmarks)) if _alike(g.key, key)), None
+        )
         if group is None:
             group = ReviewGroup(key, [], 0, None, None, set(), candidate.created_at)
             groups.append(group)
             guesses[key], confidences[key] = Counter(), []
+            for word in landmarks:
+                by_landmark.setdefault(word, []).append(group)
         by_key[key] = group
         group.keys.add(key)
         group.count += 1
@@ -129,6 +148,16 @@ def _grouped(candidates: Iterable[Candidate]) -> list[ReviewGroup]:
         scores = confidences[group.key]
         group.confidence = sum(scores) / len(scores) if scores else None
     return sorted(groups, key=lambda g: (-g.count, -g.last_seen.timestamp()))
+
+
+def _unique(lists: Iterable[Iterable[ReviewGroup]]) -> Iterable[ReviewGroup]:
+    """The groups of ``lists`` in order, each once."""
+    seen: set[int] = set()
+    for groups in lists:
+        for group in groups:
+            if id(group) not in seen:
+                seen.add(id(group))
+                yield group
 
 
 @dataclass(frozen=True)

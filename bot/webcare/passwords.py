@@ -1,4 +1,5 @@
-"""Argon2 password hashing off the event loop, a bounded number at a time.
+"""Argon2 password hashing off the event loop, a bounded number at a time
+(half the machine's cores).
 
 One Argon2 check takes tens of milliseconds of CPU. On the event loop, eight
 logins at once stall every chat and webhook; in threads without a bound, a
@@ -7,6 +8,7 @@ flood of logins takes every core.
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
 from typing import Optional
 
@@ -14,10 +16,15 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 
+def half_the_cores() -> int:
+    """Hashes at once: the rest of the machine keeps answering chats and webhooks."""
+    return max(1, (os.cpu_count() or 2) // 2)
+
+
 class Passwords:
-    def __init__(self, parallel: int = 2, hasher: Optional[PasswordHasher] = None) -> None:
+    def __init__(self, parallel: Optional[int] = None, hasher: Optional[PasswordHasher] = None) -> None:
         self._hasher = hasher or PasswordHasher()
-        self._slots = asyncio.Semaphore(parallel)
+        self._slots = asyncio.Semaphore(parallel or half_the_cores())
         # Checking against this when a username is unknown takes as long as a
         # real check, so response times do not tell which usernames exist.
         self._dummy = self._hasher.hash(secrets.token_urlsafe(16))
