@@ -3,7 +3,8 @@
  *   <script src="https://host/widget.js" data-title="Chat met de gemeente" async></script>
  * No build step, no dependencies. Everything shown is built with textContent,
  * so nothing a citizen or the server sends is ever parsed as HTML. No inline
- * script or style: the directives a host page's CSP needs are in the README.
+ * script or style: a host page's CSP needs our origin in script-src and
+ * connect-src (https and wss), nothing more (README).
  */
 (function () {
   "use strict";
@@ -25,9 +26,33 @@
     return node;
   }
 
-  // A stylesheet file, not a <style> element: a host page's CSP then needs
-  // only our origin in style-src, never 'unsafe-inline'.
-  document.head.appendChild(el("link", { "rel": "stylesheet", "href": new URL("/widget.css", base).href }));
+  // The styles come as a file, never a <style> element or style attribute, so a
+  // host page's CSP needs no 'unsafe-inline'. Fetched (connect-src, which the
+  // chat needs anyway) and adopted as a constructed stylesheet, which style-src
+  // does not govern; a browser without constructed stylesheets links the file
+  // (its page then needs our origin in style-src). The chat appears once styled.
+  function withStyles(show) {
+    var href = new URL("/widget.css", base).href;
+    function link() {
+      var sheet = el("link", { "rel": "stylesheet", "href": href });
+      sheet.addEventListener("load", show);
+      sheet.addEventListener("error", show);
+      document.head.appendChild(sheet);
+    }
+    if (!(window.CSSStyleSheet && "replaceSync" in CSSStyleSheet.prototype && "adoptedStyleSheets" in document)) {
+      link();
+      return;
+    }
+    fetch(href).then(function (response) {
+      if (!response.ok) throw new Error(response.status);
+      return response.text();
+    }).then(function (css) {
+      var sheet = new CSSStyleSheet();
+      sheet.replaceSync(css);
+      document.adoptedStyleSheets = document.adoptedStyleSheets.concat([sheet]);
+      show();
+    }).catch(link);
+  }
 
   var launcher = el("button", { "class": "dp-launcher", "type": "button", "aria-expanded": "false",
     "aria-controls": "dp-panel" }, title);
@@ -63,8 +88,11 @@
   panel.appendChild(log);
   panel.appendChild(status);
   panel.appendChild(form);
-  document.body.appendChild(launcher);
-  document.body.appendChild(panel);
+  withStyles(function () {
+    if (launcher.parentNode) return;
+    document.body.appendChild(launcher);
+    document.body.appendChild(panel);
+  });
 
   // Text with its web addresses made into links, built node by node.
   function appendLinkified(parent, text) {
