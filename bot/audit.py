@@ -50,6 +50,12 @@ class AuditLog:
                 )
             )
 
+    async def forget_before(self, cutoff: datetime) -> int:
+        """Remove entries older than ``cutoff`` (the audit retention); how many."""
+        async with self._database.transaction() as connection:
+            result = await connection.execute(sa.delete(audit_log).where(audit_log.c.at < cutoff))
+        return int(result.rowcount or 0)
+
     async def latest(self, limit: int = 200, action: Optional[str] = None) -> list[AuditEntry]:
         query = sa.select(audit_log).order_by(audit_log.c.id.desc()).limit(limit)
         if action:

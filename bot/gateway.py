@@ -34,7 +34,7 @@ from bot.outgoing.deliveries import DeliveryStore
 from bot.outgoing.sender import DeliverySender
 from bot.pages import page_routes
 from bot.privacy.citizens import CitizenRecords
-from bot.privacy.retention import purge_expired
+from bot.privacy.retention import forget_old_audit, purge_expired
 from bot.platform_channels import platform_channels, platform_workers
 from bot.profile import load_profile
 from bot.reports.settings import load_report_settings
@@ -172,13 +172,11 @@ async def build_app(
     app.cleanup_ctx.append(
         repeating(PromotionFollower(engine, runs, settings.model_dir).follow, 3.0, "following the promoted model")
     )
-    app.cleanup_ctx.append(
-        repeating(
-            lambda: purge_expired(records, audit, admin.retention_days),
-            admin.retention_check_minutes * 60,
-            "the retention job",
-        )
-    )
+    async def retention() -> None:
+        await purge_expired(records, audit, admin.retention_days)
+        await forget_old_audit(audit, admin.audit_retention_days)
+
+    app.cleanup_ctx.append(repeating(retention, admin.retention_check_minutes * 60, "the retention job"))
     app.cleanup_ctx.append(repeating(lambda: sweep_unsent_uploads(uploads, media), 600, "sweeping unsent uploads"))
     app.on_cleanup.append(close)
     return app

@@ -21,7 +21,7 @@ from bot.messages import IncomingMessage
 from bot.learning.review import ReviewQueue
 from bot.privacy.citizens import ERASED_SENDER, CitizenRecords
 from bot.privacy.redact import review_key
-from bot.privacy.retention import purge_expired
+from bot.privacy.retention import forget_old_audit, purge_expired
 from bot.store import ConversationStore, Database
 from bot.store.tables import messages, review_decisions
 from tests.history import PastConversation, Turn, contents, write_history
@@ -147,3 +147,11 @@ async def test_erasing_a_citizen_takes_their_words_out_of_review_decisions(datab
     assert erased["example"] == "" and erased["decision"] == "dismissed"
     assert set(keys) == {None}
     assert await queue.candidates() == [], "still decided"
+
+
+async def test_audit_entries_go_after_their_own_longer_period(database: Database) -> None:
+    audit = AuditLog(database)
+    await audit.record("carla", "login")
+    assert await forget_old_audit(audit, 365, now=datetime.now(timezone.utc) + timedelta(days=364)) == 0
+    assert await forget_old_audit(audit, 365, now=datetime.now(timezone.utc) + timedelta(days=366)) == 1
+    assert await audit.latest() == []

@@ -26,3 +26,11 @@ async def purge_expired(
         await audit.record(RETENTION_ACTOR, "purge", f"{total} gesprekken", {"older_than": before.isoformat()})
         logger.info("retention: erased the content of %d conversations older than %s", total, before.date())
     return total
+
+
+async def forget_old_audit(audit: AuditLog, audit_retention_days: int, now: Optional[datetime] = None) -> int:
+    """Audit entries past their own, longer period go too."""
+    forgotten = await audit.forget_before((now or utcnow()) - timedelta(days=audit_retention_days))
+    if forgotten:
+        logger.info("retention: removed %d audit entries older than %d days", forgotten, audit_retention_days)
+    return forgotten
