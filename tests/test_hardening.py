@@ -24,7 +24,11 @@ from bot.gateway import build_app
 from bot.logs import RedactingFilter
 from bot.media import MediaRejected, MediaStore, sweep_unsent_uploads
 from bot.messages import IncomingMessage
+from bot.outgoing.deliveries import DeliveryStore
+from bot.outgoing.deliveries import DELIVER_JOB
+from bot.outgoing.sender import DeliverySender
 from bot.store import ConversationStore, Database
+from bot.store.outbox import Outbox
 from bot.store.tables import messages
 from bot.store.database import utcnow
 from bot.store.uploads import UNSENT_LIFETIME, UploadStore
@@ -213,3 +217,30 @@ async def test_the_review_key_is_made_once_when_a_message_is_stored(database: Da
     async with database.engine.connect() as connection:
         key = await connection.scalar(sa.select(messages.c.review_key).where(messages.c.conversation_id == conversation))
     assert key == "bel me [telefoon]"
+
+
+class StuckPlatform:
+    """A platform that takes a message and never answers."""
+
+    def __init__(self) -> None:
+        self.entered = asyncio.Event()
+
+    async def send(self, item: dict) -> None:
+        self.entered.set()
+        await asyncio.Event().wait()
+
+
+async def test_a_sender_stopped_mid_send_gives_its_jobs_back_at_once(database: Database) -> None:
+    conversation = await ConversationStore(database).create_conversation("telegram")
+    outbox = Outbox(database, lease_seconds=3600)
+    sender = DeliverySender(DeliveryStore(database), outbox)
+    platform = StuckPlatform()
+    sender.attach({"telegram": platform})
+    await sender.post(conversation, "telegram", [{"text": "Je zei: hoi"}])
+    sending = asyncio.create_task(sender.send_due())
+    await platform.entered.wait()
+    sending.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await sending
+    [job] = await outbox.claim(DELIVER_JOB)
+    assert job.attempts == 0, "another gateway takes it now, not in an hour"

@@ -76,7 +76,13 @@ class DeliverySender:
                 continue
             conversations.setdefault(delivery.conversation_id, []).append((job, delivery))
         # One conversation's messages in the order they were made; conversations side by side.
-        await asyncio.gather(*(self._send_in_order(batch) for batch in conversations.values()))
+        try:
+            await asyncio.gather(*(self._send_in_order(batch) for batch in conversations.values()))
+        except asyncio.CancelledError:
+            # Stopping mid-send: the unfinished jobs go back to the queue now,
+            # not when their lease runs out (a restarted gateway sends them).
+            await self.outbox.release(jobs)
+            raise
         return len(jobs)
 
     async def _send_in_order(self, batch: list[tuple[Job, Delivery]]) -> None:

@@ -99,6 +99,18 @@ class Outbox:
                 claimed.append(Job(row.id, kind, row.subject_id, row.attempts))
         return claimed
 
+    async def release(self, jobs: list[Job]) -> None:
+        """Give back the leases of jobs this worker will not finish (it is
+        stopping): another process may take them at once, not after the lease."""
+        if not jobs:
+            return
+        async with self._database.transaction() as connection:
+            await connection.execute(
+                outbox.update()
+                .where(outbox.c.id.in_([job.id for job in jobs]), outbox.c.state == PENDING)
+                .values(locked_until=None)
+            )
+
     async def complete(self, job: Job) -> None:
         await self._record_attempt(job, state=DONE, last_error=None)
 
