@@ -94,17 +94,17 @@ async def while_running(session: aiohttp.ClientSession, url: str, count: int, wo
 
 async def logins(url: str, rounds: int) -> None:
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
-        for round_number in range(rounds):
-            async def one(n: int) -> None:
-                headers = {"X-Forwarded-For": f"198.51.100.{(round_number * 8 + n) % 250}"}
-                async with session.get(url + "/webcare/login", headers=headers) as page:
-                    csrf = re.search(r'name="csrf" value="([^"]+)"', await page.text()).group(1)  # type: ignore[union-attr]
-                data = {"csrf": csrf, "username": f"guess-{uuid.uuid4().hex[:6]}", "password": "wrong password"}
-                async with session.post(url + "/webcare/login", data=data, headers=headers, allow_redirects=False) as r:
-                    assert r.status == 401, r.status  # checked and refused, not turned away unchecked
-                    await r.read()
+        async def one(n: int) -> None:
+            headers = {"X-Forwarded-For": f"198.51.100.{n % 250}"}
+            async with session.get(url + "/webcare/login", headers=headers) as page:
+                csrf = re.search(r'name="csrf" value="([^"]+)"', await page.text()).group(1)  # type: ignore[union-attr]
+            data = {"csrf": csrf, "username": f"guess-{uuid.uuid4().hex[:6]}", "password": "wrong password"}
+            async with session.post(url + "/webcare/login", data=data, headers=headers, allow_redirects=False) as r:
+                assert r.status == 401, r.status  # checked and refused, not turned away unchecked
+                await r.read()
 
-            await asyncio.gather(*(one(n) for n in range(8)))
+        for round_number in range(rounds):
+            await asyncio.gather(*(one(round_number * 8 + n) for n in range(8)))
 
 
 async def review_page(url: str, username: str) -> None:

@@ -86,7 +86,7 @@ async def test_photos_come_only_from_metas_cdn_and_no_redirect_is_followed(platf
     for psid, url in (("psid-7", elsewhere + "/cdn/photo.jpg"), ("psid-8", graph + "/moved/photo.jpg")):
         fetched = len(platforms.fakes.graph.requests)
         await post(platforms, messenger_batch([messenger_image(psid, url), messenger_text(psid, "kapotte lamp")]))
-        await until(lambda: any(call[1].sender == psid for call in platforms.engine.calls))
+        await until(lambda psid=psid: any(call[1].sender == psid for call in platforms.engine.calls))
         assert all(not call[1].attachments for call in platforms.engine.calls if call[1].sender == psid)
         assert ("GET", "/cdn/photo.jpg") not in platforms.fakes.graph.requests[fetched:]
 
