@@ -65,7 +65,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     args = parser.parse_args(argv)
     settings = Settings.from_env()
     host = settings.action_host
-    if not is_loopback(host) and not os.environ.get("ACTION_SERVER_TOKEN"):
+    if not is_loopback(host) and not settings.action_token_set:
         raise SystemExit(
             f"ACTION_SERVER_HOST={host} is reachable from the network: set ACTION_SERVER_TOKEN "
             "(the same value for the gateway) before the action server listens there"

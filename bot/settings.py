@@ -43,6 +43,8 @@ class Settings:
     platforms: Mapping[str, str] = field(default_factory=dict)
     # Rasa sends it to the action server, which refuses requests without it.
     action_token: str = ""
+    # Whether it came from ACTION_SERVER_TOKEN rather than the development file.
+    action_token_set: bool = False
     # Where the action server listens: loopback unless it runs elsewhere.
     action_host: str = "127.0.0.1"
     # "production" refuses development shortcuts (a generated admin account).
@@ -83,6 +85,7 @@ class Settings:
             media_dir=Path(env.get("MEDIA_DIR", var / "media")),
             platforms={k: v for k, v in env.items() if k.startswith(PLATFORM_PREFIXES) and v},
             action_token=env.get("ACTION_SERVER_TOKEN") or load_or_create_secret(var / "action_token"),
+            action_token_set=bool(env.get("ACTION_SERVER_TOKEN")),
             action_host=env.get("ACTION_SERVER_HOST") or "127.0.0.1",
             environment=env.get("DORPSPOMP_ENV") or "development",
             trust_forwarded_for=env.get("TRUST_FORWARDED_FOR", "").lower() in ("1", "true", "yes"),

@@ -2,8 +2,9 @@
 
 A window opens with a subject's first use and lasts the rule's period; the
 count is kept in Redis when ``REDIS_URL`` is set (``INCR`` and ``EXPIRE NX`` in
-one transaction, so every gateway process shares it) and in process otherwise. Keys are hashed: a client's address is personal data
-and never lands in Redis as it is.
+one transaction, so every gateway process shares it) and in process otherwise.
+Keys are hashed: a client's address is personal data and never lands in Redis
+as it is.
 
 The ``limits`` library would be our first choice, but every release that
 supports asyncio requires ``packaging>=21`` and Rasa 3.6 requires

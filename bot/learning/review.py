@@ -223,8 +223,7 @@ class ReviewQueue:
 
     async def groups(self, now: Optional[datetime] = None) -> list[ReviewGroup]:
         """Every group, redacted (the CLI's listing)."""
-        grouped = await asyncio.to_thread(_grouped, await self.candidates(now))
-        return await asyncio.to_thread(lambda: [group.redacted() for group in grouped])
+        return await asyncio.to_thread(group_candidates, await self.candidates(now))
 
     async def page(self, number: int = 1) -> ReviewPage:
         """One page of groups, the most frequent first; only these are redacted."""

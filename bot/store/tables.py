@@ -56,7 +56,8 @@ messages = sa.Table(
     sa.Column("staff_id", sa.Integer, nullable=True),
     sa.Column("created_at", UtcDateTime(), nullable=False),
     # A citizen's text redacted and normalised once, when it is stored: the
-    # review queue groups and decides by it (bot/learning/review.py).
+    # review queue groups and decides by it (bot/learning/review.py). NULL on
+    # messages stored before it existed; readers compute it from the text.
     sa.Column("review_key", sa.String(255), nullable=True),
     sa.Index("ix_messages_conversation_id_id", "conversation_id", "id"),
 )

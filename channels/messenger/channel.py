@@ -41,6 +41,10 @@ STANDARD_WINDOW = timedelta(hours=24)
 HUMAN_AGENT_WINDOW = timedelta(days=7)
 
 
+def _hosts(listed: str) -> tuple[str, ...]:
+    return tuple(host.strip().lower() for host in listed.split(",") if host.strip())
+
+
 @dataclass(frozen=True)
 class MessengerConfig:
     app_secret: str
@@ -61,7 +65,7 @@ class MessengerConfig:
             values["MESSENGER_PAGE_TOKEN"],
             values["MESSENGER_VERIFY_TOKEN"],
             env.get("MESSENGER_GRAPH_URL", cls.graph_url).rstrip("/"),
-            tuple(h.strip().lower() for h in env.get("MESSENGER_MEDIA_HOSTS", ",".join(MEDIA_HOSTS)).split(",") if h.strip()),
+            _hosts(env.get("MESSENGER_MEDIA_HOSTS", ",".join(MEDIA_HOSTS))),
         )
 
 

@@ -27,20 +27,11 @@ def upgrade() -> None:
     op.create_index("ix_media_uploads_conversation_id", "media_uploads", ["conversation_id"])
     op.create_index("ix_media_uploads_uploaded_at", "media_uploads", ["uploaded_at"])
     op.add_column("messages", sa.Column("review_key", sa.String(255), nullable=True))
+    # Older messages keep no key: the review queue and erasure compute it from
+    # the text when they meet one (bot/learning/review.py, bot/privacy/citizens.py).
     connection = op.get_bind()
-    _backfill_review_keys(connection)
     _hash_decided_keys(connection)
     _scrub_audit_log(connection)
-
-
-def _backfill_review_keys(connection: sa.engine.Connection) -> None:
-    from bot.privacy.redact import review_key
-
-    rows = connection.execute(sa.text("SELECT id, text FROM messages WHERE direction = 'in' AND text != ''")).all()
-    for row in rows:
-        connection.execute(
-            sa.text("UPDATE messages SET review_key = :key WHERE id = :id"), {"key": review_key(row.text), "id": row.id}
-        )
 
 
 def _hash_decided_keys(connection: sa.engine.Connection) -> None:
