@@ -12,6 +12,7 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.services import services
+from bot.contract import NOT_GUESSED, REASON_FOR_INTENT, Entity, HandoffReason, Intent, Slot
 from bot.store.database import utcnow
 from bot.webcare.hours import TeamHours
 
@@ -20,10 +21,6 @@ logger = logging.getLogger(__name__)
 # "Bedoel je …?" offers at most this many topics, each at least this likely.
 MAX_GUESSES = 3
 MIN_GUESS_CONFIDENCE = 0.05
-# Intents a citizen would not pick from a list of topics.
-NOT_GUESSED = frozenset({"out_of_scope", "fallback", "human_handoff", "complaint", "social_support"})
-
-REASON_FOR_INTENT = {"human_handoff": "human_handoff", "complaint": "complaint", "nlu_fallback": "fallback"}
 
 
 def hand_off(dispatcher: CollectingDispatcher, reason: str) -> list[dict[str, Any]]:
@@ -40,7 +37,7 @@ def hand_off(dispatcher: CollectingDispatcher, reason: str) -> list[dict[str, An
         opening = hours.next_opening(now)
         when = hours.when(now, opening) if opening else "zo snel mogelijk"
         dispatcher.utter_message(response="utter_handoff_closed", next_open=when)
-    return [SlotSet("handoff_reason", reason), ConversationPaused()]
+    return [SlotSet(Slot.HANDOFF_REASON, reason), ConversationPaused()]
 
 
 def previous_user_intent(tracker: Tracker) -> Optional[str]:
@@ -62,7 +59,11 @@ class ActionHandoff(Action):
         reason = REASON_FOR_INTENT.get(intent or "")
         if reason is None:
             # "Ja, graag" to a colleague the bot offered.
-            reason = "social_support" if previous_user_intent(tracker) == "social_support" else "offer_accepted"
+            reason = (
+                HandoffReason.SOCIAL_SUPPORT
+                if previous_user_intent(tracker) == Intent.SOCIAL_SUPPORT
+                else HandoffReason.OFFER_ACCEPTED
+            )
         return hand_off(dispatcher, reason)
 
 
@@ -70,7 +71,7 @@ def likely_topics(ranking: list[dict[str, Any]], labels: Mapping[str, str], limi
     """The intents the bot hesitated between, most likely first, that a citizen
     can choose by name (``labels``). None for gibberish: the unknown-words check
     then put nlu_fallback on top with full confidence, and the ranking means nothing."""
-    if ranking and ranking[0].get("name") == "nlu_fallback" and ranking[0].get("confidence", 0) >= 1.0:
+    if ranking and ranking[0].get("name") == Intent.NLU_FALLBACK and ranking[0].get("confidence", 0) >= 1.0:
         return []
     return [
         entry["name"]
@@ -91,16 +92,16 @@ class ActionFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        if previous_user_intent(tracker) == "nlu_fallback":
+        if previous_user_intent(tracker) == Intent.NLU_FALLBACK:
             dispatcher.utter_message(response="utter_handoff_fallback")
-            return hand_off(dispatcher, "fallback")
+            return hand_off(dispatcher, HandoffReason.FALLBACK)
         settings = services().webcare
         guesses = likely_topics(tracker.latest_message.get("intent_ranking") or [], settings.topic_labels)
         if not guesses:
             dispatcher.utter_message(response="utter_default")
             return []
         buttons = [{"title": settings.topic_label(intent), "payload": f"/{intent}"} for intent in guesses]
-        buttons.append({"title": services().profile.text("colleague_button"), "payload": "/human_handoff"})
+        buttons.append({"title": services().profile.text("colleague_button"), "payload": f"/{Intent.HUMAN_HANDOFF}"})
         dispatcher.utter_message(response="utter_did_you_mean", buttons=buttons)
         return []
 
@@ -112,7 +113,7 @@ class ActionRateService(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        rating = next(tracker.get_latest_entity_values("rating"), None)
+        rating = next(tracker.get_latest_entity_values(Entity.RATING), None)
         if rating is None or not str(rating).strip().isdigit() or not 1 <= int(rating) <= 5:
             dispatcher.utter_message(response="utter_rating_unknown")
             return []

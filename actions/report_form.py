@@ -18,13 +18,16 @@ from rasa_sdk.types import DomainDict
 
 from actions.report_turn import Turn
 from actions.services import services
+from bot.contract import Entity, Intent, Slot
 from bot.reports.contact import find_email, find_phone, looks_like_contact_attempt
 from bot.reports.places import valid_coordinates
 
 SUB_CONFIDENCE = 0.5
 MAIN_CONFIDENCE = 0.6
 MIN_DESCRIPTION = 3
-CHANGEABLE = ("report_description", "report_category", "report_location", "report_photo", "report_contact")
+CHANGEABLE = (
+    Slot.REPORT_DESCRIPTION, Slot.REPORT_CATEGORY, Slot.REPORT_LOCATION, Slot.REPORT_PHOTO, Slot.REPORT_CONTACT
+)
 Slots = dict[str, Any]
 # Typed instead of the button, and not always read as "deny" by the model.
 NO_PHOTO = re.compile(r"^\s*(geen|nee|no)\b", re.IGNORECASE)
@@ -35,7 +38,7 @@ def _category_from_choice(value: str) -> Slots:
     """A tapped button: a whole category code, or a main category to narrow down."""
     reports = services().reports
     if value in reports.categories or value in reports.main_categories:
-        return {"report_category": value}
+        return {Slot.REPORT_CATEGORY: value}
     return {}
 
 
@@ -71,7 +74,7 @@ class ValidateReportForm(FormValidationAction):
     ) -> list[str]:
         # Contact details are personal: never asked for in a public post.
         if Turn.of(tracker).is_public:
-            return [slot for slot in domain_slots if slot != "report_contact"]
+            return [slot for slot in domain_slots if slot != Slot.REPORT_CONTACT]
         return domain_slots
 
     # --- description -------------------------------------------------------
@@ -83,16 +86,16 @@ class ValidateReportForm(FormValidationAction):
         if turn.changes_subject or not turn.typed or turn.intent in ("affirm", "deny"):
             return {}
         opening_names_problem = turn.requested is None and turn.suggestion is not None
-        if turn.requested == "report_description" or opening_names_problem:
-            return {"report_description": turn.text}
+        if turn.requested == Slot.REPORT_DESCRIPTION or opening_names_problem:
+            return {Slot.REPORT_DESCRIPTION: turn.text}
         return {}
 
     def validate_report_description(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Slots:
         if not isinstance(value, str) or len(value.strip()) < MIN_DESCRIPTION:
-            return {"report_description": None}
-        return {"report_description": value.strip()}
+            return {Slot.REPORT_DESCRIPTION: None}
+        return {Slot.REPORT_DESCRIPTION: value.strip()}
 
     # --- category ----------------------------------------------------------
 
@@ -100,14 +103,14 @@ class ValidateReportForm(FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Slots:
         turn = Turn.of(tracker)
-        if "report_category" in turn.entities:
-            return _category_from_choice(turn.entities["report_category"])
-        if turn.changes_subject or tracker.get_slot("report_category"):
+        if Entity.REPORT_CATEGORY in turn.entities:
+            return _category_from_choice(turn.entities[Entity.REPORT_CATEGORY])
+        if turn.changes_subject or tracker.get_slot(Slot.REPORT_CATEGORY):
             return {}
-        if turn.requested in (None, "report_description", "report_category"):
+        if turn.requested in (None, Slot.REPORT_DESCRIPTION, Slot.REPORT_CATEGORY):
             found = _category_from_suggestion(turn)
-            if not found and turn.requested == "report_category" and turn.typed:
-                found = _category_from_words(turn.text, tracker.get_slot("report_main_category"))
+            if not found and turn.requested == Slot.REPORT_CATEGORY and turn.typed:
+                found = _category_from_words(turn.text, tracker.get_slot(Slot.REPORT_MAIN_CATEGORY))
             return found
         return {}
 
@@ -116,14 +119,14 @@ class ValidateReportForm(FormValidationAction):
     ) -> Slots:
         reports = services().reports
         if value in reports.categories:
-            return {"report_category": value, "report_main_category": value.split("/")[0]}
+            return {Slot.REPORT_CATEGORY: value, Slot.REPORT_MAIN_CATEGORY: value.split("/")[0]}
         if value in reports.main_categories:
             subs = reports.subcategories(value)
             # A main category alone is half an answer: ask for its sub-categories next.
             chosen = next(iter(subs)) if len(subs) == 1 else None
-            return {"report_category": chosen, "report_main_category": value}
+            return {Slot.REPORT_CATEGORY: chosen, Slot.REPORT_MAIN_CATEGORY: value}
         # Cleared from the summary ("Soort aanpassen"): start again from the main categories.
-        return {"report_category": None, "report_main_category": None}
+        return {Slot.REPORT_CATEGORY: None, Slot.REPORT_MAIN_CATEGORY: None}
 
     # --- location ----------------------------------------------------------
 
@@ -132,23 +135,23 @@ class ValidateReportForm(FormValidationAction):
     ) -> Slots:
         turn = Turn.of(tracker)
         if turn.shared_location is not None:
-            return {"report_location": {**turn.shared_location, "source": "shared"}}
+            return {Slot.REPORT_LOCATION: {**turn.shared_location, "source": "shared"}}
         if not turn.typed:
             return {}
-        if turn.requested == "report_location":
+        if turn.requested == Slot.REPORT_LOCATION:
             # "bij het station" may look like a question about roads or events; asked
             # where, a known place that is not itself a question is the answer.
             names_place = not turn.text.endswith("?") and services().reports.places.find_in(turn.text)
             if names_place or not turn.changes_subject:
-                return {"report_location": {"typed": turn.text}}
+                return {Slot.REPORT_LOCATION: {"typed": turn.text}}
             return {}
         if turn.changes_subject:
             return {}
         # Elsewhere only a place we know for sure: an opener's words are no answer to "where?".
-        if tracker.get_slot("report_location") is None or turn.requested == "report_confirmed":
+        if tracker.get_slot(Slot.REPORT_LOCATION) is None or turn.requested == Slot.REPORT_CONFIRMED:
             place = services().reports.places.find_in(turn.text)
             if place is not None:
-                return {"report_location": place.as_slot("typed")}
+                return {Slot.REPORT_LOCATION: place.as_slot("typed")}
         return {}
 
     def validate_report_location(
@@ -156,22 +159,22 @@ class ValidateReportForm(FormValidationAction):
     ) -> Slots:
         reports = services().reports
         if not isinstance(value, dict):
-            return {"report_location": None}
+            return {Slot.REPORT_LOCATION: None}
         if "typed" in value:
             place = reports.places.resolve(str(value["typed"]))
             if place is None:
                 dispatcher.utter_message(response="utter_report_location_unknown", place=str(value["typed"])[:80])
-                return {"report_location": None}
+                return {Slot.REPORT_LOCATION: None}
             value = place.as_slot("typed")
         point = valid_coordinates(value.get("latitude"), value.get("longitude"))
         if point is None:
             dispatcher.utter_message(response="utter_report_location_invalid")
-            return {"report_location": None}
+            return {Slot.REPORT_LOCATION: None}
         if not reports.area.contains(*point):
             dispatcher.utter_message(response="utter_report_location_outside")
-            return {"report_location": None}
+            return {Slot.REPORT_LOCATION: None}
         address = value.get("address") or self._describe_point(*point)
-        return {"report_location": {**value, "latitude": point[0], "longitude": point[1], "address": address}}
+        return {Slot.REPORT_LOCATION: {**value, "latitude": point[0], "longitude": point[1], "address": address}}
 
     @staticmethod
     def _describe_point(latitude: float, longitude: float) -> str:
@@ -187,9 +190,9 @@ class ValidateReportForm(FormValidationAction):
     ) -> Slots:
         turn = Turn.of(tracker)
         if turn.photo_ids:
-            return {"report_photo": [*(tracker.get_slot("report_photo") or []), *turn.photo_ids]}
-        if turn.requested == "report_photo" and (turn.intent == "deny" or NO_PHOTO.match(turn.text)):
-            return {"report_photo": []}
+            return {Slot.REPORT_PHOTO: [*(tracker.get_slot(Slot.REPORT_PHOTO) or []), *turn.photo_ids]}
+        if turn.requested == Slot.REPORT_PHOTO and (turn.intent == Intent.DENY or NO_PHOTO.match(turn.text)):
+            return {Slot.REPORT_PHOTO: []}
         return {}
 
     def validate_report_photo(
@@ -199,8 +202,8 @@ class ValidateReportForm(FormValidationAction):
         ids = [i for i in value if isinstance(i, str) and media.path(i)] if isinstance(value, list) else []
         if isinstance(value, list) and value and not ids:
             dispatcher.utter_message(response="utter_report_photo_missing")
-            return {"report_photo": None}
-        return {"report_photo": ids}
+            return {Slot.REPORT_PHOTO: None}
+        return {Slot.REPORT_PHOTO: ids}
 
     # --- contact -----------------------------------------------------------
 
@@ -208,28 +211,28 @@ class ValidateReportForm(FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Slots:
         turn = Turn.of(tracker)
-        if turn.requested != "report_contact" or turn.is_public:
+        if turn.requested != Slot.REPORT_CONTACT or turn.is_public:
             return {}
         if turn.intent == "deny" or ANONYMOUS.match(turn.text):
-            return {"report_contact": {"kind": "anonymous"}}
+            return {Slot.REPORT_CONTACT: {"kind": "anonymous"}}
         if turn.typed and looks_like_contact_attempt(turn.text):
-            return {"report_contact": {"typed": turn.text}}
+            return {Slot.REPORT_CONTACT: {"typed": turn.text}}
         return {}
 
     def validate_report_contact(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Slots:
         if isinstance(value, dict) and value.get("kind") in ("anonymous", "email", "phone"):
-            return {"report_contact": value}
+            return {Slot.REPORT_CONTACT: value}
         typed = str(value.get("typed", "")) if isinstance(value, dict) else ""
         email = find_email(typed)
         if email:
-            return {"report_contact": {"kind": "email", "value": email}}
+            return {Slot.REPORT_CONTACT: {"kind": "email", "value": email}}
         phone = find_phone(typed)
         if phone:
-            return {"report_contact": {"kind": "phone", "value": phone}}
+            return {Slot.REPORT_CONTACT: {"kind": "phone", "value": phone}}
         dispatcher.utter_message(response="utter_report_contact_invalid")
-        return {"report_contact": None}
+        return {Slot.REPORT_CONTACT: None}
 
     # --- confirmation ------------------------------------------------------
 
@@ -237,14 +240,14 @@ class ValidateReportForm(FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Slots:
         turn = Turn.of(tracker)
-        if turn.requested != "report_confirmed" or turn.changes_subject:
+        if turn.requested != Slot.REPORT_CONFIRMED or turn.changes_subject:
             return {}
-        change = turn.entities.get("report_change")
+        change = turn.entities.get(Entity.REPORT_CHANGE)
         if change in CHANGEABLE:
-            return {change: None, "report_confirmed": None}
+            return {change: None, Slot.REPORT_CONFIRMED: None}
         if turn.intent == "affirm":
-            return {"report_confirmed": True}
+            return {Slot.REPORT_CONFIRMED: True}
         if turn.intent == "deny":
             dispatcher.utter_message(response="utter_report_what_to_change")
-            return {"report_confirmed": None}
+            return {Slot.REPORT_CONFIRMED: None}
         return {}

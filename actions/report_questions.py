@@ -9,10 +9,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.services import services
+from bot.contract import Entity, Slot
 
 
 def _choice(value: str) -> str:
-    return "/inform" + json.dumps({"report_category": value}, ensure_ascii=False)
+    return "/inform" + json.dumps({Entity.REPORT_CATEGORY: value}, ensure_ascii=False)
 
 
 class ActionAskReportCategory(Action):
@@ -25,7 +26,7 @@ class ActionAskReportCategory(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         reports = services().reports
-        main = tracker.get_slot("report_main_category")
+        main = tracker.get_slot(Slot.REPORT_MAIN_CATEGORY)
         if main in reports.main_categories:
             buttons = [{"title": label, "payload": _choice(code)} for code, label in reports.subcategories(main).items()]
             buttons.append({"title": reports.main_categories["overig"], "payload": _choice("overig/overig")})
@@ -43,12 +44,12 @@ class ActionAskReportCategory(Action):
 def summary_values(tracker: Tracker) -> dict[str, str]:
     """The report being made, in the words of its summary."""
     found = services()
-    location = tracker.get_slot("report_location") or {}
-    photos = tracker.get_slot("report_photo") or []
-    contact = tracker.get_slot("report_contact") or {}
+    location = tracker.get_slot(Slot.REPORT_LOCATION) or {}
+    photos = tracker.get_slot(Slot.REPORT_PHOTO) or []
+    contact = tracker.get_slot(Slot.REPORT_CONTACT) or {}
     return {
-        "category_label": found.reports.label(tracker.get_slot("report_category") or ""),
-        "description": tracker.get_slot("report_description") or "",
+        "category_label": found.reports.label(tracker.get_slot(Slot.REPORT_CATEGORY) or ""),
+        "description": tracker.get_slot(Slot.REPORT_DESCRIPTION) or "",
         "address": str(location.get("address", "")),
         "photo": found.profile.text("report_photos", count=len(photos)) if photos else found.profile.text("report_no_photo"),
         "contact": contact.get("value") or found.profile.text("report_anonymous"),

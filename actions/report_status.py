@@ -10,6 +10,7 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.services import services
+from bot.contract import Entity
 from bot.reports.store import Report, find_reference
 
 logger = logging.getLogger(__name__)
@@ -31,7 +32,7 @@ class ActionReportStatus(Action):
     ) -> list[dict[str, Any]]:
         text = (tracker.latest_message or {}).get("text") or ""
         reference = find_reference(text) or find_reference(
-            next((e.get("value", "") for e in tracker.latest_message.get("entities", []) if e.get("entity") == "report_reference"), "")
+            next((e.get("value", "") for e in tracker.latest_message.get("entities", []) if e.get("entity") == Entity.REPORT_REFERENCE), "")
         )
         try:
             if reference:

@@ -12,20 +12,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.handoff import hand_off
 from actions.services import services
+from bot.contract import REPORT_SLOTS, HandoffReason, Slot
 from bot.reports.store import NewReport
 
 logger = logging.getLogger(__name__)
 
 OTHER_CATEGORY = "overig/overig"  # fits nowhere: a colleague looks at it in person
-REPORT_SLOTS = (
-    "report_description",
-    "report_category",
-    "report_main_category",
-    "report_location",
-    "report_photo",
-    "report_contact",
-    "report_confirmed",
-)
 
 
 def cleared_report() -> list[dict[str, Any]]:
@@ -33,17 +25,17 @@ def cleared_report() -> list[dict[str, Any]]:
 
 
 def new_report(tracker: Tracker) -> NewReport:
-    location = tracker.get_slot("report_location") or {}
-    contact = tracker.get_slot("report_contact") or {}
+    location = tracker.get_slot(Slot.REPORT_LOCATION) or {}
+    contact = tracker.get_slot(Slot.REPORT_CONTACT) or {}
     return NewReport(
         conversation_id=tracker.sender_id,
         channel=tracker.get_latest_input_channel() or "unknown",
-        service_code=tracker.get_slot("report_category") or OTHER_CATEGORY,
-        description=tracker.get_slot("report_description") or "",
+        service_code=tracker.get_slot(Slot.REPORT_CATEGORY) or OTHER_CATEGORY,
+        description=tracker.get_slot(Slot.REPORT_DESCRIPTION) or "",
         latitude=location.get("latitude"),
         longitude=location.get("longitude"),
         address=location.get("address"),
-        media=list(tracker.get_slot("report_photo") or []),
+        media=list(tracker.get_slot(Slot.REPORT_PHOTO) or []),
         contact_email=contact.get("value") if contact.get("kind") == "email" else None,
         contact_phone=contact.get("value") if contact.get("kind") == "phone" else None,
     )
@@ -67,7 +59,7 @@ class ActionSubmitReport(Action):
             logger.exception("report of conversation %s not stored", tracker.sender_id)
             dispatcher.utter_message(response="utter_report_not_saved")
             # Keep the answers: "Nog een keer versturen" only asks to confirm again.
-            return [SlotSet("report_confirmed", None)]
+            return [SlotSet(Slot.REPORT_CONFIRMED, None)]
         dispatcher.utter_message(
             response="utter_report_submitted",
             reference=report.reference,
@@ -80,7 +72,7 @@ class ActionSubmitReport(Action):
             dispatcher.utter_message(response="utter_report_next_anonymous", reference=report.reference)
         if report.service_code == OTHER_CATEGORY:
             dispatcher.utter_message(response="utter_report_other_handoff")
-            return [*cleared_report(), *hand_off(dispatcher, "report_other")]
+            return [*cleared_report(), *hand_off(dispatcher, HandoffReason.REPORT_OTHER)]
         return cleared_report()
 
 
@@ -93,4 +85,4 @@ class ActionResetReport(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        return [ActiveLoop(None), SlotSet("requested_slot", None), *cleared_report()]
+        return [ActiveLoop(None), SlotSet(Slot.REQUESTED, None), *cleared_report()]

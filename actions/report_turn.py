@@ -6,10 +6,9 @@ from typing import Any, Optional
 
 from rasa_sdk import Tracker
 
+from bot.contract import REPORT_ANSWER_INTENTS, Slot
 from bot.media import photo_ids
 
-# Intents that answer the bot's question rather than change the subject.
-ANSWER_INTENTS = {"report_issue", "inform", "affirm", "deny", "nlu_fallback", None}
 # Below this, a different intent is more likely a misread answer than a new question.
 CHANGE_OF_SUBJECT_CONFIDENCE = 0.6
 
@@ -35,13 +34,13 @@ class Turn:
             entities={e["entity"]: str(e.get("value")) for e in message.get("entities") or []},
             suggestion=message.get("report_category"),
             metadata=message.get("metadata") or {},
-            requested=tracker.get_slot("requested_slot"),
+            requested=tracker.get_slot(Slot.REQUESTED),
         )
 
     @property
     def changes_subject(self) -> bool:
         """The citizen asks something else (a question, stop, an emergency)."""
-        return self.intent not in ANSWER_INTENTS and self.confidence >= CHANGE_OF_SUBJECT_CONFIDENCE
+        return self.intent is not None and self.intent not in REPORT_ANSWER_INTENTS and self.confidence >= CHANGE_OF_SUBJECT_CONFIDENCE
 
     @property
     def typed(self) -> bool:

@@ -15,6 +15,7 @@ from bot.admin.routes import AdminDesk, admin_routes
 from bot.admin.settings import load_admin_settings
 from bot.audit import AuditLog
 from bot.background import repeating
+from bot.channel_registry import ChannelRegistry, channel_workers
 from bot.engine import DialogueEngine
 from bot.engine.factory import create_engine
 from bot.events import create_event_bus
@@ -31,11 +32,11 @@ from bot.media import MediaStore, sweep_unsent_uploads
 from bot.dedupe import create_seen_messages
 from bot.nlu_api import nlu_routes
 from bot.outgoing.deliveries import DeliveryStore
-from bot.outgoing.sender import DeliverySender
+from bot.outgoing.sender import DeliveryPostbox, DeliverySender
+from bot.outreach import Outreach
 from bot.pages import page_routes
 from bot.privacy.citizens import CitizenRecords
 from bot.privacy.retention import forget_old_audit, purge_expired
-from bot.platform_channels import platform_channels, platform_workers
 from bot.profile import load_profile
 from bot.reports.settings import load_report_settings
 from bot.reports.workers import report_workers
@@ -46,10 +47,8 @@ from bot.store.channel_state import ChannelStateStore
 from bot.store.outbox import Outbox
 from bot.store.uploads import UploadStore
 from bot.throttle import Throttle
-from channels.base import Channel
+from channels.base import ChannelContext
 from channels.http import ClientAddress, json_errors
-from channels.rest import RestChannel
-from channels.webchat import WebchatChannel
 from bot.webcare.auth import StaffAuth
 from bot.webcare.canned import CannedStore
 from bot.webcare.desk import WebcareDesk
@@ -62,11 +61,11 @@ from bot.webcare.routes import webcare_routes
 from bot.webcare.settings import load_webcare_settings
 from bot.webcare.staff import StaffStore
 from bot.webcare.suggestions import Suggestions
-from channels.webchat.session import SessionSigner
 
 logger = logging.getLogger(__name__)
 ROUTER = web.AppKey("router", Router)
 SENDER = web.AppKey("sender", DeliverySender)
+OUTREACH = web.AppKey("outreach", Outreach)
 
 async def _promoted_model(runs: TrainingRuns, settings: Settings) -> Optional[Path]:
     """The model an admin promoted last, when its file is here."""
@@ -95,7 +94,8 @@ async def build_app(
     throttle = throttle or Throttle.create(redis)
     uploads = UploadStore(database)
     client_address = ClientAddress(settings.trust_forwarded_for)
-    router = Router(ConversationStore(database), engine, profile, settings.engine_timeout, gate, bulletin, metrics)
+    conversations = ConversationStore(database)
+    router = Router(conversations, engine, profile, settings.engine_timeout, gate, bulletin, metrics)
 
     async def readiness() -> dict[str, bool]:
         checks = {"engine": await engine.ready(), "database": True}
@@ -110,32 +110,41 @@ async def build_app(
                 checks["redis"] = False
         return checks
 
-    sender = DeliverySender(DeliveryStore(database), Outbox(database))
-    platforms = platform_channels(
-        settings, router, sender, create_seen_messages(redis), media, ChannelStateStore(database), profile
+    postbox = DeliveryPostbox(DeliveryStore(database))
+    channels = ChannelRegistry.build(
+        ChannelContext(
+            settings=settings,
+            profile=profile,
+            hub=router,
+            postbox=postbox,
+            seen=create_seen_messages(redis),
+            memory=ChannelStateStore(database),
+            bus=bus,
+            media=media,
+            uploads=uploads,
+            throttle=throttle,
+            client_address=client_address,
+        )
     )
-    channels: list[Channel] = [
-        RestChannel(router, settings.rest_token),
-        WebchatChannel(
-            router, SessionSigner(settings.session_secret), media, bus, uploads, throttle, client_address
-        ),
-        *platforms,
-    ]
-    router.attach_channels(channels)
+    sender = DeliverySender(postbox, Outbox(database), channels.platforms)
+    outreach = Outreach(conversations, channels, metrics)
     app = web.Application(middlewares=[security_headers(settings.https), json_errors])
     app[ROUTER] = router
     app[SENDER] = sender
+    app[OUTREACH] = outreach
     aiohttp_jinja2.setup(app, loader=jinja2.PackageLoader("bot", "templates"), autoescape=True)
     app.add_routes(page_routes(profile, readiness))
     app.add_routes(nlu_routes(router, settings.rest_token))
-    for channel in channels:
-        app.add_routes(channel.routes())
+    app.add_routes(channels.routes())
     staff = StaffStore(database)
     audit = AuditLog(database)
     review = ReviewQueue(database, admin.review_below_confidence, admin.retention_days)
     webcare_settings = load_webcare_settings(settings.profile_path)
     desk = WebcareDesk(
-        router=router,
+        conversations=conversations,
+        engine=engine,
+        gate=gate,
+        outreach=outreach,
         staff=staff,
         notes=NoteStore(database),
         canned=CannedStore(database),
@@ -167,8 +176,8 @@ async def build_app(
         if redis is not None:
             await redis.close()
 
-    app.cleanup_ctx.append(report_workers(database, router, profile, reports, media))
-    app.cleanup_ctx.append(platform_workers(platforms, sender))
+    app.cleanup_ctx.append(report_workers(database, outreach, profile, reports, media))
+    app.cleanup_ctx.append(channel_workers(channels, sender))
     app.cleanup_ctx.append(
         repeating(PromotionFollower(engine, runs, settings.model_dir).follow, 3.0, "following the promoted model")
     )

@@ -169,6 +169,15 @@ class Reply:
 
 
 @dataclass(frozen=True)
+class Answer:
+    """The router's answer to one message, and the conversation it belongs to
+    (None when storage failed: the replies are then only an apology)."""
+
+    replies: list[Reply]
+    conversation_id: Optional[str]
+
+
+@dataclass(frozen=True)
 class Understanding:
     """What the engine made of a text."""
 

@@ -1,8 +1,9 @@
 """The router: every citizen message is persisted, answered and its answer persisted.
 
 Channels call :meth:`Router.handle` with a normalised message and send back
-whatever replies it returns; the router never looks at which platform a
-message came from.
+the replies of the answer it returns; the router never looks at which platform
+a message came from. Messages nobody asked for go out through
+:class:`bot.outreach.Outreach`.
 """
 from __future__ import annotations
 
@@ -11,21 +12,18 @@ import logging
 import time
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Iterable, Optional
+from typing import Optional
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.content.crisis import CrisisBulletin
 from bot.engine import DialogueEngine, EngineError
 from bot.kpi.metrics import GatewayMetrics
-from bot.messages import EngineResult, IncomingMessage, Reply, Turn, Understanding
+from bot.messages import Answer, EngineResult, IncomingMessage, Reply, Turn, Understanding
 from bot.payloads import OFFERED_WINDOW, needs_offer, vetted
 from bot.profile import MunicipalityProfile
 from bot.store import ConversationStore
 from bot.webcare.gate import HandoffGate, topic_of
-
-if TYPE_CHECKING:
-    from channels.base import Channel
 
 logger = logging.getLogger(__name__)
 
@@ -49,36 +47,25 @@ class Router:
         # The incident notice mentioned once per conversation during a crisis.
         self.bulletin = bulletin
         self.metrics = metrics or GatewayMetrics()
-        self._channels: dict[str, "Channel"] = {}
 
-    def attach_channels(self, channels: Iterable["Channel"]) -> None:
-        """The channels through which :meth:`push` reaches citizens."""
-        self._channels = {channel.name: channel for channel in channels}
-
-    def channel(self, name: str) -> Optional["Channel"]:
-        return self._channels.get(name)
-
-    async def handle(
-        self, message: IncomingMessage, conversation_id: Optional[str] = None
-    ) -> list[Reply]:
+    async def handle(self, message: IncomingMessage, conversation_id: Optional[str] = None) -> Answer:
         """Answer one message; ``conversation_id`` when the channel already knows it."""
         started = time.perf_counter()
         self.metrics.message_in(message.channel)
         try:
-            replies = await self._handle(message, conversation_id)
+            conversation_id = conversation_id or await self.store.conversation_for(message.channel, message.sender)
+            answer = Answer(await self._handle(message, conversation_id), conversation_id)
         except SQLAlchemyError:
             # Without storage we cannot keep the message, so we say so rather
             # than answer as if it were safe.
             logger.exception("storage failed for a message on %s", message.channel)
-            replies = [Reply(self.profile.text("storage_failed"))]
-        self.metrics.messages_out(message.channel, len(replies))
-        if replies:
+            answer = Answer([Reply(self.profile.text("storage_failed"))], None)
+        self.metrics.messages_out(message.channel, len(answer.replies))
+        if answer.replies:
             self.metrics.reply_seconds.labels(message.channel).observe(time.perf_counter() - started)
-        return replies
+        return answer
 
-    async def _handle(self, message: IncomingMessage, conversation_id: Optional[str]) -> list[Reply]:
-        if conversation_id is None:
-            conversation_id = await self.store.conversation_for(message.channel, message.sender)
+    async def _handle(self, message: IncomingMessage, conversation_id: str) -> list[Reply]:
         async with self.gate.hold(conversation_id):
             if needs_offer(message):
                 message = vetted(message, await self.store.offered_payloads(conversation_id, OFFERED_WINDOW))
@@ -159,25 +146,6 @@ class Router:
             logger.exception("engine crashed on conversation %s", conversation_id)
         self.metrics.engine_failures.inc()
         return None
-
-    async def push(
-        self, conversation_id: str, replies: list[Reply], staff_id: Optional[int] = None
-    ) -> None:
-        """Tell a citizen something unasked, through the channel of their conversation:
-        news, or a colleague's answer (``staff_id``).
-
-        The replies are stored first, so a citizen who is not connected now
-        reads them when they come back.
-        """
-        address = await self.store.address(conversation_id)
-        if address is None:
-            return
-        channel_name, sender = address
-        await self.store.record_replies(conversation_id, channel_name, replies, staff_id)
-        self.metrics.messages_out(channel_name, len(replies))
-        channel = self._channels.get(channel_name)
-        if channel is not None:
-            await channel.deliver(conversation_id, sender, replies, from_staff=staff_id is not None)
 
     async def open_conversation(self, channel: str) -> str:
         return await self.store.create_conversation(channel)

@@ -2,20 +2,27 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Awaitable, Callable, Optional, Protocol
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional, Protocol, TypeVar
 
 from aiohttp import web
 
-from bot.messages import MAX_TEXT_LENGTH, IncomingMessage, Reply, Turn
+from bot.messages import MAX_TEXT_LENGTH, Answer, IncomingMessage, Reply, Turn
+
+if TYPE_CHECKING:
+    from bot.media import MediaStore
+    from bot.profile import MunicipalityProfile
+    from bot.settings import Settings
+    from bot.store.uploads import UploadStore
+    from bot.throttle import Throttle
+    from channels.http import ClientAddress
 
 
 class ConversationHub(Protocol):
     """The application as a channel sees it (implemented by ``bot.router.Router``)."""
 
-    async def handle(
-        self, message: IncomingMessage, conversation_id: Optional[str] = None
-    ) -> list[Reply]:
+    async def handle(self, message: IncomingMessage, conversation_id: Optional[str] = None) -> Answer:
         """Answer a citizen's message; the replies are the channel's to deliver."""
 
     async def open_conversation(self, channel: str) -> str:
@@ -68,13 +75,42 @@ class ChannelMemory(Protocol):
         """Keep ``value`` under ``key``."""
 
 
+@dataclass(frozen=True)
+class ChannelContext:
+    """What the application lends every channel; each takes what it needs."""
+
+    settings: "Settings"
+    profile: "MunicipalityProfile"
+    hub: ConversationHub
+    postbox: Postbox
+    seen: SeenMessages
+    memory: ChannelMemory
+    bus: Broadcast
+    media: "MediaStore"
+    uploads: "UploadStore"
+    throttle: "Throttle"
+    client_address: "ClientAddress"
+
+
+ChannelT = TypeVar("ChannelT", bound="Channel")
+
+
 class Channel(ABC):
-    """A platform adapter: receives its platform's requests, answers in its format."""
+    """A platform adapter: receives its platform's requests, answers in its format.
+
+    Every channel is made the same way: :meth:`create` reads its configuration
+    from the context's settings and returns None (logged) when it is not set up.
+    """
 
     name: str
 
-    def __init__(self, hub: ConversationHub) -> None:
-        self.hub = hub
+    def __init__(self, context: ChannelContext) -> None:
+        self.hub = context.hub
+
+    @classmethod
+    @abstractmethod
+    def create(cls: type[ChannelT], context: ChannelContext) -> Optional[ChannelT]:
+        """This channel, configured from ``context.settings``; None when it is not set up."""
 
     @abstractmethod
     def routes(self) -> list[web.RouteDef]:

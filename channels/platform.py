@@ -18,7 +18,7 @@ from typing import Any, Coroutine, Optional
 from aiohttp import web
 
 from bot.messages import MAX_TEXT_LENGTH, IncomingMessage, Reply
-from channels.base import Channel, ConversationHub, Postbox, SeenMessages
+from channels.base import Channel, ChannelContext
 from channels.http import HttpProblem, json_object, read_body
 
 logger = logging.getLogger(__name__)
@@ -57,10 +57,10 @@ class PlatformEvent:
 class PlatformChannel(Channel):
     """A platform channel answers its webhook at once and sends through the outbox."""
 
-    def __init__(self, hub: ConversationHub, postbox: Postbox, seen: SeenMessages) -> None:
-        super().__init__(hub)
-        self.postbox = postbox
-        self._seen = seen
+    def __init__(self, context: ChannelContext) -> None:
+        super().__init__(context)
+        self.postbox = context.postbox
+        self._seen = context.seen
         self._answering: set[asyncio.Task[None]] = set()
         self._turns = asyncio.Semaphore(ANSWERS_AT_ONCE)
 
@@ -131,27 +131,29 @@ class PlatformChannel(Channel):
                 logger.info("%s: ignored a redelivery of %s", self.name, message_id)
                 return
             event = await self.prepare(event)
-            # Without a conversation id: should storage fail, the router still
-            # returns an apology for the citizen.
-            replies = await self.hub.handle(event.message)
+            answer = await self.hub.handle(event.message)
         except Exception:  # noqa: BLE001 - logged with its message id; the platform was already answered
             logger.exception("%s: message %s could not be answered", self.name, message_id)
             return
-        if replies:
-            await self._post(event.message.sender, self.render(event, replies))
+        if answer.replies:
+            await self._post(answer.conversation_id, event.message.sender, self.render(event, answer.replies))
 
-    async def _post(self, sender: str, items: list[dict[str, Any]]) -> None:
-        try:
-            conversation_id = await self.hub.conversation_for(self.name, sender)
-            await self.postbox.post(conversation_id, self.name, items)
-        except Exception:  # noqa: BLE001 - the outbox is unreachable: one direct try beats silence
-            logger.exception("%s: answer to %s not kept for sending; sending it directly", self.name, sender)
-            for item in items:
-                try:
-                    await self.send(item)
-                except Exception:  # noqa: BLE001
-                    logger.exception("%s: sending directly to %s failed too", self.name, sender)
-                    return
+    async def _post(self, conversation_id: Optional[str], sender: str, items: list[dict[str, Any]]) -> None:
+        """Into the outbox; straight to the platform when storage failed (the
+        answer is then the router's apology, with no conversation to keep it in)."""
+        if conversation_id is not None:
+            try:
+                await self.postbox.post(conversation_id, self.name, items)
+                return
+            except Exception:  # noqa: BLE001 - the outbox is unreachable: one direct try beats silence
+                logger.exception("%s: answer to %s not kept for sending", self.name, sender)
+        logger.warning("%s: sending the answer to %s directly", self.name, sender)
+        for item in items:
+            try:
+                await self.send(item)
+            except Exception:  # noqa: BLE001
+                logger.exception("%s: sending directly to %s failed too", self.name, sender)
+                return
 
     async def deliver(
         self, conversation_id: str, sender: str, replies: list[Reply], from_staff: bool = False

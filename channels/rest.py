@@ -10,7 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.messages import IncomingMessage, MessageTooLong, Reply
-from channels.base import Channel, ConversationHub
+from channels.base import Channel, ChannelContext
 from channels.http import HttpProblem, read_json_object, require_bearer_token
 
 MAX_SENDER_LENGTH = 255
@@ -53,8 +53,12 @@ def parse(body: dict[str, Any]) -> IncomingMessage:
 class RestChannel(Channel):
     name = "rest"
 
-    def __init__(self, hub: ConversationHub, token: str) -> None:
-        super().__init__(hub)
+    @classmethod
+    def create(cls, context: ChannelContext) -> "RestChannel":
+        return cls(context, context.settings.rest_token)
+
+    def __init__(self, context: ChannelContext, token: str) -> None:
+        super().__init__(context)
         self._token = token
 
     def routes(self) -> list[web.RouteDef]:
@@ -63,5 +67,5 @@ class RestChannel(Channel):
     async def receive(self, request: web.Request) -> web.Response:
         require_bearer_token(request, self._token)
         message = parse(await read_json_object(request))
-        replies = await self.hub.handle(message)
-        return web.json_response([render(reply, message.sender) for reply in replies])
+        answer = await self.hub.handle(message)
+        return web.json_response([render(reply, message.sender) for reply in answer.replies])

@@ -33,16 +33,16 @@ async def test_a_new_notice_ends_the_previous_one(database: Database) -> None:
 async def test_every_conversation_hears_the_notice_once(database: Database) -> None:
     store, notices = ConversationStore(database), CrisisNotices(database)
     router = Router(store, ScriptedEngine(), PROFILE, 1.0, webcare_gate(database), CrisisBulletin(notices, TOPICS))
-    before = await router.handle(IncomingMessage("rest", "anna", "hoi"))
+    before = (await router.handle(IncomingMessage("rest", "anna", "hoi"))).replies
     assert [r.text for r in before] == ["Je zei: hoi", "Nog iets?"]
 
     await notices.start("Grote brand bij de haven: houd ramen en deuren dicht.", "https://example.nl/brand", by="beheer")
     notice = "Actueel: Grote brand bij de haven: houd ramen en deuren dicht. Meer informatie: https://example.nl/brand"
-    first = await router.handle(IncomingMessage("rest", "anna", "hoi"))
+    first = (await router.handle(IncomingMessage("rest", "anna", "hoi"))).replies
     assert [r.text for r in first] == [notice, "Je zei: hoi", "Nog iets?"]
-    again = await router.handle(IncomingMessage("rest", "anna", "nog een vraag"))
+    again = (await router.handle(IncomingMessage("rest", "anna", "nog een vraag"))).replies
     assert notice not in [r.text for r in again]
-    newcomer = await router.handle(IncomingMessage("webchat", "bram", "hallo"))
+    newcomer = (await router.handle(IncomingMessage("webchat", "bram", "hallo"))).replies
     assert newcomer[0].text == notice
 
     # The notice is stored with the conversation, as the citizen saw it.
@@ -50,5 +50,5 @@ async def test_every_conversation_hears_the_notice_once(database: Database) -> N
     assert notice in [m.text for m in history if m.direction == "out"]
 
     await notices.end()
-    later = await router.handle(IncomingMessage("rest", "carla", "hoi"))
+    later = (await router.handle(IncomingMessage("rest", "carla", "hoi"))).replies
     assert notice not in [r.text for r in later]

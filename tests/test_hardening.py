@@ -26,7 +26,7 @@ from bot.media import MediaRejected, MediaStore, sweep_unsent_uploads
 from bot.messages import IncomingMessage
 from bot.outgoing.deliveries import DeliveryStore
 from bot.outgoing.deliveries import DELIVER_JOB
-from bot.outgoing.sender import DeliverySender
+from bot.outgoing.sender import DeliveryPostbox, DeliverySender
 from bot.store import ConversationStore, Database
 from bot.store.outbox import Outbox
 from bot.store.tables import messages
@@ -233,10 +233,10 @@ class StuckPlatform:
 async def test_a_sender_stopped_mid_send_gives_its_jobs_back_at_once(database: Database) -> None:
     conversation = await ConversationStore(database).create_conversation("telegram")
     outbox = Outbox(database, lease_seconds=3600)
-    sender = DeliverySender(DeliveryStore(database), outbox)
+    postbox = DeliveryPostbox(DeliveryStore(database))
     platform = StuckPlatform()
-    sender.attach({"telegram": platform})
-    await sender.post(conversation, "telegram", [{"text": "Je zei: hoi"}])
+    sender = DeliverySender(postbox, outbox, {"telegram": platform})
+    await postbox.post(conversation, "telegram", [{"text": "Je zei: hoi"}])
     sending = asyncio.create_task(sender.send_due())
     await platform.entered.wait()
     sending.cancel()

@@ -6,7 +6,7 @@ import json
 from datetime import timedelta
 
 
-from bot.gateway import ROUTER
+from bot.gateway import OUTREACH, ROUTER
 from bot.messages import Button, Reply
 from bot.store import Database
 from bot.store.database import utcnow
@@ -63,10 +63,11 @@ async def test_every_event_of_a_batch_is_answered_and_echoes_are_not(platforms: 
 async def test_quick_replies_keep_within_messengers_limits(platforms: Platforms) -> None:
     await post(platforms, messenger_batch([messenger_text("psid-4", "hoi")]))
     await until(lambda: len(sent_to(platforms, "psid-4")) == 2)
-    router = platforms.client.app[ROUTER]
+    app = platforms.client.app
+    router = app[ROUTER]
     conversation_id = await router.conversation_for("messenger", "psid-4")
     buttons = tuple(Button(f"Een heel lange knoptitel nummer {i}", f"/choice_{i}") for i in range(16))
-    await router.push(conversation_id, [Reply("Kies maar:", buttons=buttons)])
+    await app[OUTREACH].push(conversation_id, [Reply("Kies maar:", buttons=buttons)])
     await until(lambda: len(sent_to(platforms, "psid-4")) == 3)
     replies = sent_to(platforms, "psid-4")[-1]["message"]["quick_replies"]
     assert len(replies) == 13 and all(len(r["title"]) <= 20 for r in replies)
@@ -125,11 +126,12 @@ async def _silence(platforms: Platforms, conversation_id: str, hours: float) -> 
 async def test_after_24_hours_only_a_colleague_writes_with_the_human_agent_tag(platforms: Platforms) -> None:
     await post(platforms, messenger_batch([messenger_text("psid-8", "hoi")]))
     await until(lambda: len(sent_to(platforms, "psid-8")) == 2)
-    router = platforms.client.app[ROUTER]
+    app = platforms.client.app
+    router = app[ROUTER]
     conversation_id = await router.conversation_for("messenger", "psid-8")
     await _silence(platforms, conversation_id, hours=30)
-    await router.push(conversation_id, [Reply("Nieuws over je melding.")])
-    await router.push(conversation_id, [Reply("Ik heb het nagevraagd. ^AK")], staff_id=1)
+    await app[OUTREACH].push(conversation_id, [Reply("Nieuws over je melding.")])
+    await app[OUTREACH].push(conversation_id, [Reply("Ik heb het nagevraagd. ^AK")], staff_id=1)
     await until(lambda: len(sent_to(platforms, "psid-8")) == 3)
     staff_reply = sent_to(platforms, "psid-8")[-1]
     assert staff_reply["messaging_type"] == "MESSAGE_TAG" and staff_reply["tag"] == "HUMAN_AGENT"
@@ -143,9 +145,10 @@ async def test_after_24_hours_only_a_colleague_writes_with_the_human_agent_tag(p
 async def test_inside_the_window_news_goes_as_a_response(platforms: Platforms) -> None:
     await post(platforms, messenger_batch([messenger_text("psid-9", "hoi")]))
     await until(lambda: len(sent_to(platforms, "psid-9")) == 2)
-    router = platforms.client.app[ROUTER]
+    app = platforms.client.app
+    router = app[ROUTER]
     conversation_id = await router.conversation_for("messenger", "psid-9")
-    await router.push(conversation_id, [Reply("Je melding is opgepakt.")])
+    await app[OUTREACH].push(conversation_id, [Reply("Je melding is opgepakt.")])
     await until(lambda: len(sent_to(platforms, "psid-9")) == 3)
     assert sent_to(platforms, "psid-9")[-1]["messaging_type"] == "RESPONSE"
     assert json.dumps(sent_to(platforms, "psid-9")[-1]).count("HUMAN_AGENT") == 0

@@ -28,8 +28,9 @@ def router_with(store: ConversationStore, engine, engine_timeout: float) -> Rout
 async def test_answer_and_both_sides_are_persisted(store: ConversationStore) -> None:
     engine = ScriptedEngine()
     router = router_with(store, engine, engine_timeout=1)
-    replies = await router.handle(IncomingMessage("rest", "anna", "hoi"))
-    assert [r.text for r in replies] == ["Je zei: hoi", "Nog iets?"]
+    answer = await router.handle(IncomingMessage("rest", "anna", "hoi"))
+    assert [r.text for r in answer.replies] == ["Je zei: hoi", "Nog iets?"]
+    assert answer.conversation_id == await store.conversation_for("rest", "anna")
     conversation = await store.conversation_for("rest", "anna")
     assert engine.calls[0][0] == conversation
     assert engine.calls[0][1].channel == "rest"
@@ -51,7 +52,7 @@ async def test_button_payload_goes_to_the_engine(store: ConversationStore) -> No
 )
 async def test_failing_engine_gets_the_citizen_an_apology(store: ConversationStore, engine) -> None:
     router = router_with(store, engine, engine_timeout=0.2)
-    replies = await router.handle(IncomingMessage("rest", "bram", "hallo?"))
+    replies = (await router.handle(IncomingMessage("rest", "bram", "hallo?"))).replies
     assert len(replies) == 1
     assert PROFILE.facts["phone"] in replies[0].text
     history = await store.history(await store.conversation_for("rest", "bram"))
@@ -76,9 +77,8 @@ async def test_storage_failure_gets_an_honest_answer_not_an_error(tmp_path) -> N
     async with database.engine.begin() as connection:
         await connection.exec_driver_sql("DROP TABLE messages")
     engine = ScriptedEngine()
-    replies = await router_with(store, engine, engine_timeout=1).handle(
-        IncomingMessage("rest", "dora", "hoi")
-    )
+    answer = await router_with(store, engine, engine_timeout=1).handle(IncomingMessage("rest", "dora", "hoi"))
     await database.close()
-    assert [r.text for r in replies] == [PROFILE.text("storage_failed")]
+    assert [r.text for r in answer.replies] == [PROFILE.text("storage_failed")]
+    assert answer.conversation_id is None, "no conversation to keep the answer in"
     assert engine.calls == [], "nothing reaches the engine that could not be kept"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from bot.gateway import ROUTER
+from bot.gateway import OUTREACH, ROUTER
 from bot.messages import Button, Reply
 from tests.platform_payloads import (
     TELEGRAM_SECRET,
@@ -77,10 +77,11 @@ async def test_a_button_press_is_answered_and_its_payload_read(platforms: Platfo
 async def test_a_payload_longer_than_64_bytes_travels_by_key(platforms: Platforms) -> None:
     await post(platforms, telegram_text(5006, "hoi"))
     await until(lambda: len(sent_to(platforms, 5006)) == 2)
-    router = platforms.client.app[ROUTER]
+    app = platforms.client.app
+    router = app[ROUTER]
     conversation_id = await router.conversation_for("telegram", "5006")
     long_payload = '/inform{"report_category": "wegen_verkeer_straatmeubilair/verkeersbord-verkeersafzetting"}'
-    await router.push(conversation_id, [Reply("Kies:", buttons=(Button("Verkeersbord", long_payload),))])
+    await app[OUTREACH].push(conversation_id, [Reply("Kies:", buttons=(Button("Verkeersbord", long_payload),))])
     await until(lambda: len(sent_to(platforms, 5006)) == 3)
     [[button]] = json.loads(sent_to(platforms, 5006)[-1]["reply_markup"])["inline_keyboard"]
     assert len(button["callback_data"].encode()) <= 64

@@ -10,7 +10,7 @@ from PIL import Image
 
 from bot.messages import Reply
 
-from bot.gateway import ROUTER, build_app
+from bot.gateway import OUTREACH, build_app
 from tests.conftest import make_settings
 from tests.support import ScriptedEngine
 
@@ -174,11 +174,11 @@ async def test_uploads_that_are_not_small_real_photos_are_refused(client: TestCl
 async def test_news_is_pushed_to_an_open_chat_and_kept_in_its_history(client: TestClient) -> None:
     socket, greeting = await hello(client)
     conversation = greeting["session"].split(".")[0]
-    router = client.server.app[ROUTER]
-    await router.push(conversation, [Reply("Je melding is ingepland.")])
+    app = client.server.app
+    await app[OUTREACH].push(conversation, [Reply("Je melding is ingepland.")])
     assert (await socket.receive_json(timeout=5))["text"] == "Je melding is ingepland."
     await socket.close()
-    await router.push(conversation, [Reply("Nu afgehandeld.")])  # nobody is connected
+    await app[OUTREACH].push(conversation, [Reply("Nu afgehandeld.")])  # nobody is connected
     socket, again = await hello(client, greeting["session"])
     assert [t["text"] for t in again["history"]] == ["Je melding is ingepland.", "Nu afgehandeld."]
     await socket.close()

@@ -14,6 +14,7 @@ from typing import Any, Callable, Optional
 import aiohttp_jinja2
 from aiohttp import web
 
+from bot.contract import HandoffReason
 from bot.admin.settings import AdminSettings
 from bot.audit import AuditLog
 from bot.kpi import charts
@@ -31,9 +32,13 @@ STATIC = Path(__file__).parent / "static"
 KPI_DAYS = 30
 MAX_KPI_DAYS = 366
 HANDOFF_REASONS = {
-    "human_handoff": "vroeg om een mens", "complaint": "klacht", "social_support": "zorg en ondersteuning",
-    "fallback": "bot begreep het niet", "report_other": "melding 'overig'", "offer_accepted": "aanbod aangenomen",
-    "bot": "door de bot",
+    HandoffReason.HUMAN_HANDOFF: "vroeg om een mens",
+    HandoffReason.COMPLAINT: "klacht",
+    HandoffReason.SOCIAL_SUPPORT: "zorg en ondersteuning",
+    HandoffReason.FALLBACK: "bot begreep het niet",
+    HandoffReason.REPORT_OTHER: "melding 'overig'",
+    HandoffReason.OFFER_ACCEPTED: "aanbod aangenomen",
+    HandoffReason.BOT: "door de bot",
 }
 REASONS = {"fallback": "niet begrepen", "low_confidence": "twijfel", "handoff": "naar collega", "flagged": "door collega gemeld"}
 

@@ -14,6 +14,7 @@ from rasa.core.processor import MessageProcessor
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import ActionExecuted, ConversationResumed, Event, SlotSet
 
+from bot.contract import Slot
 from bot.engine import EngineError, rasa_patches
 from bot.engine.rasa_endpoints import rasa_endpoints
 from bot.messages import EngineResult, IncomingMessage, Reply, Understanding
@@ -22,14 +23,13 @@ from bot.settings import Settings
 logger = logging.getLogger(__name__)
 
 
-HANDOFF_REASON_SLOT = "handoff_reason"
 SWAP_SWITCH_INTERVAL = 0.0002
 
 
 def resume_events() -> list[Event]:
     """A paused tracker stops after the hand-off action, before listening: without
     the ``action_listen`` no rule would match the citizen's next message."""
-    return [ConversationResumed(), SlotSet(HANDOFF_REASON_SLOT, None), ActionExecuted(ACTION_LISTEN_NAME)]
+    return [ConversationResumed(), SlotSet(Slot.HANDOFF_REASON, None), ActionExecuted(ACTION_LISTEN_NAME)]
 
 
 def present_slots(slots: Mapping[str, Any]) -> dict[str, Any]:
@@ -86,7 +86,7 @@ class RasaAgentEngine:
             replies=tuple(Reply.from_rasa(output.messages)),
             understanding=understanding_from_parse(tracker.latest_message.parse_data),
             paused=tracker.is_paused(),
-            handoff_reason=tracker.get_slot(HANDOFF_REASON_SLOT),
+            handoff_reason=tracker.get_slot(Slot.HANDOFF_REASON),
             private=tracker.is_paused() or bool(form_before or tracker.active_loop_name),
         )
 

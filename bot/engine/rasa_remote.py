@@ -10,9 +10,9 @@ from typing import Any, Optional
 
 import aiohttp
 
+from bot.contract import Slot
 from bot.engine import EngineError
 from bot.engine.rasa_inprocess import (
-    HANDOFF_REASON_SLOT,
     present_slots,
     resume_events,
     understanding_from_parse,
@@ -54,7 +54,7 @@ class RemoteRasaEngine:
             replies=Reply.from_rasa(replies or ()),
             understanding=understanding_from_parse(tracker.get("latest_message") or {}),
             paused=bool(tracker.get("paused")),
-            handoff_reason=(tracker.get("slots") or {}).get(HANDOFF_REASON_SLOT),
+            handoff_reason=(tracker.get("slots") or {}).get(Slot.HANDOFF_REASON),
             # Only the state after the turn is at hand here: a form's last turn reads as public.
             private=bool(tracker.get("paused") or (tracker.get("active_loop") or {}).get("name")),
         )

@@ -18,11 +18,10 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from bot.contract import CONTROL_INTENTS, Intent
 from bot.store.database import Database
 from bot.store.tables import handoffs, messages, reports
-from bot.webcare.gate import CONTROL_INTENTS
 
-FALLBACK_INTENT = "nlu_fallback"
 
 
 @dataclass(frozen=True)
@@ -182,7 +181,7 @@ class KpiReport:
                 figures.messages_per_channel_day[turn.channel][turn.created_at.astimezone(self.timezone).date()] += 1
                 if turn.intent:
                     understood += 1
-                    fallbacks += turn.intent == FALLBACK_INTENT
+                    fallbacks += turn.intent == Intent.NLU_FALLBACK
                     if turn.intent not in CONTROL_INTENTS:
                         figures.topics[turn.intent] += 1
                 answer = next((t for t in turns[index + 1:] if t.direction == "out"), None)

@@ -22,11 +22,11 @@ from typing import Iterable, Optional
 
 import sqlalchemy as sa
 
+from bot.contract import Intent
 from bot.privacy.redact import redact, review_key
 from bot.store.database import Database, utcnow
 from bot.store.tables import handoffs, message_flags, messages, review_decisions
 
-FALLBACK_INTENT = "nlu_fallback"
 DECISIONS = ("intent", "new_intent", "out_of_scope", "dismissed")
 # Wordings at least this alike (difflib's ratio) are one group.
 NEAR_DUPLICATE = 0.85
@@ -186,7 +186,7 @@ class ReviewQueue:
                 messages.c.conversation_id == handoffs.c.conversation_id,
                 messages.c.direction == "in",
                 messages.c.created_at <= handoffs.c.queued_at,
-                sa.func.coalesce(messages.c.intent, "") != "human_handoff",
+                sa.func.coalesce(messages.c.intent, "") != Intent.HUMAN_HANDOFF,
             )
             .scalar_subquery()
         )
@@ -194,7 +194,7 @@ class ReviewQueue:
         flagged = sa.select(message_flags.c.message_id)
         reason = sa.case(
             (messages.c.id.in_(flagged), "flagged"),
-            (messages.c.intent == FALLBACK_INTENT, "fallback"),
+            (messages.c.intent == Intent.NLU_FALLBACK, "fallback"),
             (messages.c.confidence < self.below_confidence, "low_confidence"),
             else_="handoff",
         )
@@ -207,7 +207,7 @@ class ReviewQueue:
                 messages.c.payload.is_(None),
                 messages.c.created_at >= since,
                 sa.or_(
-                    messages.c.intent == FALLBACK_INTENT,
+                    messages.c.intent == Intent.NLU_FALLBACK,
                     messages.c.confidence < self.below_confidence,
                     messages.c.id.in_(handed_off),
                     messages.c.id.in_(flagged),

@@ -1,4 +1,4 @@
-"""The outbox worker for deliveries, and the postbox platform channels post to.
+"""The postbox platform channels post to, and the outbox worker that sends for them.
 
 A posted delivery wakes the worker at once, so a citizen's answer leaves
 within milliseconds; the worker also looks every ``poll_seconds`` for retries
@@ -26,37 +26,43 @@ class PlatformSender(Protocol):
         """Send one rendered item; raises :class:`DeliveryFailed`."""
 
 
-class DeliverySender:
-    def __init__(
-        self,
-        store: DeliveryStore,
-        outbox: Outbox,
-        policy: RetryPolicy = RetryPolicy(),
-        poll_seconds: float = 1.0,
-    ) -> None:
-        self.store = store
-        self.outbox = outbox
-        self.policy = policy
-        self.poll_seconds = poll_seconds
-        self._channels: dict[str, PlatformSender] = {}
-        self._due = asyncio.Event()
+class DeliveryPostbox:
+    """What channels post to (``channels.base.Postbox``): kept in SQL first."""
 
-    def attach(self, channels: Mapping[str, PlatformSender]) -> None:
-        self._channels = dict(channels)
+    def __init__(self, store: DeliveryStore) -> None:
+        self.store = store
+        self.posted = asyncio.Event()
 
     async def post(self, conversation_id: str, channel: str, items: list[dict[str, Any]]) -> None:
         """Keep the items for sending and wake the worker."""
         await self.store.add(conversation_id, channel, items)
-        self._due.set()
+        self.posted.set()
+
+
+class DeliverySender:
+    def __init__(
+        self,
+        postbox: DeliveryPostbox,
+        outbox: Outbox,
+        channels: Mapping[str, PlatformSender],
+        policy: RetryPolicy = RetryPolicy(),
+        poll_seconds: float = 1.0,
+    ) -> None:
+        self.postbox = postbox
+        self.store = postbox.store
+        self.outbox = outbox
+        self.channels = channels
+        self.policy = policy
+        self.poll_seconds = poll_seconds
 
     async def run(self) -> None:
         """Send what is due until cancelled; a failed round is logged, not fatal."""
         while True:
             try:
-                await asyncio.wait_for(self._due.wait(), self.poll_seconds)
+                await asyncio.wait_for(self.postbox.posted.wait(), self.poll_seconds)
             except asyncio.TimeoutError:
                 pass
-            self._due.clear()
+            self.postbox.posted.clear()
             try:
                 while await self.send_due():
                     pass
@@ -90,7 +96,7 @@ class DeliverySender:
             await self._send(job, delivery)
 
     async def _send(self, job: Job, delivery: Delivery) -> None:
-        channel = self._channels.get(delivery.channel)
+        channel = self.channels.get(delivery.channel)
         try:
             if channel is None:
                 raise DeliveryFailed(f"channel {delivery.channel} is not enabled", retryable=True)

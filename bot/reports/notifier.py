@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 from bot.messages import Reply
+from bot.outreach import Outreach
 from bot.profile import MunicipalityProfile
 from bot.reports.settings import ReportSettings
 from bot.reports.store import Report
-from bot.router import Router
 
 
 class ReportNotifier:
-    def __init__(self, router: Router, profile: MunicipalityProfile, reports: ReportSettings) -> None:
-        self.router = router
+    def __init__(self, outreach: Outreach, profile: MunicipalityProfile, reports: ReportSettings) -> None:
+        self.outreach = outreach
         self.profile = profile
         self.reports = reports
 
@@ -27,4 +27,4 @@ class ReportNotifier:
 
     async def report_status_changed(self, report: Report) -> None:
         if report.conversation_id is not None:
-            await self.router.push(report.conversation_id, self.replies(report))
+            await self.outreach.push(report.conversation_id, self.replies(report))

@@ -10,6 +10,7 @@ from aiohttp import web
 
 from bot.background import repeat
 from bot.media import MediaStore
+from bot.outreach import Outreach
 from bot.profile import MunicipalityProfile
 from bot.reports.backends import create_backend
 from bot.reports.forwarder import ReportForwarder
@@ -17,7 +18,6 @@ from bot.reports.notifier import ReportNotifier
 from bot.reports.settings import ReportSettings
 from bot.reports.status_sync import ReportStatusSync
 from bot.reports.store import ReportStore
-from bot.router import Router
 from bot.store import Database
 from bot.store.outbox import Outbox
 
@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 
 def report_workers(
     database: Database,
-    router: Router,
+    outreach: Outreach,
     profile: MunicipalityProfile,
     reports: ReportSettings,
     media: MediaStore,
@@ -42,7 +42,7 @@ def report_workers(
         store = ReportStore(database)
         forwarder = ReportForwarder(store, Outbox(database), backend, media)
         status_sync = ReportStatusSync(
-            store, backend, ReportNotifier(router, profile, reports), reports.status_poll_seconds
+            store, backend, ReportNotifier(outreach, profile, reports), reports.status_poll_seconds
         )
         tasks = [
             asyncio.create_task(repeat(forwarder.forward_due, forwarder.poll_seconds, "forwarding reports")),

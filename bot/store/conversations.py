@@ -36,6 +36,11 @@ class StoredMessage:
         return Reply.from_dict({"text": self.text, **(self.data or {})})
 
 
+def written_in_public(history: Iterable[StoredMessage]) -> bool:
+    """Whether the citizen wrote in public (a mention): then replies are public too."""
+    return any(m.public for m in history if m.direction == "in")
+
+
 def _reply_rows(
     conversation_id: str, channel: str, replies: Iterable[Reply], staff_id: Optional[int] = None
 ) -> list[dict[str, Any]]:

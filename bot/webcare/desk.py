@@ -1,7 +1,7 @@
 """What a colleague does with a conversation: claim, reply, note, transfer, close.
 
 Each action checks who owns the conversation, changes SQL, reaches the citizen
-through the router (and so through the channel they used) and tells every
+through the outreach (and so through the channel they used) and tells every
 connected inbox.
 """
 from __future__ import annotations
@@ -11,12 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Optional
 
+from bot.contract import Slot
+from bot.engine import DialogueEngine
 from bot.media import photo_ids
-from bot.messages import MAX_TEXT_LENGTH, Button, Reply
+from bot.messages import Button, Reply
+from bot.outreach import Outreach
 from bot.profile import MunicipalityProfile
 from bot.reports.settings import ReportSettings
-from bot.router import Router
-from bot.store import StoredMessage
+from bot.store import ConversationStore, written_in_public
 from bot.store.database import utcnow
 from bot.webcare.canned import CannedStore
 from bot.webcare.gate import HandoffGate
@@ -30,11 +32,11 @@ logger = logging.getLogger(__name__)
 
 # What the dialogue collected, as colleagues read it; other slots are Rasa's bookkeeping.
 COLLECTED_LABELS = {
-    "report_description": "Omschrijving",
-    "report_category": "Soort melding",
-    "report_location": "Plek",
-    "report_photo": "Foto's",
-    "report_contact": "Contact",
+    Slot.REPORT_DESCRIPTION: "Omschrijving",
+    Slot.REPORT_CATEGORY: "Soort melding",
+    Slot.REPORT_LOCATION: "Plek",
+    Slot.REPORT_PHOTO: "Foto's",
+    Slot.REPORT_CONTACT: "Contact",
 }
 RATINGS = range(1, 6)
 
@@ -53,11 +55,6 @@ def signed(text: str, member: StaffMember) -> str:
     return f"{text.strip()} ^{member.initials}"
 
 
-def is_public(history: list[StoredMessage]) -> bool:
-    """Whether the citizen wrote in public (a mention): then replies are public too."""
-    return any(m.public for m in history if m.direction == "in")
-
-
 def sla_colour(handoff: Handoff, settings: WebcareSettings, now: datetime) -> str:
     minutes = handoff.waiting_minutes(now)
     if minutes >= settings.sla_red_minutes:
@@ -67,7 +64,10 @@ def sla_colour(handoff: Handoff, settings: WebcareSettings, now: datetime) -> st
 
 @dataclass
 class WebcareDesk:
-    router: Router
+    conversations: ConversationStore
+    engine: DialogueEngine
+    gate: HandoffGate
+    outreach: Outreach
     staff: StaffStore
     notes: NoteStore
     canned: CannedStore
@@ -76,12 +76,8 @@ class WebcareDesk:
     profile: MunicipalityProfile
     reports: ReportSettings
 
-    @property
-    def _gate(self) -> HandoffGate:
-        return self.router.gate
-
     async def _owned(self, conversation_id: str, member: StaffMember) -> Handoff:
-        handoff = await self._gate.active(conversation_id)
+        handoff = await self.gate.active(conversation_id)
         if handoff is None:
             raise DeskError(409, "Dit gesprek is niet (meer) bij webcare.")
         if handoff.staff_id != member.id:
@@ -89,22 +85,22 @@ class WebcareDesk:
         return handoff
 
     async def claim(self, conversation_id: str, member: StaffMember) -> None:
-        handoff = await self._gate.active(conversation_id)
-        if handoff is None or not await self._gate.handoffs.claim(handoff.id, member.id):
+        handoff = await self.gate.active(conversation_id)
+        if handoff is None or not await self.gate.handoffs.claim(handoff.id, member.id):
             raise DeskError(409, "Een collega heeft dit gesprek net overgenomen.")
         await self._changed(conversation_id)
 
     async def transfer(self, conversation_id: str, member: StaffMember, to_staff_id: int) -> None:
         """The owner hands a conversation on; an admin may also move one from a
         colleague who is away (to anyone, themselves included)."""
-        handoff = await self._gate.active(conversation_id)
+        handoff = await self.gate.active(conversation_id)
         if handoff is None or handoff.staff_id is None:
             raise DeskError(409, "Neem het gesprek eerst over; niemand heeft het nu.")
         if handoff.staff_id != member.id and not member.is_admin:
             raise DeskError(409, "Neem het gesprek eerst over; een collega heeft het nu.")
         if to_staff_id == handoff.staff_id or not await self.staff.can_log_in(to_staff_id):
             raise DeskError(400, "Kies een andere collega.")
-        if not await self._gate.handoffs.transfer(handoff.id, handoff.staff_id, to_staff_id):
+        if not await self.gate.handoffs.transfer(handoff.id, handoff.staff_id, to_staff_id):
             raise DeskError(409, "Het gesprek is intussen veranderd; kijk nog eens.")
         await self._changed(conversation_id)
 
@@ -116,17 +112,17 @@ class WebcareDesk:
         limit = await self.reply_limit(conversation_id)
         if len(message) > limit:
             raise DeskError(400, f"Je antwoord is {len(message)} tekens, met paraaf; hier passen er {limit}.")
-        await self.router.push(conversation_id, [Reply(message)], staff_id=member.id)
-        await self._gate.handoffs.replied(handoff.id)
-        await self._gate.conversation_changed(conversation_id)
+        await self.outreach.push(conversation_id, [Reply(message)], staff_id=member.id)
+        await self.gate.handoffs.replied(handoff.id)
+        await self.gate.conversation_changed(conversation_id)
 
     async def note(self, conversation_id: str, member: StaffMember, text: str) -> None:
         if not text.strip() or len(text) > MAX_NOTE_LENGTH:
             raise DeskError(400, f"Een notitie heeft 1 tot {MAX_NOTE_LENGTH} tekens.")
-        if await self.router.store.address(conversation_id) is None:
+        if await self.conversations.address(conversation_id) is None:
             raise DeskError(404, "Dit gesprek bestaat niet.")
         await self.notes.add(conversation_id, member.id, text.strip())
-        await self._gate.conversation_changed(conversation_id)
+        await self.gate.conversation_changed(conversation_id)
 
     async def close(
         self, conversation_id: str, member: StaffMember, last_seen_message_id: int, back_to_bot: bool
@@ -137,10 +133,10 @@ class WebcareDesk:
         under the conversation's lock, so a message is either read here first
         or answered by the bot, never dropped between the two.
         """
-        async with self._gate.hold(conversation_id):
+        async with self.gate.hold(conversation_id):
             handoff = await self._owned(conversation_id, member)
             try:
-                done = await self._gate.handoffs.resolve(
+                done = await self.gate.handoffs.resolve(
                     handoff.id, member.id, BACK_TO_BOT if back_to_bot else CLOSED, last_seen_message_id
                 )
             except NewCitizenMessage:
@@ -148,13 +144,13 @@ class WebcareDesk:
             if not done:
                 raise DeskError(409, "Het gesprek is intussen veranderd; kijk nog eens.")
             try:
-                await self.router.engine.resume(conversation_id)
+                await self.engine.resume(conversation_id)
             except Exception:  # noqa: BLE001 - the hand-off is closed; the engine catches up
                 # The router notices the engine is still paused on the next message
                 # and queues the conversation again: the citizen is not left alone.
                 logger.exception("could not resume the bot for %s", conversation_id)
         if back_to_bot:
-            await self.router.push(conversation_id, self._back_to_bot(member))
+            await self.outreach.push(conversation_id, self._back_to_bot(member))
         await self._changed(conversation_id)
 
     def _back_to_bot(self, member: StaffMember) -> list[Reply]:
@@ -166,22 +162,19 @@ class WebcareDesk:
         return [Reply(text), Reply(question, buttons)]
 
     async def _changed(self, conversation_id: str) -> None:
-        await self._gate.queue_changed()
-        await self._gate.conversation_changed(conversation_id)
+        await self.gate.queue_changed()
+        await self.gate.conversation_changed(conversation_id)
 
     async def reply_limit(self, conversation_id: str) -> int:
-        address = await self.router.store.address(conversation_id)
+        address = await self.conversations.address(conversation_id)
         if address is None:
             raise DeskError(404, "Dit gesprek bestaat niet.")
-        return self._limit(address[0], is_public(await self.router.store.history(conversation_id)))
-
-    def _limit(self, channel_name: str, public: bool) -> int:
-        channel = self.router.channel(channel_name)
-        return channel.reply_limit(public) if channel else MAX_TEXT_LENGTH
+        history = await self.conversations.history(conversation_id)
+        return self.outreach.reply_limit(address[0], written_in_public(history))
 
     async def queue(self, now: Optional[datetime] = None) -> dict[str, Any]:
         now = now or utcnow()
-        handoffs = self._gate.handoffs
+        handoffs = self.gate.handoffs
 
         def entry(h: Handoff) -> dict[str, Any]:
             return {
@@ -205,16 +198,16 @@ class WebcareDesk:
 
     async def view(self, conversation_id: str, member: StaffMember) -> dict[str, Any]:
         """All a colleague needs to take a conversation over."""
-        address = await self.router.store.address(conversation_id)
+        address = await self.conversations.address(conversation_id)
         if address is None:
             raise DeskError(404, "Dit gesprek bestaat niet.")
-        history = await self.router.store.history(conversation_id)
+        history = await self.conversations.history(conversation_id)
         initials = await self.staff.initials()
         slots = await self._slots(conversation_id)
-        first_name = (slots.get("session_started_metadata") or {}).get("first_name")
-        handoff = await self._gate.handoffs.latest(conversation_id)
+        first_name = (slots.get(Slot.SESSION_STARTED_METADATA) or {}).get("first_name")
+        handoff = await self.gate.handoffs.latest(conversation_id)
         last_in = next((m for m in reversed(history) if m.direction == "in"), None)
-        public = is_public(history)
+        public = written_in_public(history)
         return {
             "conversation_id": conversation_id,
             "channel": address[0],
@@ -249,7 +242,7 @@ class WebcareDesk:
             ],
             "collected": self._collected(slots),
             "suggestion": self.suggestions.for_intent(last_in.intent if last_in else None, first_name),
-            "reply_limit": self._limit(address[0], public),
+            "reply_limit": self.outreach.reply_limit(address[0], public),
             "canned": [
                 {"title": c.title, "text": c.fill(self._canned_values(first_name, member))}
                 for c in await self.canned.all()
@@ -264,13 +257,13 @@ class WebcareDesk:
         ]
 
     def _readable(self, slot: str, value: Any) -> str:
-        if slot == "report_category":
+        if slot == Slot.REPORT_CATEGORY:
             return self.reports.label(str(value))
-        if slot == "report_location" and isinstance(value, dict):
+        if slot == Slot.REPORT_LOCATION and isinstance(value, dict):
             return str(value.get("address") or f"{value.get('latitude')}, {value.get('longitude')}")
-        if slot == "report_photo" and isinstance(value, list):
+        if slot == Slot.REPORT_PHOTO and isinstance(value, list):
             return f"{len(value)} foto('s)" if value else "geen"
-        if slot == "report_contact" and isinstance(value, dict):
+        if slot == Slot.REPORT_CONTACT and isinstance(value, dict):
             return str(value.get("value") or "anoniem")
         return str(value)
 
@@ -283,7 +276,7 @@ class WebcareDesk:
 
     async def _slots(self, conversation_id: str) -> dict[str, Any]:
         try:
-            return await self.router.engine.slots(conversation_id)
+            return await self.engine.slots(conversation_id)
         except Exception:  # noqa: BLE001 - the view works without what the bot collected
             logger.warning("could not read the dialogue state of %s", conversation_id)
             return {}

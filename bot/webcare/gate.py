@@ -3,20 +3,16 @@ telling the inbox, in every gateway process, what changed."""
 from __future__ import annotations
 
 import contextlib
+import logging
 from typing import AsyncIterator, Optional
 
+from bot.contract import CONTROL_INTENTS, HandoffReason
 from bot.events import EventBus
 from bot.locks import ConversationLocks
-from bot.webcare.handoffs import REASONS, Handoff, HandoffStore
+from bot.webcare.handoffs import Handoff, HandoffStore
 
+logger = logging.getLogger(__name__)
 INBOX_TOPIC = "inbox"
-# Intents that say nothing about what a conversation is about.
-CONTROL_INTENTS = frozenset(
-    {
-        "greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "human_handoff",
-        "nlu_fallback", "inform", "cancel", "rate_service",
-    }
-)
 
 
 def topic_of(recent_intents: list[str]) -> Optional[str]:
@@ -44,7 +40,9 @@ class HandoffGate:
         return await self.handoffs.active(conversation_id)
 
     async def open(self, conversation_id: str, reason: Optional[str], topic: Optional[str]) -> Handoff:
-        handoff = await self.handoffs.open(conversation_id, reason if reason in REASONS else "bot", topic)
+        if reason is not None and reason not in HandoffReason.ALL:
+            logger.warning("unknown hand-off reason %r from the engine, stored as %r", reason, HandoffReason.BOT)
+        handoff = await self.handoffs.open(conversation_id, HandoffReason.parse(reason), topic)
         await self.queue_changed()
         return handoff
 

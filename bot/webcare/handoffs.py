@@ -17,10 +17,6 @@ from bot.store.tables import conversations, handoffs, messages, staff
 
 QUEUED, ASSIGNED, RESOLVED = "queued", "assigned", "resolved"
 BACK_TO_BOT, CLOSED = "back_to_bot", "closed"
-# Why a conversation came to webcare; "bot" when the engine paused without saying why.
-REASONS = frozenset(
-    {"human_handoff", "complaint", "social_support", "fallback", "report_other", "offer_accepted", "bot"}
-)
 
 
 class NewCitizenMessage(Exception):

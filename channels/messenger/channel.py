@@ -21,7 +21,7 @@ from aiohttp import web
 
 from bot.media import MAX_BYTES, MEDIA_PREFIX, MediaRejected, MediaStore
 from bot.messages import Attachment, Reply
-from channels.base import ConversationHub, Postbox, SeenMessages
+from channels.base import ChannelContext
 from channels.credentials import required
 from channels.http import HttpProblem, hmac_sha256, require_signature
 from channels.messenger.events import CHANNEL, parse_delivery
@@ -98,12 +98,15 @@ def render_replies(recipient: str, replies: list[Reply], window: dict[str, str])
 class MessengerChannel(PlatformChannel):
     name = CHANNEL
 
-    def __init__(
-        self, hub: ConversationHub, postbox: Postbox, seen: SeenMessages, config: MessengerConfig, media: MediaStore
-    ) -> None:
-        super().__init__(hub, postbox, seen)
+    @classmethod
+    def create(cls, context: ChannelContext) -> Optional["MessengerChannel"]:
+        config = MessengerConfig.from_env(context.settings.platforms)
+        return None if config is None else cls(context, config)
+
+    def __init__(self, context: ChannelContext, config: MessengerConfig) -> None:
+        super().__init__(context)
         self._config = config
-        self._media = media
+        self._media = context.media
         self._graph = GraphSendApi(config.graph_url, config.page_token)
 
     def routes(self) -> list[web.RouteDef]:

@@ -26,7 +26,7 @@ from telegram.ext import Application
 
 from bot.media import MEDIA_PREFIX, MediaRejected, MediaStore
 from bot.messages import Attachment, DeliveryFailed, Reply
-from channels.base import ChannelMemory, ConversationHub, Postbox, SeenMessages
+from channels.base import ChannelContext
 from channels.credentials import required
 from channels.http import require_signature
 from channels.platform import PlatformChannel, PlatformEvent
@@ -83,19 +83,16 @@ def render_replies(chat_id: str, replies: list[Reply]) -> list[dict[str, Any]]:
 class TelegramChannel(PlatformChannel):
     name = CHANNEL
 
-    def __init__(
-        self,
-        hub: ConversationHub,
-        postbox: Postbox,
-        seen: SeenMessages,
-        config: TelegramConfig,
-        media: MediaStore,
-        memory: ChannelMemory,
-    ) -> None:
-        super().__init__(hub, postbox, seen)
+    @classmethod
+    def create(cls, context: ChannelContext) -> Optional["TelegramChannel"]:
+        config = TelegramConfig.from_env(context.settings.platforms)
+        return None if config is None else cls(context, config)
+
+    def __init__(self, context: ChannelContext, config: TelegramConfig) -> None:
+        super().__init__(context)
         self._config = config
-        self._media = media
-        self._memory = memory
+        self._media = context.media
+        self._memory = context.memory
         self.application = (
             Application.builder()
             .token(config.token)

@@ -33,10 +33,9 @@ from aiohttp import WSCloseCode, WSMsgType, web
 
 from bot.media import MAX_BYTES, MEDIA_PREFIX, MediaRejected, MediaStore
 from bot.messages import Attachment, IncomingMessage, Location, MessageTooLong, Reply, Turn
-from bot.store.uploads import MAX_UNSENT_PER_SESSION, UploadStore
-from bot.throttle import Throttle
-from channels.base import Broadcast, Channel, ConversationHub
-from channels.http import ClientAddress, HttpProblem, NotJson, TooDeep, parse_json, read_body
+from bot.store.uploads import MAX_UNSENT_PER_SESSION
+from channels.base import Channel, ChannelContext
+from channels.http import HttpProblem, NotJson, TooDeep, parse_json, read_body
 from channels.webchat.session import SessionSigner
 
 logger = logging.getLogger(__name__)
@@ -106,26 +105,21 @@ def render_turn(turn: Turn) -> dict[str, Any]:
 class WebchatChannel(Channel):
     name = "webchat"
 
-    def __init__(
-        self,
-        hub: ConversationHub,
-        signer: SessionSigner,
-        media: MediaStore,
-        bus: Broadcast,
-        uploads: UploadStore,
-        throttle: Throttle,
-        client_address: ClientAddress,
-    ) -> None:
-        super().__init__(hub)
+    @classmethod
+    def create(cls, context: ChannelContext) -> "WebchatChannel":
+        return cls(context, SessionSigner(context.settings.session_secret))
+
+    def __init__(self, context: ChannelContext, signer: SessionSigner) -> None:
+        super().__init__(context)
         self._signer = signer
-        self._media = media
-        self._bus = bus
-        self._uploads = uploads
-        self._throttle = throttle
-        self._client_address = client_address
+        self._media = context.media
+        self._bus = context.bus
+        self._uploads = context.uploads
+        self._throttle = context.throttle
+        self._client_address = context.client_address
         # Open sockets per conversation (several tabs may show one), for deliver().
         self._sockets: dict[str, set[web.WebSocketResponse]] = {}
-        bus.subscribe(DELIVERY_TOPIC, self._send_to_open_sockets)
+        self._bus.subscribe(DELIVERY_TOPIC, self._send_to_open_sockets)
 
     def routes(self) -> list[web.RouteDef]:
         return [
@@ -268,7 +262,7 @@ class WebchatChannel(Channel):
             await socket.send_json({"type": "error", "error": str(error)})
             return
         await socket.send_json({"type": "typing"})
-        replies = await self.hub.handle(message, conversation_id)
+        replies = (await self.hub.handle(message, conversation_id)).replies
         for reply in replies:
             await socket.send_json(render(reply))
         if not replies:

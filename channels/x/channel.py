@@ -27,7 +27,7 @@ import tweepy
 from aiohttp import web
 
 from bot.messages import DeliveryFailed, Reply
-from channels.base import ChannelMemory, ConversationHub, Postbox, SeenMessages
+from channels.base import ChannelContext
 from channels.credentials import required
 from channels.http import HttpProblem, hmac_sha256, require_signature
 from channels.platform import PlatformChannel, PlatformEvent
@@ -83,24 +83,21 @@ class XConfig:
 class XChannel(PlatformChannel):
     name = CHANNEL
 
-    def __init__(
-        self,
-        hub: ConversationHub,
-        postbox: Postbox,
-        seen: SeenMessages,
-        config: XConfig,
-        memory: ChannelMemory,
-        continue_in_dm: Callable[[], str],
-        more_url: str,
-    ) -> None:
-        super().__init__(hub, postbox, seen)
+    @classmethod
+    def create(cls, context: ChannelContext) -> Optional["XChannel"]:
+        config = XConfig.from_env(context.settings.platforms)
+        return None if config is None else cls(context, config)
+
+    def __init__(self, context: ChannelContext, config: XConfig) -> None:
+        super().__init__(context)
         self._config = config
-        self._continue_in_dm = continue_in_dm
-        self._more_url = more_url
+        profile = context.profile
+        self._continue_in_dm: Callable[[], str] = lambda: profile.text("x_continue_in_dm")
+        self._more_url = profile.website
         self.client, self._session = x_client(
             config.consumer_key, config.consumer_secret, config.access_token, config.access_token_secret, config.api_url
         )
-        self._poller = MentionPoller(self, self.client, config.user_id, memory)
+        self._poller = MentionPoller(self, self.client, config.user_id, context.memory)
         self._polling: Optional[asyncio.Task[None]] = None
 
     def routes(self) -> list[web.RouteDef]:
