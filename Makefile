@@ -7,13 +7,17 @@ IS_PY310 := -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))'
 PYTHON310 := $(shell for p in python3.10 $$(ls -d $$HOME/.pyenv/versions/3.10.*/bin/python 2>/dev/null | sort -V -r); do \
 	if $$p $(IS_PY310) 2>/dev/null; then echo $$p; break; fi; done)
 
-.PHONY: run test fuzz model chromium bench eval clean
+.PHONY: run test test-fast lint fuzz model chromium bench eval clean
 
 run: $(VENV)/.installed model
 	$(VENV)/bin/dorpspomp run
 
-test: $(VENV)/.installed model chromium
+test: $(VENV)/.installed model chromium lint
 	$(VENV)/bin/pytest
+
+# Unit and in-process tests: no model training, no browser, no Rasa processes.
+test-fast: $(VENV)/.installed lint
+	$(VENV)/bin/pytest -m "not integration and not browser"
 
 # Hypothesis exploring new random examples (2,000 per property); `make test`
 # replays a fixed set so that CI never passes or fails by luck.

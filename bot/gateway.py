@@ -66,6 +66,7 @@ logger = logging.getLogger(__name__)
 ROUTER = web.AppKey("router", Router)
 SENDER = web.AppKey("sender", DeliverySender)
 OUTREACH = web.AppKey("outreach", Outreach)
+CHANNELS = web.AppKey("channels", ChannelRegistry)
 
 async def _promoted_model(runs: TrainingRuns, settings: Settings) -> Optional[Path]:
     """The model an admin promoted last, when its file is here."""
@@ -132,6 +133,7 @@ async def build_app(
     app[ROUTER] = router
     app[SENDER] = sender
     app[OUTREACH] = outreach
+    app[CHANNELS] = channels
     aiohttp_jinja2.setup(app, loader=jinja2.PackageLoader("bot", "templates"), autoescape=True)
     app.add_routes(page_routes(profile, readiness))
     app.add_routes(nlu_routes(router, settings.rest_token))

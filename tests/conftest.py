@@ -209,3 +209,18 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         sys.stderr.flush()
         sys.stdout.flush()
         os._exit(int(pytest.ExitCode.TESTS_FAILED))
+
+
+# A test that needs these is an integration test (a trained model, real processes)
+# or a browser test, whatever its module says: `make test-fast` leaves it out.
+INTEGRATION_FIXTURES = frozenset({"trained_model", "action_server", "gateway", "citizen"})
+BROWSER_FIXTURES = frozenset({"browser"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if fixtures & INTEGRATION_FIXTURES:
+            item.add_marker(pytest.mark.integration)
+        if fixtures & BROWSER_FIXTURES:
+            item.add_marker(pytest.mark.browser)

@@ -21,6 +21,7 @@ from typing import Any, Iterable, Iterator, Mapping, Optional
 import aiohttp
 import redis.asyncio as aioredis
 import sqlalchemy as sa
+import yaml
 
 from bot.events import create_event_bus
 from bot.locks import ConversationLocks
@@ -37,6 +38,14 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 STAFF_PASSWORD = "correct horse battery"
 # The secret between Rasa and the action server in every test process.
 ACTION_TOKEN = "test-action-token"
+
+
+def is_response(text: str, response: str) -> bool:
+    """Whether ``text`` is one of the variants of ``response`` in domain.yml, its
+    placeholders filled with anything but another placeholder."""
+    variants = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"][response]
+    patterns = (re.escape(v["text"]) for v in variants)
+    return any(re.fullmatch(re.sub(r"\\\{\w+\\\}", "[^{}]+", p), text) for p in patterns)
 
 
 def free_port() -> int:

@@ -8,8 +8,6 @@ import pytest
 from bot.evaluation import HELD_OUT, TRAINING_EXAMPLES, evaluate_model, load_examples, score
 from tests.support import ROOT
 
-pytestmark = pytest.mark.integration
-
 
 def test_every_intent_has_eight_held_out_messages_that_are_not_training_examples() -> None:
     held_out = load_examples(ROOT / HELD_OUT)

@@ -13,7 +13,7 @@ import time
 
 from twitter_text import parse_tweet
 
-from bot.gateway import ROUTER
+from bot.gateway import CHANNELS
 from bot.messages import Reply
 from bot.outgoing.deliveries import DeliveryStore
 from bot.store import Database
@@ -68,7 +68,7 @@ async def test_a_mention_gets_one_threaded_public_reply(platforms: Platforms) ->
 
 
 async def test_a_long_answer_fits_in_280_weighted_with_the_link(platforms: Platforms) -> None:
-    x = platforms.client.app[ROUTER].channel("x")
+    x = platforms.client.app[CHANNELS].get("x")
     event = x.events(x_mention("paspoort verlengen?"))[0]
     [item] = x.render(event, [Reply(LONG_ANSWER)])
     assert parse_tweet(item["text"]).weightedLength <= 280
@@ -77,7 +77,7 @@ async def test_a_long_answer_fits_in_280_weighted_with_the_link(platforms: Platf
 
 
 async def test_an_answer_with_a_short_version_is_tweeted_short(platforms: Platforms) -> None:
-    x = platforms.client.app[ROUTER].channel("x")
+    x = platforms.client.app[CHANNELS].get("x")
     event = x.events(x_mention("wat kost een paspoort?"))[0]
     short = "Een paspoort kost € 84,45. Maak een afspraak. https://www.voorbeeldstad.nl/paspoort"
     [item] = x.render(event, [Reply(LONG_ANSWER, short=short)])
@@ -163,7 +163,7 @@ async def test_polling_answers_each_mention_once_across_restarts(platforms: Plat
     # Ids unique to this run: Redis remembers answered ones across test runs.
     old, first, second = (str(int(next_id()) * 1000 + i) for i in range(3))
     fake.mentions.append(mention(old, "oude vraag van vorige week"))
-    x = platforms.client.app[ROUTER].channel("x")
+    x = platforms.client.app[CHANNELS].get("x")
     database = Database(platforms.database_url)
     memory = ChannelStateStore(database)
     first_run = MentionPoller(x, x.client, X_ACCOUNT_ID, memory)
