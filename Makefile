@@ -19,6 +19,12 @@ test: $(VENV)/.installed model chromium lint
 test-fast: $(VENV)/.installed lint
 	$(VENV)/bin/pytest -m "not integration and not browser"
 
+# The code's own checks: lint, formatting and types (configured in pyproject.toml).
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check bot channels actions
+	$(VENV)/bin/ruff format --check bot channels actions
+	$(VENV)/bin/mypy
+
 # Hypothesis exploring new random examples (2,000 per property); `make test`
 # replays a fixed set so that CI never passes or fails by luck.
 fuzz: $(VENV)/.installed chromium
@@ -49,4 +55,4 @@ eval: $(VENV)/.installed model
 	$(VENV)/bin/dorpspomp evaluate --time-training --folds 5
 
 clean:
-	rm -rf $(VENV) models .rasa results
+	rm -rf $(VENV) models .rasa results .mypy_cache .ruff_cache

@@ -1,4 +1,5 @@
 """Answers from the topic files (content/topics/), and what the topic actions share."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -44,9 +45,7 @@ class ActionAnswerTopic(Action):
     def name(self) -> str:
         return "action_answer_topic"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[dict[str, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         answer = services().topics.answer(latest_intent(tracker) or "")
         say(dispatcher, answer.text, answer.short)
         return []

@@ -1,4 +1,5 @@
 """An ongoing incident: the notice an admin set, or the honest "we know of none"."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -17,9 +18,7 @@ class ActionCrisisInfo(Action):
     def name(self) -> str:
         return "action_crisis_info"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[dict[str, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         topics = services().topics
         try:
             notice = await services().crisis.active()

@@ -1,4 +1,5 @@
 """What is on: the next events from the iCalendar feed, for the days the citizen names."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -24,9 +25,7 @@ class ActionEvents(Action):
     def name(self) -> str:
         return "action_events"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[dict[str, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         shared = services()
         topics, zone = shared.topics, shared.webcare.timezone
         try:

@@ -1,5 +1,6 @@
 """Handing the conversation to a colleague, the second miss in a row, and the
 citizen's rating of a colleague's help afterwards."""
+
 from __future__ import annotations
 
 import logging
@@ -52,9 +53,7 @@ class ActionHandoff(Action):
     def name(self) -> str:
         return "action_handoff"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[dict[str, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         reason = REASON_FOR_INTENT.get(intent or "")
         if reason is None:
@@ -89,9 +88,7 @@ class ActionFallback(Action):
     def name(self) -> str:
         return "action_fallback"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[dict[str, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         if previous_user_intent(tracker) == Intent.NLU_FALLBACK:
             dispatcher.utter_message(response="utter_handoff_fallback")
             return hand_off(dispatcher, HandoffReason.FALLBACK)
@@ -110,9 +107,7 @@ class ActionRateService(Action):
     def name(self) -> str:
         return "action_rate_service"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[dict[str, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         rating = next(tracker.get_latest_entity_values(Entity.RATING), None)
         if rating is None or not str(rating).strip().isdigit() or not 1 <= int(rating) <= 5:
             dispatcher.utter_message(response="utter_rating_unknown")

@@ -1,4 +1,5 @@
 """An urgent passport, with the dates worked out for the citizen."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, time
@@ -44,9 +45,7 @@ class ActionPassportUrgent(Action):
     def name(self) -> str:
         return "action_passport_urgent"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[dict[str, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         shared = services()
         topics, country = shared.topics, shared.webcare.holiday_country or "NL"
         now = local_now()

@@ -5,6 +5,7 @@ is kapot" gives the description, the category and the place at once. A
 message that changes the subject fills nothing, so the form steps aside and
 Rasa's rules answer it; the form then asks its question again.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -26,7 +27,11 @@ SUB_CONFIDENCE = 0.5
 MAIN_CONFIDENCE = 0.6
 MIN_DESCRIPTION = 3
 CHANGEABLE = (
-    Slot.REPORT_DESCRIPTION, Slot.REPORT_CATEGORY, Slot.REPORT_LOCATION, Slot.REPORT_PHOTO, Slot.REPORT_CONTACT
+    Slot.REPORT_DESCRIPTION,
+    Slot.REPORT_CATEGORY,
+    Slot.REPORT_LOCATION,
+    Slot.REPORT_PHOTO,
+    Slot.REPORT_CONTACT,
 )
 Slots = dict[str, Any]
 # Typed instead of the button, and not always read as "deny" by the model.

@@ -1,4 +1,5 @@
 """The form's questions whose buttons or text depend on what the citizen said."""
+
 from __future__ import annotations
 
 import json
@@ -22,13 +23,13 @@ class ActionAskReportCategory(Action):
     def name(self) -> str:
         return "action_ask_report_category"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[dict[str, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         reports = services().reports
         main = tracker.get_slot(Slot.REPORT_MAIN_CATEGORY)
         if main in reports.main_categories:
-            buttons = [{"title": label, "payload": _choice(code)} for code, label in reports.subcategories(main).items()]
+            buttons = [
+                {"title": label, "payload": _choice(code)} for code, label in reports.subcategories(main).items()
+            ]
             buttons.append({"title": reports.main_categories["overig"], "payload": _choice("overig/overig")})
             dispatcher.utter_message(
                 response="utter_ask_report_sub_category",
@@ -51,19 +52,19 @@ def summary_values(tracker: Tracker) -> dict[str, str]:
         "category_label": found.reports.label(tracker.get_slot(Slot.REPORT_CATEGORY) or ""),
         "description": tracker.get_slot(Slot.REPORT_DESCRIPTION) or "",
         "address": str(location.get("address", "")),
-        "photo": found.profile.text("report_photos", count=len(photos)) if photos else found.profile.text("report_no_photo"),
+        "photo": found.profile.text("report_photos", count=len(photos))
+        if photos
+        else found.profile.text("report_no_photo"),
         "contact": contact.get("value") or found.profile.text("report_anonymous"),
     }
 
 
 class ActionAskReportConfirmed(Action):
-    """"Klopt dit?" with the report as it stands, and buttons to send, change or stop."""
+    """ "Klopt dit?" with the report as it stands, and buttons to send, change or stop."""
 
     def name(self) -> str:
         return "action_ask_report_confirmed"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[dict[str, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         dispatcher.utter_message(response="utter_report_summary", **summary_values(tracker))
         return []

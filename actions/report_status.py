@@ -1,4 +1,5 @@
 """``action_report_status``: a citizen asks how their report is doing."""
+
 from __future__ import annotations
 
 import logging
@@ -27,12 +28,17 @@ class ActionReportStatus(Action):
     def name(self) -> str:
         return "action_report_status"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[dict[str, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         text = (tracker.latest_message or {}).get("text") or ""
         reference = find_reference(text) or find_reference(
-            next((e.get("value", "") for e in tracker.latest_message.get("entities", []) if e.get("entity") == Entity.REPORT_REFERENCE), "")
+            next(
+                (
+                    e.get("value", "")
+                    for e in tracker.latest_message.get("entities", [])
+                    if e.get("entity") == Entity.REPORT_REFERENCE
+                ),
+                "",
+            )
         )
         try:
             if reference:

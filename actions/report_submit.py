@@ -1,4 +1,5 @@
 """Sending a confirmed report, and clearing a report the citizen stopped."""
+
 from __future__ import annotations
 
 import logging
@@ -47,14 +48,10 @@ class ActionSubmitReport(Action):
     def name(self) -> str:
         return "action_submit_report"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[dict[str, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         found = services()
         try:
-            report = await found.report_store.submit(
-                new_report(tracker), forward=found.reports.backend.kind != "none"
-            )
+            report = await found.report_store.submit(new_report(tracker), forward=found.reports.backend.kind != "none")
         except SQLAlchemyError:
             logger.exception("report of conversation %s not stored", tracker.sender_id)
             dispatcher.utter_message(response="utter_report_not_saved")
@@ -82,7 +79,5 @@ class ActionResetReport(Action):
     def name(self) -> str:
         return "action_reset_report"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[dict[str, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         return [ActiveLoop(None), SlotSet(Slot.REQUESTED, None), *cleared_report()]

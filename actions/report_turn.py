@@ -1,4 +1,5 @@
 """What the citizen's latest message offers to a report being made."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -40,7 +41,11 @@ class Turn:
     @property
     def changes_subject(self) -> bool:
         """The citizen asks something else (a question, stop, an emergency)."""
-        return self.intent is not None and self.intent not in REPORT_ANSWER_INTENTS and self.confidence >= CHANGE_OF_SUBJECT_CONFIDENCE
+        return (
+            self.intent is not None
+            and self.intent not in REPORT_ANSWER_INTENTS
+            and self.confidence >= CHANGE_OF_SUBJECT_CONFIDENCE
+        )
 
     @property
     def typed(self) -> bool:

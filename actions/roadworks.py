@@ -1,4 +1,5 @@
 """Road works and diversions, answered from the road works feed."""
+
 from __future__ import annotations
 
 from typing import Any, Optional
@@ -29,9 +30,7 @@ class ActionRoadDiversion(Action):
     def name(self) -> str:
         return "action_road_diversion"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[dict[str, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         topics = services().topics
         try:
             works = await services().roadworks.get()

@@ -8,6 +8,7 @@ set explicitly, shared with the gateway.
 
     python -m actions.server --port 5055
 """
+
 from __future__ import annotations
 
 import argparse

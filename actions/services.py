@@ -1,5 +1,6 @@
 """What the actions share, created once per action-server process from the
 same environment the gateway reads (DATABASE_URL, MUNICIPALITY_PROFILE, …)."""
+
 from __future__ import annotations
 
 import functools

@@ -1,4 +1,5 @@
 """The waste calendar: the citizen's postcode (asked in private), then the next collection days."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -35,9 +36,7 @@ class ValidateWasteForm(FormValidationAction):
     def name(self) -> str:
         return "validate_waste_form"
 
-    async def extract_postcode(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Slots:
+    async def extract_postcode(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Slots:
         postcode = find_postcode(tracker.latest_message.get("text") or "")
         return {"postcode": postcode} if postcode else {}
 
@@ -58,9 +57,7 @@ class ActionAskPostcode(Action):
     def name(self) -> str:
         return "action_ask_postcode"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[dict[str, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         say(dispatcher, services().topics.text(TOPIC, "ask_postcode"))
         return []
 
@@ -69,9 +66,7 @@ class ActionWasteCollection(Action):
     def name(self) -> str:
         return "action_waste_collection"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[dict[str, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         topics, postcode = services().topics, str(tracker.get_slot("postcode") or "")
         try:
             calendar = await services().waste.get()

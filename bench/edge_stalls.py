@@ -15,6 +15,7 @@ waits the same. Side by side, the e-mail pattern of the redaction as it was
 
     .venv/bin/python bench/edge_stalls.py [--junk 1000] [--probes 200]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,11 +35,12 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.report_throughput import percentile  # noqa: E402
-from bot.privacy.redact import _EMAIL, review_key  # noqa: E402
-from bot.store.database import utcnow  # noqa: E402
-from tests.fake_rasa import running_fake_rasa  # noqa: E402
-from tests.support import STAFF_PASSWORD, add_colleague, start_gateway  # noqa: E402
+from bench.report_throughput import percentile
+
+from bot.privacy.redact import _EMAIL, review_key
+from bot.store.database import utcnow
+from tests.fake_rasa import running_fake_rasa
+from tests.support import STAFF_PASSWORD, add_colleague, start_gateway
 
 OLD_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 
@@ -57,7 +59,9 @@ def add_junk(database_url: str, count: int) -> None:
         for n in range(count):
             conversation = uuid.uuid4().hex
             connection.execute(
-                sa.text("INSERT INTO conversations (id, channel, sender, created_at) VALUES (:id, 'webchat', :id, :at)"),
+                sa.text(
+                    "INSERT INTO conversations (id, channel, sender, created_at) VALUES (:id, 'webchat', :id, :at)"
+                ),
                 {"id": conversation, "at": now},
             )
             text = f"{n} " + junk(3990 - n % 50)
@@ -83,7 +87,9 @@ async def probe(session: aiohttp.ClientSession, url: str, count: int, busy: Call
     return taken
 
 
-async def while_running(session: aiohttp.ClientSession, url: str, count: int, work: Awaitable[object]) -> tuple[list[float], float]:
+async def while_running(
+    session: aiohttp.ClientSession, url: str, count: int, work: Awaitable[object]
+) -> tuple[list[float], float]:
     task = asyncio.ensure_future(work)
     started = time.perf_counter()
     await asyncio.sleep(0.01)
@@ -94,6 +100,7 @@ async def while_running(session: aiohttp.ClientSession, url: str, count: int, wo
 
 async def logins(url: str, rounds: int) -> None:
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
+
         async def one(n: int) -> None:
             headers = {"X-Forwarded-For": f"198.51.100.{n % 250}"}
             async with session.get(url + "/webcare/login", headers=headers) as page:
@@ -111,7 +118,9 @@ async def review_page(url: str, username: str) -> None:
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
         async with session.get(url + "/webcare/login") as page:
             csrf = re.search(r'name="csrf" value="([^"]+)"', await page.text()).group(1)  # type: ignore[union-attr]
-        await session.post(url + "/webcare/login", data={"csrf": csrf, "username": username, "password": STAFF_PASSWORD})
+        await session.post(
+            url + "/webcare/login", data={"csrf": csrf, "username": username, "password": STAFF_PASSWORD}
+        )
         for _ in range(3):
             async with session.get(url + "/admin/review") as response:
                 assert response.status == 200, response.status
@@ -120,8 +129,10 @@ async def review_page(url: str, username: str) -> None:
 
 def row(name: str, taken: list[float], seconds: float | None = None) -> str:
     spent = f"{seconds:7.2f}" if seconds is not None else "      –"
-    return (f"| {name:<44} | {len(taken):>6} | {percentile(taken, 50):7.1f} | {percentile(taken, 95):7.1f} "
-            f"| {max(taken):8.1f} | {spent} |")
+    return (
+        f"| {name:<44} | {len(taken):>6} | {percentile(taken, 50):7.1f} | {percentile(taken, 95):7.1f} "
+        f"| {max(taken):8.1f} | {spent} |"
+    )
 
 
 def email_figures(count: int) -> list[str]:
@@ -131,7 +142,9 @@ def email_figures(count: int) -> list[str]:
         started = time.perf_counter()
         for text in texts:
             pattern.sub("[E-MAIL]", text)
-        lines.append(f"| {name:<28} | {(time.perf_counter() - started) * 1000 / count:9.3f} ms per 4,000-character message |")
+        lines.append(
+            f"| {name:<28} | {(time.perf_counter() - started) * 1000 / count:9.3f} ms per 4,000-character message |"
+        )
     return lines
 
 
@@ -144,8 +157,12 @@ async def main() -> None:
     rasa_servers = running_fake_rasa()
     rasa = next(rasa_servers)
     env = {
-        "DATABASE_URL": f"sqlite:///{folder / 'edge.sqlite3'}", "REDIS_URL": "", "RASA_URL": rasa.url,
-        "MEDIA_DIR": str(folder / "media"), "TRUST_FORWARDED_FOR": "1", "LOG_LEVEL": "WARNING",
+        "DATABASE_URL": f"sqlite:///{folder / 'edge.sqlite3'}",
+        "REDIS_URL": "",
+        "RASA_URL": rasa.url,
+        "MEDIA_DIR": str(folder / "media"),
+        "TRUST_FORWARDED_FOR": "1",
+        "LOG_LEVEL": "WARNING",
     }
     gateway = start_gateway(folder / "gateway.log", env)
     try:
@@ -153,7 +170,9 @@ async def main() -> None:
         add_junk(env["DATABASE_URL"], args.junk)
         async with aiohttp.ClientSession() as session:
             idle = await probe(session, gateway.url, args.probes, lambda: True)
-            during_logins, login_seconds = await while_running(session, gateway.url, args.probes, logins(gateway.url, 5))
+            during_logins, login_seconds = await while_running(
+                session, gateway.url, args.probes, logins(gateway.url, 5)
+            )
             during_review, review_seconds = await while_running(
                 session, gateway.url, args.probes, review_page(gateway.url, admin)
             )

@@ -9,6 +9,7 @@ failures, p50/p95/max latency per phase, and how long the swap took.
 
     .venv/bin/python bench/model_swap.py [--seconds 20] [--conversations 4]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,13 +25,14 @@ from typing import Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.report_throughput import percentile  # noqa: E402
-from bot.engine.rasa_inprocess import RasaAgentEngine  # noqa: E402
-from bot.logs import configure_logging  # noqa: E402
-from bot.messages import IncomingMessage  # noqa: E402
-from bot.training import train_if_changed  # noqa: E402
-from tests.conftest import make_settings  # noqa: E402
-from tests.support import ROOT  # noqa: E402
+from bench.report_throughput import percentile
+
+from bot.engine.rasa_inprocess import RasaAgentEngine
+from bot.logs import configure_logging
+from bot.messages import IncomingMessage
+from bot.training import train_if_changed
+from tests.conftest import make_settings
+from tests.support import ROOT
 
 # Answered by the domain's responses alone: no action server needed.
 CONVERSATION_LENGTH = 8
@@ -53,7 +55,9 @@ async def load(
                 sender = uuid.uuid4().hex
             started = time.perf_counter()
             try:
-                result = await engine.handle(sender, IncomingMessage("rest", sender, TEXTS[(turn + number) % len(TEXTS)]))
+                result = await engine.handle(
+                    sender, IncomingMessage("rest", sender, TEXTS[(turn + number) % len(TEXTS)])
+                )
                 if not result.replies:
                     failures += 1
             except Exception:  # noqa: BLE001 - a failure is what we count
@@ -69,8 +73,10 @@ async def load(
 
 
 def row(name: str, latencies: list[float], failures: int) -> str:
-    return (f"{name:<22} {len(latencies):>7} {failures:>7} {statistics.median(latencies):>8.1f} "
-            f"{percentile(latencies, 95):>8.1f} {max(latencies):>8.1f}")
+    return (
+        f"{name:<22} {len(latencies):>7} {failures:>7} {statistics.median(latencies):>8.1f} "
+        f"{percentile(latencies, 95):>8.1f} {max(latencies):>8.1f}"
+    )
 
 
 async def main(seconds: float, conversations: int) -> None:

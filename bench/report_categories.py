@@ -7,6 +7,7 @@ Compares, on bench/data/report_categories_heldout.yml:
   then ReportCategoryClassifier names the category), top-1 sub and main;
 - a keyword baseline using the "typical words" of shared/INTENTS.md.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -19,8 +20,8 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.logs import configure_logging  # noqa: E402
-from bot.training import train_if_changed  # noqa: E402
+from bot.logs import configure_logging
+from bot.training import train_if_changed
 
 ROOT = Path(__file__).resolve().parent.parent
 HELD_OUT = ROOT / "bench" / "data" / "report_categories_heldout.yml"

@@ -11,6 +11,7 @@ Each simulated citizen makes whole reports: one sentence with what and where,
   Signalen (through the outbox), against one direct POST to the same fake
   (the least any forwarding could take).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,9 +30,9 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.training import train_if_changed  # noqa: E402
-from tests.fake_backends import FakeSignalen  # noqa: E402
-from tests.support import ROOT, Service, start_action_server, start_gateway, start_rasa_server  # noqa: E402
+from bot.training import train_if_changed
+from tests.fake_backends import FakeSignalen
+from tests.support import ROOT, Service, start_action_server, start_gateway, start_rasa_server
 
 TOKEN = "bench-token"
 REFERENCE = re.compile(r"M-\d{4}-\d{6}")
@@ -44,15 +45,21 @@ def percentile(values: list[float], p: float) -> float:
 
 
 async def make_reports(
-    session: aiohttp.ClientSession, url: str, headers: Mapping[str, str], count: int,
-    turn_ms: list[float], confirmed: dict[str, float],
+    session: aiohttp.ClientSession,
+    url: str,
+    headers: Mapping[str, str],
+    count: int,
+    turn_ms: list[float],
+    confirmed: dict[str, float],
 ) -> None:
     for index in range(count):
         sender = uuid.uuid4().hex
         street = STREETS[index % len(STREETS)]
         for text in (f"de lantaarnpaal voor {street} {index + 1} is kapot", "/deny", "/deny", "/affirm"):
             started = time.perf_counter()
-            async with session.post(url + "/webhooks/rest/webhook", json={"sender": sender, "message": text}, headers=headers) as response:
+            async with session.post(
+                url + "/webhooks/rest/webhook", json={"sender": sender, "message": text}, headers=headers
+            ) as response:
                 replies = await response.json()
                 if response.status != 200 or not replies:
                     raise RuntimeError(f"{url} answered {response.status}: {replies}")
@@ -63,15 +70,19 @@ async def make_reports(
         confirmed[reference.group(0)] = time.perf_counter()
 
 
-async def run(url: str, headers: Mapping[str, str], total: int, concurrency: int) -> tuple[float, list[float], dict[str, float]]:
+async def run(
+    url: str, headers: Mapping[str, str], total: int, concurrency: int
+) -> tuple[float, list[float], dict[str, float]]:
     turn_ms: list[float] = []
     confirmed: dict[str, float] = {}
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session:
         started = time.perf_counter()
-        await asyncio.gather(*(
-            make_reports(session, url, headers, max(1, total // concurrency), turn_ms, confirmed)
-            for _ in range(concurrency)
-        ))
+        await asyncio.gather(
+            *(
+                make_reports(session, url, headers, max(1, total // concurrency), turn_ms, confirmed)
+                for _ in range(concurrency)
+            )
+        )
         seconds = time.perf_counter() - started
     return len(confirmed) / seconds, turn_ms, confirmed
 
@@ -92,9 +103,13 @@ async def forwarding_ms(signalen: FakeSignalen, confirmed: dict[str, float], tim
 
 async def direct_post_ms(signalen: FakeSignalen, count: int = 50) -> list[float]:
     body = {
-        "text": "Lantaarnpaal kapot", "reporter": {}, "incident_date_start": "2026-11-27T12:00:00+00:00",
+        "text": "Lantaarnpaal kapot",
+        "reporter": {},
+        "incident_date_start": "2026-11-27T12:00:00+00:00",
         "location": {"geometrie": {"type": "Point", "coordinates": [5.8991, 52.2003]}},
-        "category": {"sub_category": signalen.url + "/signals/v1/public/terms/categories/wegen/sub_categories/straatverlichting"},
+        "category": {
+            "sub_category": signalen.url + "/signals/v1/public/terms/categories/wegen/sub_categories/straatverlichting"
+        },
     }
     timings = []
     async with aiohttp.ClientSession() as session:
@@ -134,13 +149,20 @@ async def main_async(args: argparse.Namespace) -> None:
     )
     bare: Service = await asyncio.to_thread(start_rasa_server, model, kept_actions.url + "/webhook", folder)
     try:
-        print(f"model {model.name}; {args.reports} reports per level, 4 turns each; database {env['DATABASE_URL'].split(':')[0]}\n")
+        print(
+            f"model {model.name}; {args.reports} reports per level, 4 turns each; database {env['DATABASE_URL'].split(':')[0]}\n"
+        )
         print(f"{'target':<10} {'conc':>4} {'reports/s':>10} {'turn p50':>9} {'turn p95':>9}")
         forwarded: dict[int, list[float]] = {}
         for concurrency in args.concurrency:
-            for name, service, headers in (("gateway", gateway, {"Authorization": f"Bearer {TOKEN}"}), ("bare rasa", bare, {})):
+            for name, service, headers in (
+                ("gateway", gateway, {"Authorization": f"Bearer {TOKEN}"}),
+                ("bare rasa", bare, {}),
+            ):
                 rate, turns, confirmed = await run(service.url, headers, args.reports, concurrency)
-                print(f"{name:<10} {concurrency:>4} {rate:>10.2f} {percentile(turns, 50):>9.1f} {percentile(turns, 95):>9.1f}")
+                print(
+                    f"{name:<10} {concurrency:>4} {rate:>10.2f} {percentile(turns, 50):>9.1f} {percentile(turns, 95):>9.1f}"
+                )
                 if name == "gateway":
                     forwarded[concurrency] = await forwarding_ms(signalen, confirmed)
         direct = await direct_post_ms(signalen)
@@ -148,11 +170,21 @@ async def main_async(args: argparse.Namespace) -> None:
         print(f"{'':<32} {'p50':>7} {'p95':>7} {'max':>7}")
         for concurrency, timings in forwarded.items():
             label = f"through the outbox, conc {concurrency}"
-            print(f"{label:<32} {statistics.median(timings):>7.0f} {percentile(timings, 95):>7.0f} {max(timings):>7.0f}")
-        print(f"{'one direct POST (floor)':<32} {statistics.median(direct):>7.1f} {percentile(direct, 95):>7.1f} {max(direct):>7.1f}")
-        per_reference = Counter(REFERENCE.search(signal["text"]).group(0) for signal in signalen.signals.values() if REFERENCE.search(signal["text"]))  # type: ignore[union-attr]
-        print(f"\n{sum(map(len, forwarded.values()))} confirmed reports through the gateway; at Signalen {len(per_reference)} of them, "
-              f"at most {max(per_reference.values())} signal(s) each")
+            print(
+                f"{label:<32} {statistics.median(timings):>7.0f} {percentile(timings, 95):>7.0f} {max(timings):>7.0f}"
+            )
+        print(
+            f"{'one direct POST (floor)':<32} {statistics.median(direct):>7.1f} {percentile(direct, 95):>7.1f} {max(direct):>7.1f}"
+        )
+        per_reference = Counter(
+            REFERENCE.search(signal["text"]).group(0)
+            for signal in signalen.signals.values()
+            if REFERENCE.search(signal["text"])
+        )  # type: ignore[union-attr]
+        print(
+            f"\n{sum(map(len, forwarded.values()))} confirmed reports through the gateway; at Signalen {len(per_reference)} of them, "
+            f"at most {max(per_reference.values())} signal(s) each"
+        )
     finally:
         for service in (bare, kept_actions, gateway, actions):
             await asyncio.to_thread(service.stop)

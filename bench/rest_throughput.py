@@ -10,6 +10,7 @@ spread over that many simultaneous conversations, against loopback only.
 Rounds alternate between the two targets; msg/s is the median of the rounds,
 latency percentiles are over all messages of all rounds.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,8 +29,8 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.training import train_if_changed  # noqa: E402
-from tests.support import ROOT, Service, start_action_server, start_gateway, start_rasa_server  # noqa: E402
+from bot.training import train_if_changed
+from tests.support import ROOT, Service, start_action_server, start_gateway, start_rasa_server
 
 TOKEN = "bench-token"
 MESSAGES = [
@@ -120,8 +121,9 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=400, help="messages per concurrency level")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 20])
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; msg/s is their median")
-    parser.add_argument("--think-ms", type=int, default=0,
-                        help="pause after each answer; 0 measures capacity, ~1000 open conversations")
+    parser.add_argument(
+        "--think-ms", type=int, default=0, help="pause after each answer; 0 measures capacity, ~1000 open conversations"
+    )
     parser.add_argument("--database-url", help="the gateway's database (default: a fresh SQLite file)")
     parser.add_argument("--redis-url", default="", help="the gateway's Redis (default: none)")
     args = parser.parse_args()
@@ -144,8 +146,10 @@ def main() -> None:
         Target("bare rasa", start_rasa_server(model, actions.url + "/webhook", folder), {}),
     ]
     try:
-        print(f"model {model.name}; {args.rounds} rounds of {args.messages} messages per level; think {args.think_ms} ms; gateway database {gateway_env['DATABASE_URL'].split(':')[0]}"
-              f"{', Redis' if args.redis_url else ''}\n")
+        print(
+            f"model {model.name}; {args.rounds} rounds of {args.messages} messages per level; think {args.think_ms} ms; gateway database {gateway_env['DATABASE_URL'].split(':')[0]}"
+            f"{', Redis' if args.redis_url else ''}\n"
+        )
         print(f"{'target':<10} {'conc':>4} {'msg/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
         for concurrency in args.concurrency:
             results = {target.name: Result([], []) for target in targets}
@@ -157,8 +161,10 @@ def main() -> None:
                     results[target.name].latencies_ms.extend(latencies)
             for target in targets:
                 result = results[target.name]
-                print(f"{target.name:<10} {concurrency:>4} {result.per_second:>8.1f} "
-                      f"{result.percentile(50):>8.1f} {result.percentile(95):>8.1f} {result.percentile(99):>8.1f}")
+                print(
+                    f"{target.name:<10} {concurrency:>4} {result.per_second:>8.1f} "
+                    f"{result.percentile(50):>8.1f} {result.percentile(95):>8.1f} {result.percentile(99):>8.1f}"
+                )
         print()
         for target in targets:
             print(f"{target.name:<10} resident memory {rss_mb(target.service):7.0f} MB")

@@ -13,6 +13,7 @@ clocks are this machine's). Three set-ups in one run, side by side:
 
     .venv/bin/python bench/webcare_latency.py [--messages 60]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,10 +32,11 @@ from playwright.async_api import Page, async_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.report_throughput import percentile  # noqa: E402
-from bot.training import train_if_changed  # noqa: E402
-from tests.conftest import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
-from tests.support import (  # noqa: E402
+from bench.report_throughput import percentile
+
+from bot.training import train_if_changed
+from tests.conftest import CHROMIUM, CHROMIUM_FLAGS
+from tests.support import (
     REDIS_URL,
     ROOT,
     STAFF_PASSWORD,
@@ -92,19 +94,31 @@ async def measure(page: Page, citizen_url: str, agent_url: str, messages: int) -
 
 
 def row(name: str, latencies: list[float]) -> str:
-    return (f"{name:<46} {len(latencies):>5} {statistics.median(latencies):>9.1f} "
-            f"{percentile(latencies, 95):>9.1f} {max(latencies):>9.1f}")
+    return (
+        f"{name:<46} {len(latencies):>5} {statistics.median(latencies):>9.1f} "
+        f"{percentile(latencies, 95):>9.1f} {max(latencies):>9.1f}"
+    )
 
 
 async def main_async(args: argparse.Namespace) -> None:
     model = train_if_changed(ROOT, ROOT / "models")
     folder = Path(tempfile.mkdtemp(prefix="webcare-bench-"))
-    base_env = {"DORPSPOMP_REST_TOKEN": "bench", "DORPSPOMP_SECRET": "bench", "MODEL_DIR": str(model.parent),
-                "MEDIA_DIR": str(folder / "media"), "RASA_URL": "", "LOG_LEVEL": "WARNING"}
+    base_env = {
+        "DORPSPOMP_REST_TOKEN": "bench",
+        "DORPSPOMP_SECRET": "bench",
+        "MODEL_DIR": str(model.parent),
+        "MEDIA_DIR": str(folder / "media"),
+        "RASA_URL": "",
+        "LOG_LEVEL": "WARNING",
+    }
     results: list[tuple[str, list[float]]] = []
     with contextlib.ExitStack() as stack:
         sqlite_env = {**base_env, "DATABASE_URL": f"sqlite:///{folder / 'bench.sqlite3'}", "REDIS_URL": ""}
-        shared_env = {**base_env, "DATABASE_URL": stack.enter_context(scratch_postgres_database()), "REDIS_URL": REDIS_URL}
+        shared_env = {
+            **base_env,
+            "DATABASE_URL": stack.enter_context(scratch_postgres_database()),
+            "REDIS_URL": REDIS_URL,
+        }
         services: dict[str, Service] = {}
         for name, env in (("sqlite", sqlite_env), ("shared", shared_env)):
             actions = start_action_server(folder / f"actions-{name}.log", env)

@@ -18,6 +18,7 @@ platform, so the figures are for work really done.
 
     .venv/bin/python bench/webhook_ack.py [--deliveries 200] [--concurrency 50]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,9 +36,10 @@ from aiohttp import web
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.report_throughput import percentile  # noqa: E402
-from bot.training import train_if_changed  # noqa: E402
-from tests.platform_payloads import (  # noqa: E402
+from bench.report_throughput import percentile
+
+from bot.training import train_if_changed
+from tests.platform_payloads import (
     TELEGRAM_SECRET,
     messenger_batch,
     messenger_signature,
@@ -46,8 +48,8 @@ from tests.platform_payloads import (  # noqa: E402
     x_mention,
     x_signature,
 )
-from tests.platforms import Fakes, fake_platforms  # noqa: E402
-from tests.support import ROOT, free_port, start_action_server, start_gateway  # noqa: E402
+from tests.platforms import Fakes, fake_platforms
+from tests.support import ROOT, free_port, start_action_server, start_gateway
 
 TOKEN = "bench-token"
 Delivery = Callable[[int], tuple[str, bytes, dict[str, str]]]
@@ -93,7 +95,9 @@ async def acknowledgements(url: str, make: Delivery, total: int, concurrency: in
         async def one(n: int) -> None:
             path, raw, headers = make(n)
             started = time.perf_counter()
-            async with session.post(url + path, data=raw, headers={"Content-Type": "application/json", **headers}) as response:
+            async with session.post(
+                url + path, data=raw, headers={"Content-Type": "application/json", **headers}
+            ) as response:
                 await response.read()
                 if response.status != 200:
                     raise RuntimeError(f"{path} answered {response.status}")
@@ -139,11 +143,13 @@ class SlowRasa:
 
     def app(self) -> web.Application:
         app = web.Application()
-        app.add_routes([
-            web.post("/webhooks/rest/webhook", self.answer),
-            web.get("/conversations/{id}/tracker", self.tracker),
-            web.get("/status", self.status),
-        ])
+        app.add_routes(
+            [
+                web.post("/webhooks/rest/webhook", self.answer),
+                web.get("/conversations/{id}/tracker", self.tracker),
+                web.get("/status", self.status),
+            ]
+        )
         return app
 
     async def answer(self, request: web.Request) -> web.Response:

@@ -3,6 +3,7 @@
 It names who did what to which record, never what a citizen wrote: subjects
 are ids and references (redacted all the same, should one slip through).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -18,9 +19,22 @@ from bot.store.tables import audit_log
 # The actions recorded; record() refuses any other, so a typo cannot hide one.
 ACTIONS = frozenset(
     {
-        "login", "login_failed", "logout", "claim", "transfer", "reply", "close",
-        "flag", "review", "training", "promotion", "rejection", "crisis",
-        "export", "erase", "purge",
+        "login",
+        "login_failed",
+        "logout",
+        "claim",
+        "transfer",
+        "reply",
+        "close",
+        "flag",
+        "review",
+        "training",
+        "promotion",
+        "rejection",
+        "crisis",
+        "export",
+        "erase",
+        "purge",
     }
 )
 
@@ -38,9 +52,7 @@ class AuditLog:
     def __init__(self, database: Database) -> None:
         self._database = database
 
-    async def record(
-        self, actor: str, action: str, subject: str = "", detail: Optional[dict[str, Any]] = None
-    ) -> None:
+    async def record(self, actor: str, action: str, subject: str = "", detail: Optional[dict[str, Any]] = None) -> None:
         if action not in ACTIONS:
             raise ValueError(f"unknown audit action {action!r}")
         async with self._database.transaction() as connection:

@@ -1,4 +1,5 @@
 """Work the gateway repeats in the background while it runs."""
+
 from __future__ import annotations
 
 import asyncio
@@ -19,7 +20,7 @@ async def repeat(step: Callable[[], Awaitable[object]], every_seconds: float, wh
             await step()
         except asyncio.CancelledError:
             raise
-        except Exception:  # noqa: BLE001
+        except Exception:
             logger.exception("%s failed; trying again shortly", what)
         await asyncio.sleep(every_seconds)
 

@@ -3,6 +3,7 @@ lifecycle beside the outbox worker that sends for the platform channels.
 
 A new channel is a package under ``channels/`` and one line in CHANNEL_TYPES.
 """
+
 from __future__ import annotations
 
 import asyncio

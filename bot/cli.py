@@ -1,4 +1,5 @@
 """The ``dorpspomp`` command: run, serve, train, parse, migrate."""
+
 from __future__ import annotations
 
 import argparse
@@ -191,7 +192,8 @@ async def _reports(settings: Settings, retry: Optional[str]) -> None:
             return
         waiting = await store.needing_attention()
         for report, error in waiting:
-            print(f"{report.reference}  {report.forward_state:<8} {report.service_code:<28} {report.created_at:%Y-%m-%d %H:%M}  {error or ''}")
+            when = f"{report.created_at:%Y-%m-%d %H:%M}"
+            print(f"{report.reference}  {report.forward_state:<8} {report.service_code:<28} {when}  {error or ''}")
         print(f"{len(waiting)} report(s) not at the back end")
 
 
@@ -232,7 +234,7 @@ async def _crisis(settings: Settings, args: argparse.Namespace) -> None:
         notices = CrisisNotices(database)
         if args.action == "set":
             if not args.text.strip():
-                raise SystemExit("give the notice's text: dorpspomp crisis set \"…\" [--link URL]")
+                raise SystemExit('give the notice\'s text: dorpspomp crisis set "…" [--link URL]')
             notice = await notices.start(args.text, args.link or "", by=args.by)
             await AuditLog(database).record(args.by, "crisis", f"notice {notice.id}", {"action": "set"})
             print(f"notice {notice.id} is active; every conversation hears it once")
@@ -242,11 +244,12 @@ async def _crisis(settings: Settings, args: argparse.Namespace) -> None:
                 await AuditLog(database).record(args.by, "crisis", "", {"action": "end"})
             print("the notice has ended" if ended else "there was no active notice")
         else:
-            notice = await notices.active()
-            if notice is None:
+            active = await notices.active()
+            if active is None:
                 print("no active notice")
             else:
-                print(f"active since {notice.started_at:%Y-%m-%d %H:%M} UTC (by {notice.started_by}): {notice.text} {notice.link}")
+                since = f"{active.started_at:%Y-%m-%d %H:%M} UTC (by {active.started_by})"
+                print(f"active since {since}: {active.text} {active.link}")
 
 
 def cmd_crisis(settings: Settings, args: argparse.Namespace) -> None:
@@ -342,7 +345,10 @@ def cmd_content(settings: Settings, args: argparse.Namespace) -> None:
 COMMANDS = {
     "run": (cmd_run, "start the action server and the gateway"),
     "serve": (cmd_serve, "start the gateway only"),
-    "train": (cmd_train, "train a model unless one exists for the current data (--compare: evaluate, compare, promote)"),
+    "train": (
+        cmd_train,
+        "train a model unless one exists for the current data (--compare: evaluate, compare, promote)",
+    ),
     "review": (cmd_review, "the review queue of questions the bot did not handle well"),
     "promote": (cmd_promote, "put a trained model live in every running gateway"),
     "kpi": (cmd_kpi, "KPI figures of a period (--csv)"),
@@ -370,11 +376,18 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
             command.add_argument("--link", help="where citizens read more")
             command.add_argument("--by", default=os.environ.get("USER", "beheer"), help="who sets it (audit)")
         if name == "train":
-            command.add_argument("--compare", action="store_true",
-                                 help="evaluate on the held-out messages, compare with the live model per intent")
+            command.add_argument(
+                "--compare",
+                action="store_true",
+                help="evaluate on the held-out messages, compare with the live model per intent",
+            )
             command.add_argument("--run", type=int, help="the training run the admin page started")
-            command.add_argument("--promote", choices=("auto", "yes", "no"), default="auto",
-                                 help="auto: only if no intent got worse beyond admin.allowed_f1_drop")
+            command.add_argument(
+                "--promote",
+                choices=("auto", "yes", "no"),
+                default="auto",
+                help="auto: only if no intent got worse beyond admin.allowed_f1_drop",
+            )
         if name == "review":
             command.add_argument("action", choices=("list", "assign", "new-intent", "out-of-scope", "dismiss"))
             command.add_argument("key", nargs="?", default="", help="the question as 'review list' shows it")
@@ -416,6 +429,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     args = parser.parse_args(argv)
     configure_logging(os.environ.get("LOG_LEVEL", "INFO"))
     COMMANDS[args.command][0](Settings.from_env(), args)
+
 
 if __name__ == "__main__":
     main()

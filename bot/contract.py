@@ -2,6 +2,7 @@
 hand-off reasons. Both sides import them from here; tests/test_contract.py checks
 them against domain.yml and ../shared/INTENTS.md, so a renamed intent or slot
 fails a test instead of silently matching nothing."""
+
 from __future__ import annotations
 
 from typing import Final, Optional
@@ -29,8 +30,17 @@ class Intent:
 # Intents that say nothing about what a conversation is about (the inbox's topic, the KPIs).
 CONTROL_INTENTS: Final = frozenset(
     {
-        Intent.GREET, Intent.GOODBYE, Intent.THANK, Intent.AFFIRM, Intent.DENY, Intent.BOT_CHALLENGE,
-        Intent.HUMAN_HANDOFF, Intent.NLU_FALLBACK, Intent.INFORM, Intent.CANCEL, Intent.RATE_SERVICE,
+        Intent.GREET,
+        Intent.GOODBYE,
+        Intent.THANK,
+        Intent.AFFIRM,
+        Intent.DENY,
+        Intent.BOT_CHALLENGE,
+        Intent.HUMAN_HANDOFF,
+        Intent.NLU_FALLBACK,
+        Intent.INFORM,
+        Intent.CANCEL,
+        Intent.RATE_SERVICE,
     }
 )
 # Intents that answer the bot's question during a report rather than change the subject.
@@ -91,9 +101,7 @@ class HandoffReason:
     # The engine paused without saying why.
     BOT: Final = "bot"
 
-    ALL: Final = frozenset(
-        {HUMAN_HANDOFF, COMPLAINT, SOCIAL_SUPPORT, FALLBACK, REPORT_OTHER, OFFER_ACCEPTED, BOT}
-    )
+    ALL: Final = frozenset({HUMAN_HANDOFF, COMPLAINT, SOCIAL_SUPPORT, FALLBACK, REPORT_OTHER, OFFER_ACCEPTED, BOT})
 
     @classmethod
     def parse(cls, value: Optional[str]) -> str:

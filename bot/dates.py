@@ -4,6 +4,7 @@ Citizens write "overmorgen", "dit weekend", "in december" or "met Koningsdag";
 dateparser reads single dates ("donderdag", "12 december", "3/12"), and the
 phrases it does not know as spans are recognised here first.
 """
+
 from __future__ import annotations
 
 import re
@@ -16,8 +17,18 @@ from dateparser.search import search_dates
 
 DAY_NAMES = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
 MONTH_NAMES = (
-    "januari", "februari", "maart", "april", "mei", "juni",
-    "juli", "augustus", "september", "oktober", "november", "december",
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
 )
 MONTH_WORDS = {name: number for number, name in enumerate(MONTH_NAMES, start=1)}
 MONTH_WORDS.update({"january": 1, "february": 2, "march": 3, "june": 6, "july": 7, "august": 8, "october": 10})
@@ -58,12 +69,12 @@ class DateSpan:
 
 
 def day_label(day: date) -> str:
-    """"donderdag 3 december"."""
+    """ "donderdag 3 december"."""
     return f"{DAY_NAMES[day.weekday()]} {day.day} {MONTH_NAMES[day.month - 1]}"
 
 
 def relative_day_label(day: date, today: date) -> str:
-    """"vandaag", "morgen", "overmorgen", else "donderdag 3 december"."""
+    """ "vandaag", "morgen", "overmorgen", else "donderdag 3 december"."""
     return {0: "vandaag", 1: "morgen", 2: "overmorgen"}.get((day - today).days, day_label(day))
 
 
@@ -134,7 +145,7 @@ def _named_day(text: str, today: date, country: Optional[str]) -> Optional[DateS
 
 
 def _whole_month(text: str, today: date) -> Optional[DateSpan]:
-    """"in december", but not "12 december" (a single day dateparser reads)."""
+    """ "in december", but not "12 december" (a single day dateparser reads)."""
     for match in re.finditer(r"\b([a-z]+)\b", text.lower()):
         month = MONTH_WORDS.get(match.group(1))
         if month is None or re.search(r"\d\s*$", text[: match.start()]):
@@ -161,11 +172,7 @@ def find_span(text: str, now: datetime, holiday_country: Optional[str] = "NL") -
     for pattern, span in PHRASES:
         if pattern.search(text):
             return span(today)
-    return (
-        _named_day(text, today, holiday_country)
-        or _whole_month(text, today)
-        or _single_day(text, now)
-    )
+    return _named_day(text, today, holiday_country) or _whole_month(text, today) or _single_day(text, now)
 
 
 def is_working_day(day: date, holiday_country: Optional[str] = "NL") -> bool:

@@ -5,6 +5,7 @@ Telegram all do). The first sighting of a ``channel:platform id`` key wins,
 atomically: in Redis with ``SET NX`` and a TTL, shared by every gateway
 process; in-process otherwise.
 """
+
 from __future__ import annotations
 
 import time

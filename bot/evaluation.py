@@ -7,6 +7,7 @@
 - Parse latency per message, median and p99.
 - Optionally Rasa's own k-fold cross-validation over the training data.
 """
+
 from __future__ import annotations
 
 import statistics
@@ -73,7 +74,7 @@ def score(pairs: Iterable[tuple[str, str]]) -> Scores:
         count=len(pairs),
         accuracy=sum(e == p for e, p in pairs) / len(pairs),
         macro_f1=float(per_intent.mean()),
-        per_intent_f1={label: float(f) for label, f in zip(labels, per_intent)},
+        per_intent_f1={label: float(f) for label, f in zip(labels, per_intent, strict=True)},
         confusions=tuple((e, p, n) for (e, p), n in mistakes.most_common()),
         out_of_scope_share=sum(p == OUT_OF_SCOPE for _, p in in_scope) / max(len(in_scope), 1),
         fallback_share=sum(p == "nlu_fallback" for p in predicted) / len(pairs),
@@ -85,9 +86,7 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-async def evaluate(
-    parse: Callable[[str], Awaitable[Mapping[str, Any]]], examples: list[Example]
-) -> Evaluation:
+async def evaluate(parse: Callable[[str], Awaitable[Mapping[str, Any]]], examples: list[Example]) -> Evaluation:
     """Parse every example with ``parse`` (Rasa's parse result) and score it."""
     pairs, latencies = [], []
     for example in examples:
@@ -138,14 +137,16 @@ def describe(evaluation: Evaluation, confusions: int = 12) -> str:
     return "\n".join(lines)
 
 
-def meets_goals(evaluation: Evaluation, accuracy: float = 0.95, macro_f1: float = 0.93,
-                out_of_scope_share: float = 0.02) -> Optional[str]:
+def meets_goals(
+    evaluation: Evaluation, accuracy: float = 0.95, macro_f1: float = 0.93, out_of_scope_share: float = 0.02
+) -> Optional[str]:
     """None when the goals of the NLU are met, else what falls short."""
     s = evaluation.scores
     shortfalls = [
         f"accuracy {s.accuracy:.3f} < {accuracy}" if s.accuracy < accuracy else "",
         f"macro-F1 {s.macro_f1:.3f} < {macro_f1}" if s.macro_f1 < macro_f1 else "",
         f"out_of_scope share {s.out_of_scope_share:.1%} > {out_of_scope_share:.0%}"
-        if s.out_of_scope_share > out_of_scope_share else "",
+        if s.out_of_scope_share > out_of_scope_share
+        else "",
     ]
     return "; ".join(s for s in shortfalls if s) or None

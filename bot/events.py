@@ -4,6 +4,7 @@ A colleague's browser is connected to one gateway process, the citizen's
 message may arrive at another: with ``REDIS_URL`` set every process hears
 every event. Handlers run in the process that subscribed them.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -40,7 +41,7 @@ class EventBus:
         for handler in list(self._handlers.get(topic, ())):
             try:
                 await handler(event)
-            except Exception:  # noqa: BLE001 - one broken listener must not stop the others
+            except Exception:
                 logger.exception("event handler failed on %s", topic)
 
     async def start(self) -> None:
@@ -71,7 +72,7 @@ class RedisEventBus(EventBus):
                 message = await self._pubsub.get_message(timeout=1.0)
             except asyncio.CancelledError:
                 raise
-            except Exception:  # noqa: BLE001 - Redis restarts; keep listening
+            except Exception:
                 logger.exception("lost the Redis event subscription; resubscribing")
                 await asyncio.sleep(1)
                 with contextlib.suppress(Exception):
@@ -79,7 +80,7 @@ class RedisEventBus(EventBus):
                 continue
             if message is None or message.get("type") != "pmessage":
                 continue
-            topic = message["channel"].decode()[len(CHANNEL_PREFIX):]
+            topic = message["channel"].decode()[len(CHANNEL_PREFIX) :]
             await self._dispatch(topic, json.loads(message["data"]))
 
     async def close(self) -> None:

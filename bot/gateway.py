@@ -1,10 +1,11 @@
 """The gateway: one aiohttp application with every channel, page and API."""
+
 from __future__ import annotations
 
 import asyncio
 import logging
 from pathlib import Path
-from typing import Optional
+from typing import AsyncIterator, Optional
 
 import aiohttp_jinja2
 import jinja2
@@ -16,6 +17,9 @@ from bot.admin.settings import load_admin_settings
 from bot.audit import AuditLog
 from bot.background import repeating
 from bot.channel_registry import ChannelRegistry, channel_workers
+from bot.content.crisis import CrisisBulletin, CrisisNotices
+from bot.content.topics import TopicLibrary
+from bot.dedupe import create_seen_messages
 from bot.engine import DialogueEngine
 from bot.engine.factory import create_engine
 from bot.events import create_event_bus
@@ -29,7 +33,6 @@ from bot.learning.review import ReviewQueue
 from bot.learning.runs import TrainingRuns
 from bot.locks import ConversationLocks
 from bot.media import MediaStore, sweep_unsent_uploads
-from bot.dedupe import create_seen_messages
 from bot.nlu_api import nlu_routes
 from bot.outgoing.deliveries import DeliveryStore
 from bot.outgoing.sender import DeliveryPostbox, DeliverySender
@@ -47,26 +50,25 @@ from bot.store.channel_state import ChannelStateStore
 from bot.store.outbox import Outbox
 from bot.store.uploads import UploadStore
 from bot.throttle import Throttle
-from channels.base import ChannelContext
-from channels.http import ClientAddress, json_errors
 from bot.webcare.auth import StaffAuth
 from bot.webcare.canned import CannedStore
 from bot.webcare.desk import WebcareDesk
 from bot.webcare.gate import HandoffGate
-from bot.content.crisis import CrisisBulletin, CrisisNotices
-from bot.content.topics import TopicLibrary
 from bot.webcare.handoffs import HandoffStore
 from bot.webcare.notes import NoteStore
 from bot.webcare.routes import webcare_routes
 from bot.webcare.settings import load_webcare_settings
 from bot.webcare.staff import StaffStore
 from bot.webcare.suggestions import Suggestions
+from channels.base import ChannelContext
+from channels.http import ClientAddress, json_errors
 
 logger = logging.getLogger(__name__)
 ROUTER = web.AppKey("router", Router)
 SENDER = web.AppKey("sender", DeliverySender)
 OUTREACH = web.AppKey("outreach", Outreach)
 CHANNELS = web.AppKey("channels", ChannelRegistry)
+
 
 async def _promoted_model(runs: TrainingRuns, settings: Settings) -> Optional[Path]:
     """The model an admin promoted last, when its file is here."""
@@ -171,23 +173,26 @@ async def build_app(
     app.add_routes(metrics_routes(metrics, database, engine.model_version))
     records = CitizenRecords(database, media)
 
-    async def close(_: web.Application) -> None:
+    async def resources(_: web.Application) -> AsyncIterator[None]:
+        """Torn down last, after every worker that uses them has stopped."""
+        yield
         await bus.close()
         await engine.close()
         await database.close()
         if redis is not None:
             await redis.close()
 
+    app.cleanup_ctx.append(resources)
     app.cleanup_ctx.append(report_workers(database, outreach, profile, reports, media))
     app.cleanup_ctx.append(channel_workers(channels, sender))
     app.cleanup_ctx.append(
         repeating(PromotionFollower(engine, runs, settings.model_dir).follow, 3.0, "following the promoted model")
     )
+
     async def retention() -> None:
         await purge_expired(records, audit, admin.retention_days)
         await forget_old_audit(audit, admin.audit_retention_days)
 
     app.cleanup_ctx.append(repeating(retention, admin.retention_check_minutes * 60, "the retention job"))
     app.cleanup_ctx.append(repeating(lambda: sweep_unsent_uploads(uploads, media), 600, "sweeping unsent uploads"))
-    app.on_cleanup.append(close)
     return app

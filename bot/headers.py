@@ -6,6 +6,7 @@ an https ``PUBLIC_URL`` browsers are told to keep to https (HSTS).
 The widget's files carry no CSP of their own: the host page's policy applies
 to them (README, "Embedding the chat").
 """
+
 from __future__ import annotations
 
 from typing import Awaitable, Callable

@@ -4,6 +4,7 @@ A citizen's message and a colleague's hand-back must not interleave: the
 message is either the colleague's to read or the bot's to answer, never both
 or neither. In one process an asyncio lock does; with Redis, a Redis lock.
 """
+
 from __future__ import annotations
 
 import asyncio

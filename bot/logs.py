@@ -1,4 +1,5 @@
 """Logging for every dorpspomp command: stdlib logging on stderr, Rasa's structlog included."""
+
 from __future__ import annotations
 
 import logging

@@ -8,6 +8,7 @@ chunks never reach a colleague's browser or the municipality's back end.
 Decoding takes tens of milliseconds: async code calls :meth:`MediaStore.store`,
 which does it in a thread.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -39,10 +40,12 @@ MEDIA_PREFIX = "media:"
 def photo_ids(attachments: Any) -> list[str]:
     """The ids of the stored photos among a message's attachments (JSON as stored)."""
     return [
-        a["url"][len(MEDIA_PREFIX):]
+        a["url"][len(MEDIA_PREFIX) :]
         for a in attachments or ()
         if isinstance(a, dict) and a.get("kind") == "image" and str(a.get("url", "")).startswith(MEDIA_PREFIX)
     ]
+
+
 # Decompression bombs: a small file that unpacks to gigapixels. A phone
 # photo has 12 to 50 megapixels; more is refused, never just warned about.
 MAX_PIXELS = 60_000_000
@@ -63,7 +66,11 @@ class StoredMedia:
 
 
 NOT_A_PHOTO = "Dit bestand is geen foto die ik kan openen. Stuur een JPEG-, PNG- of WebP-foto."
-_SAVE_OPTIONS = {"JPEG": {"quality": 90}, "PNG": {"optimize": False}, "WEBP": {"quality": 90}}
+_SAVE_OPTIONS: dict[str, dict[str, Any]] = {
+    "JPEG": {"quality": 90},
+    "PNG": {"optimize": False},
+    "WEBP": {"quality": 90},
+}
 
 
 def _decoded(data: bytes) -> tuple[Image.Image, str, Optional[Location]]:
@@ -82,8 +89,15 @@ def _decoded(data: bytes) -> tuple[Image.Image, str, Optional[Location]]:
                 upright = ImageOps.exif_transpose(image)
     except MediaRejected:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError,
-            Image.DecompressionBombWarning, EOFError):
+    except (
+        UnidentifiedImageError,
+        OSError,
+        SyntaxError,
+        ValueError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+        EOFError,
+    ):
         raise MediaRejected(NOT_A_PHOTO) from None
     return upright, image_format, location
 
@@ -126,7 +140,9 @@ class MediaStore:
 
     def save(self, data: bytes) -> StoredMedia:
         if len(data) > MAX_BYTES:
-            raise MediaRejected("Deze foto is groter dan 10 MB. Stuur een kleinere foto, bijvoorbeeld een schermafbeelding.")
+            raise MediaRejected(
+                "Deze foto is groter dan 10 MB. Stuur een kleinere foto, bijvoorbeeld een schermafbeelding."
+            )
         if not data:
             raise MediaRejected("Het bestand is leeg.")
         image, image_format, location = _decoded(data)

@@ -4,6 +4,7 @@ Channels parse platform payloads into an :class:`IncomingMessage` and render
 :class:`Reply` objects back into platform payloads; nothing else crosses the
 boundary between ``channels/`` and ``bot/``.
 """
+
 from __future__ import annotations
 
 import re
@@ -58,13 +59,9 @@ class IncomingMessage:
 
     def __post_init__(self) -> None:
         if len(self.text) > MAX_TEXT_LENGTH:
-            raise MessageTooLong(
-                f"text is {len(self.text)} characters, at most {MAX_TEXT_LENGTH} allowed"
-            )
+            raise MessageTooLong(f"text is {len(self.text)} characters, at most {MAX_TEXT_LENGTH} allowed")
         if self.payload is not None and len(self.payload) > MAX_PAYLOAD_LENGTH:
-            raise MessageTooLong(
-                f"payload is {len(self.payload)} characters, at most {MAX_PAYLOAD_LENGTH} allowed"
-            )
+            raise MessageTooLong(f"payload is {len(self.payload)} characters, at most {MAX_PAYLOAD_LENGTH} allowed")
 
     @property
     def engine_text(self) -> str:

@@ -1,4 +1,5 @@
 """``POST /api/nlu/parse``: what the engine understands of a text, without a conversation."""
+
 from __future__ import annotations
 
 import asyncio

@@ -1,5 +1,6 @@
 """Telling a citizen something they did not ask for just now (news about a
 report, a colleague's answer), through the channel of their conversation."""
+
 from __future__ import annotations
 
 from typing import Optional, Protocol

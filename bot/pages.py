@@ -1,4 +1,5 @@
 """Pages the gateway serves itself: the demo municipal page, health and readiness."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,7 +14,7 @@ ReadinessCheck = Callable[[], Awaitable[dict[str, bool]]]
 STATIC = Path(__file__).parent / "static"
 
 
-def page_routes(profile: MunicipalityProfile, readiness: ReadinessCheck) -> list[web.RouteDef]:
+def page_routes(profile: MunicipalityProfile, readiness: ReadinessCheck) -> list[web.AbstractRouteDef]:
     @aiohttp_jinja2.template("demo.html")
     async def demo(request: web.Request) -> dict[str, Any]:
         return {"profile": profile}

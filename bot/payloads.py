@@ -5,6 +5,7 @@ A payload starting with ``/`` is a command to Rasa: an intent, and with
 offered: a bare intent (``/affirm``), or exactly a payload of a button shown
 in this conversation. Anything else is read as words, like typed text.
 """
+
 from __future__ import annotations
 
 import re

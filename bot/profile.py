@@ -3,6 +3,7 @@
 Every figure or phrase the bot says that differs between municipalities lives
 in ``municipality.yml``; code and training data refer to it by key.
 """
+
 from __future__ import annotations
 
 import random
@@ -64,10 +65,7 @@ def load_profile(path: Path) -> MunicipalityProfile:
     facts = {str(k): str(v) for k, v in _require(data, "facts").items()}
     facts.setdefault("municipality", str(_require(data, "name")))
     facts.setdefault("website", str(_require(data, "website")))
-    texts = {
-        str(k): tuple([v] if isinstance(v, str) else v)
-        for k, v in _require(data, "texts").items()
-    }
+    texts = {str(k): tuple([v] if isinstance(v, str) else v) for k, v in _require(data, "texts").items()}
     return MunicipalityProfile(
         name=str(data["name"]),
         website=str(data["website"]),

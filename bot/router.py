@@ -5,6 +5,7 @@ the replies of the answer it returns; the router never looks at which platform
 a message came from. Messages nobody asked for go out through
 :class:`bot.outreach.Outreach`.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -126,9 +127,7 @@ class Router:
         await self.store.record_outcome(incoming_id, conversation_id, message.channel, understanding, [])
         await self.gate.conversation_changed(conversation_id)
 
-    async def _ask_engine(
-        self, conversation_id: str, message: IncomingMessage
-    ) -> Optional[EngineResult]:
+    async def _ask_engine(self, conversation_id: str, message: IncomingMessage) -> Optional[EngineResult]:
         try:
             return await asyncio.wait_for(
                 self.engine.handle(conversation_id, message),
@@ -142,7 +141,7 @@ class Router:
             )
         except EngineError as error:
             logger.error("engine failed on conversation %s: %s", conversation_id, error)
-        except Exception:  # noqa: BLE001 - the citizen must get an answer whatever broke
+        except Exception:
             logger.exception("engine crashed on conversation %s", conversation_id)
         self.metrics.engine_failures.inc()
         return None

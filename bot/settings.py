@@ -1,4 +1,5 @@
 """Settings from the environment, with development defaults under ``var/``."""
+
 from __future__ import annotations
 
 import os
@@ -76,10 +77,8 @@ class Settings:
             action_endpoint=env.get("ACTION_ENDPOINT", "http://127.0.0.1:5055/webhook") or None,
             model_dir=Path(env.get("MODEL_DIR", root / "models")),
             profile_path=Path(env.get("MUNICIPALITY_PROFILE", root / "municipality.yml")),
-            rest_token=env.get("DORPSPOMP_REST_TOKEN")
-            or load_or_create_secret(var / "rest_token"),
-            session_secret=env.get("DORPSPOMP_SECRET")
-            or load_or_create_secret(var / "session_secret"),
+            rest_token=env.get("DORPSPOMP_REST_TOKEN") or load_or_create_secret(var / "rest_token"),
+            session_secret=env.get("DORPSPOMP_SECRET") or load_or_create_secret(var / "session_secret"),
             engine_timeout=float(env.get("ENGINE_TIMEOUT", "10")),
             public_url=env.get("PUBLIC_URL", f"http://localhost:{port}"),
             media_dir=Path(env.get("MEDIA_DIR", var / "media")),

@@ -10,6 +10,7 @@ The ``limits`` library would be our first choice, but every release that
 supports asyncio requires ``packaging>=21`` and Rasa 3.6 requires
 ``packaging<21`` in the same environment.
 """
+
 from __future__ import annotations
 
 import hashlib

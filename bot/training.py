@@ -3,6 +3,7 @@
 A model is named after a hash of ``config.yml``, ``domain.yml`` and everything
 under ``nlu_data/``, so "is there a model for this data?" is a file look-up.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -1,4 +1,5 @@
 """The common interface of every channel, and what a channel may ask of the application."""
+
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
@@ -120,9 +121,7 @@ class Channel(ABC):
         """The most characters one message may have here (a public tweet: 280)."""
         return MAX_TEXT_LENGTH
 
-    async def deliver(
-        self, conversation_id: str, sender: str, replies: list[Reply], from_staff: bool = False
-    ) -> None:
+    async def deliver(self, conversation_id: str, sender: str, replies: list[Reply], from_staff: bool = False) -> None:
         """Send replies the citizen did not ask for just now: news about a report,
         a colleague's answer (``from_staff``). Best effort where the platform cannot
         push (the REST channel); the replies are in the conversation's history either way."""

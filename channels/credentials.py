@@ -1,4 +1,5 @@
 """Reading a platform channel's credentials from the environment."""
+
 from __future__ import annotations
 
 import logging

@@ -1,4 +1,5 @@
 """HTTP plumbing shared by webhooks and APIs: JSON errors, bodies, bearer tokens."""
+
 from __future__ import annotations
 
 import hashlib
@@ -26,9 +27,7 @@ class HttpProblem(Exception):
         self.headers = dict(headers or {})
 
 
-def problem_response(
-    status: int, message: str, headers: Optional[Mapping[str, str]] = None
-) -> web.Response:
+def problem_response(status: int, message: str, headers: Optional[Mapping[str, str]] = None) -> web.Response:
     return web.json_response({"error": message}, status=status, headers=headers)
 
 

@@ -6,6 +6,7 @@ each citizen message is then answered in the background and the answer posted
 to the outbox, so a slow engine never makes the platform retry. Events the
 channel does not know are acknowledged and ignored.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -132,7 +133,7 @@ class PlatformChannel(Channel):
                 return
             event = await self.prepare(event)
             answer = await self.hub.handle(event.message)
-        except Exception:  # noqa: BLE001 - logged with its message id; the platform was already answered
+        except Exception:
             logger.exception("%s: message %s could not be answered", self.name, message_id)
             return
         if answer.replies:
@@ -145,19 +146,17 @@ class PlatformChannel(Channel):
             try:
                 await self.postbox.post(conversation_id, self.name, items)
                 return
-            except Exception:  # noqa: BLE001 - the outbox is unreachable: one direct try beats silence
+            except Exception:
                 logger.exception("%s: answer to %s not kept for sending", self.name, sender)
         logger.warning("%s: sending the answer to %s directly", self.name, sender)
         for item in items:
             try:
                 await self.send(item)
-            except Exception:  # noqa: BLE001
+            except Exception:
                 logger.exception("%s: sending directly to %s failed too", self.name, sender)
                 return
 
-    async def deliver(
-        self, conversation_id: str, sender: str, replies: list[Reply], from_staff: bool = False
-    ) -> None:
+    async def deliver(self, conversation_id: str, sender: str, replies: list[Reply], from_staff: bool = False) -> None:
         items = await self.render_push(conversation_id, sender, replies, from_staff)
         if items:
             await self.postbox.post(conversation_id, self.name, items)

@@ -1,4 +1,5 @@
 """Rendering helpers the platform renderers share."""
+
 from __future__ import annotations
 
 import re

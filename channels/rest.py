@@ -3,6 +3,7 @@
 ``POST /webhooks/rest/webhook`` with ``{"sender": "...", "message": "..."}``
 answers with the list of replies, so clients written for Rasa work unchanged.
 """
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,4 +1,5 @@
 """A citizen talking to the real gateway through its REST channel."""
+
 from __future__ import annotations
 
 import uuid
@@ -31,13 +32,17 @@ class Citizen:
     def handoff(self, open_only: bool = True) -> dict[str, Any] | None:
         engine = sa.create_engine(self.gateway.env["DATABASE_URL"])
         with engine.connect() as connection:
-            row = connection.execute(
-                sa.text(
-                    "SELECT h.reason, h.topic, h.state, h.satisfaction, c.id AS conversation_id"
-                    " FROM handoffs h JOIN conversations c ON c.id = h.conversation_id"
-                    " WHERE c.sender = :sender" + (" AND h.open" if open_only else "") + " ORDER BY h.id DESC"
-                ),
-                {"sender": self.sender},
-            ).mappings().first()
+            row = (
+                connection.execute(
+                    sa.text(
+                        "SELECT h.reason, h.topic, h.state, h.satisfaction, c.id AS conversation_id"
+                        " FROM handoffs h JOIN conversations c ON c.id = h.conversation_id"
+                        " WHERE c.sender = :sender" + (" AND h.open" if open_only else "") + " ORDER BY h.id DESC"
+                    ),
+                    {"sender": self.sender},
+                )
+                .mappings()
+                .first()
+            )
         engine.dispose()
         return dict(row) if row else None

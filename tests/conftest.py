@@ -1,12 +1,12 @@
 """Fixtures: real databases, a trained model, real gateway processes."""
+
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import os
 from pathlib import Path
 from typing import AsyncIterator, Iterator
-
-import os
 
 import pytest
 from hypothesis import settings as hypothesis_settings
@@ -20,8 +20,8 @@ from tests.fake_backends import FakeSignalen
 from tests.support import (
     ACTION_TOKEN,
     REDIS_URL,
-    ScriptedEngine,
     ROOT,
+    ScriptedEngine,
     Service,
     scratch_postgres_database,
     start_action_server,
@@ -160,7 +160,7 @@ async def citizen(gateway: Service) -> AsyncIterator["Citizen"]:
     """A new citizen at the real gateway's REST channel."""
     import aiohttp
 
-    from tests.citizens import Citizen  # noqa: F811 - after conftest, which it imports
+    from tests.citizens import Citizen
 
     async with aiohttp.ClientSession() as session:
         yield Citizen(session, gateway)
@@ -170,7 +170,7 @@ async def citizen(gateway: Service) -> AsyncIterator["Citizen"]:
 async def platforms(database_url: str, tmp_path: Path) -> AsyncIterator["Platforms"]:
     """The gateway with X, Messenger and Telegram against local fakes: on SQLite
     with in-process dedupe, and on PostgreSQL with Redis."""
-    from tests.platforms import Platforms, fake_platforms, platform_gateway  # noqa: F811 - after conftest, which it imports
+    from tests.platforms import Platforms, fake_platforms, platform_gateway
 
     redis_url = REDIS_URL if database_url.startswith("postgresql") else None
     engine = ScriptedEngine()

@@ -3,6 +3,7 @@
 They check what Dorpspomp sends as the real systems would (GeoJSON order,
 text limits, required fields) and can be told to fail for a while.
 """
+
 from __future__ import annotations
 
 import time
@@ -176,5 +177,11 @@ class FakeOpen311(FakeServer):
         if found is None:
             return web.json_response([{"code": 404, "description": "not found"}], status=404)
         return web.json_response(
-            [{"service_request_id": request.match_info["id"], "status": found["status"], "status_notes": found.get("status_notes")}]
+            [
+                {
+                    "service_request_id": request.match_info["id"],
+                    "status": found["status"],
+                    "status_notes": found.get("status_notes"),
+                }
+            ]
         )

@@ -4,6 +4,7 @@ the Graph Send API and the X API v2, for the real client libraries to talk to.
 Each checks what a real platform checks (credentials, limits, shapes), keeps
 what was sent, and can be told to fail for a while (see ``FakeServer.fail_next``).
 """
+
 from __future__ import annotations
 
 import io
@@ -54,13 +55,20 @@ class FakeTelegram(FakeServer):
         return web.json_response({"ok": True, "result": result})
 
     def _bad_request(self, description: str) -> web.Response:
-        return web.json_response({"ok": False, "error_code": 400, "description": f"Bad Request: {description}"}, status=400)
+        return web.json_response(
+            {"ok": False, "error_code": 400, "description": f"Bad Request: {description}"}, status=400
+        )
 
     def _getMe(self, params: dict[str, Any]) -> web.Response:
         return self._ok({"id": 123456, "is_bot": True, "first_name": "Voorbeeldstad", "username": "voorbeeldstad_bot"})
 
     def _message(self, chat_id: Any, **fields: Any) -> dict[str, Any]:
-        return {"message_id": next(self._ids), "date": int(time.time()), "chat": {"id": int(chat_id), "type": "private"}, **fields}
+        return {
+            "message_id": next(self._ids),
+            "date": int(time.time()),
+            "chat": {"id": int(chat_id), "type": "private"},
+            **fields,
+        }
 
     def _sendMessage(self, params: dict[str, Any]) -> web.Response:
         text = str(params.get("text", ""))
@@ -81,7 +89,14 @@ class FakeTelegram(FakeServer):
 
     def _getFile(self, params: dict[str, Any]) -> web.Response:
         file_id = params["file_id"]
-        return self._ok({"file_id": file_id, "file_unique_id": "u" + file_id, "file_size": len(self.photo), "file_path": f"photos/{file_id}.jpg"})
+        return self._ok(
+            {
+                "file_id": file_id,
+                "file_unique_id": "u" + file_id,
+                "file_size": len(self.photo),
+                "file_path": f"photos/{file_id}.jpg",
+            }
+        )
 
     async def file(self, request: web.Request) -> web.Response:
         return web.Response(body=self.photo, content_type="image/jpeg")
@@ -106,7 +121,9 @@ class FakeGraph(FakeServer):
 
     async def send(self, request: web.Request) -> web.Response:
         if request.query.get("access_token") != self.page_token:
-            return web.json_response({"error": {"message": "Invalid OAuth access token.", "type": "OAuthException", "code": 190}}, status=400)
+            return web.json_response(
+                {"error": {"message": "Invalid OAuth access token.", "type": "OAuthException", "code": 190}}, status=400
+            )
         body = await request.json()
         problem = self._check(body)
         if problem:
@@ -166,7 +183,9 @@ class FakeX(FakeServer):
             return self._unauthorized()
         body = await request.json()
         if not parse_tweet(body.get("text", "")).valid:
-            return web.json_response({"title": "Invalid Request", "detail": "text is too long", "status": 400}, status=400)
+            return web.json_response(
+                {"title": "Invalid Request", "detail": "text is too long", "status": 400}, status=400
+            )
         self.tweets.append(body)
         return web.json_response({"data": {"id": str(next(self._ids)), "text": body["text"]}}, status=201)
 
@@ -179,7 +198,9 @@ class FakeX(FakeServer):
             return web.json_response({"title": "Invalid Request", "detail": "text", "status": 400}, status=400)
         self.direct_messages.append((participant, body))
         event_id = str(next(self._ids))
-        return web.json_response({"data": {"dm_conversation_id": f"{participant}-1", "dm_event_id": event_id}}, status=201)
+        return web.json_response(
+            {"data": {"dm_conversation_id": f"{participant}-1", "dm_event_id": event_id}}, status=201
+        )
 
     async def get_mentions(self, request: web.Request) -> web.Response:
         if not self._authorized(request):
@@ -188,7 +209,7 @@ class FakeX(FakeServer):
         found = sorted((t for t in self.mentions if int(t["id"]) > since), key=lambda t: -int(t["id"]))
         limit = int(request.query.get("max_results", "10"))
         offset = int(request.query.get("pagination_token", "0"))
-        page = found[offset: offset + limit]
+        page = found[offset : offset + limit]
         meta: dict[str, Any] = {"result_count": len(page)}
         if page:
             meta.update(newest_id=page[0]["id"], oldest_id=page[-1]["id"])

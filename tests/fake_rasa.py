@@ -1,6 +1,7 @@
 """A local server speaking the part of Rasa's HTTP API the remote engine uses,
 keeping every message it was asked to handle: tests of the gateway's edge see
 exactly what would have reached the dialogue engine, without loading a model."""
+
 from __future__ import annotations
 
 import asyncio

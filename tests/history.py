@@ -1,5 +1,6 @@
 """Conversations of the past, written straight into the tables with the times
 a test needs (the stores stamp everything with now)."""
+
 from __future__ import annotations
 
 import uuid
@@ -43,14 +44,23 @@ async def write_history(database: Database, past: PastConversation) -> str:
         for turn in past.turns:
             await connection.execute(
                 messages.insert().values(
-                    conversation_id=conversation_id, direction="in", channel=past.channel, text=turn.text,
-                    intent=turn.intent, confidence=turn.confidence, data=turn.data, created_at=at,
+                    conversation_id=conversation_id,
+                    direction="in",
+                    channel=past.channel,
+                    text=turn.text,
+                    intent=turn.intent,
+                    confidence=turn.confidence,
+                    data=turn.data,
+                    created_at=at,
                 )
             )
             if turn.reply is not None:
                 await connection.execute(
                     messages.insert().values(
-                        conversation_id=conversation_id, direction="out", channel=past.channel, text=turn.reply,
+                        conversation_id=conversation_id,
+                        direction="out",
+                        channel=past.channel,
+                        text=turn.reply,
                         created_at=at + turn.reply_after,
                     )
                 )
@@ -59,9 +69,15 @@ async def write_history(database: Database, past: PastConversation) -> str:
             h = past.handoff
             await connection.execute(
                 handoffs.insert().values(
-                    conversation_id=conversation_id, reason=h.get("reason", "human_handoff"), topic=h.get("topic"),
-                    state="resolved", open=None, outcome="back_to_bot", satisfaction=h.get("rating"),
-                    queued_at=at, assigned_at=at + timedelta(minutes=1),
+                    conversation_id=conversation_id,
+                    reason=h.get("reason", "human_handoff"),
+                    topic=h.get("topic"),
+                    state="resolved",
+                    open=None,
+                    outcome="back_to_bot",
+                    satisfaction=h.get("rating"),
+                    queued_at=at,
+                    assigned_at=at + timedelta(minutes=1),
                     first_reply_at=at + h["first_reply_after"] if "first_reply_after" in h else None,
                     resolved_at=at + h["resolved_after"] if "resolved_after" in h else None,
                 )
@@ -70,11 +86,20 @@ async def write_history(database: Database, past: PastConversation) -> str:
             r = past.report
             await connection.execute(
                 reports.insert().values(
-                    reference=r.get("reference"), conversation_id=conversation_id, channel=past.channel,
-                    service_code=r.get("service_code", "wegen/bestrating"), description=r.get("description", "losse tegel"),
-                    address=r.get("address", "Kerkstraat 12"), latitude=52.1, longitude=5.1, media=r.get("media", []),
-                    contact_email=r.get("contact_email"), status=r.get("status", "open"), forward_state="kept",
-                    created_at=past.started, updated_at=past.started,
+                    reference=r.get("reference"),
+                    conversation_id=conversation_id,
+                    channel=past.channel,
+                    service_code=r.get("service_code", "wegen/bestrating"),
+                    description=r.get("description", "losse tegel"),
+                    address=r.get("address", "Kerkstraat 12"),
+                    latitude=52.1,
+                    longitude=5.1,
+                    media=r.get("media", []),
+                    contact_email=r.get("contact_email"),
+                    status=r.get("status", "open"),
+                    forward_state="kept",
+                    created_at=past.started,
+                    updated_at=past.started,
                 )
             )
     return conversation_id

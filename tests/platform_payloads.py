@@ -1,5 +1,6 @@
 """Realistic webhook deliveries of each platform, in their documented shapes,
 and the signatures the platforms put on them."""
+
 from __future__ import annotations
 
 import base64
@@ -30,6 +31,7 @@ def body(payload: dict[str, Any]) -> bytes:
 
 # --- X (Account Activity API) ---
 
+
 def x_signature(raw: bytes, secret: str = X_CONSUMER_SECRET) -> str:
     return "sha256=" + base64.b64encode(hmac.new(secret.encode(), raw, hashlib.sha256).digest()).decode()
 
@@ -57,7 +59,13 @@ def x_mention(text: str, author_id: str = "2244994945", tweet_id: str | None = N
                     "hashtags": [],
                     "urls": [],
                     "user_mentions": [
-                        {"screen_name": "voorbeeldstad", "name": "Gemeente Voorbeeldstad", "id": int(X_ACCOUNT_ID), "id_str": X_ACCOUNT_ID, "indices": [0, 14]}
+                        {
+                            "screen_name": "voorbeeldstad",
+                            "name": "Gemeente Voorbeeldstad",
+                            "id": int(X_ACCOUNT_ID),
+                            "id_str": X_ACCOUNT_ID,
+                            "indices": [0, 14],
+                        }
                     ],
                 },
                 "timestamp_ms": str(int(time.time() * 1000) - age_ms),
@@ -83,7 +91,10 @@ def x_direct_message(text: str, sender_id: str = "2244994945", event_id: str | N
                 "message_create": {
                     "target": {"recipient_id": X_ACCOUNT_ID if sender_id != X_ACCOUNT_ID else "2244994945"},
                     "sender_id": sender_id,
-                    "message_data": {"text": text, "entities": {"hashtags": [], "symbols": [], "user_mentions": [], "urls": []}},
+                    "message_data": {
+                        "text": text,
+                        "entities": {"hashtags": [], "symbols": [], "user_mentions": [], "urls": []},
+                    },
                 },
             }
         ],
@@ -96,6 +107,7 @@ def x_direct_message(text: str, sender_id: str = "2244994945", event_id: str | N
 
 # --- Messenger ---
 
+
 def messenger_signature(raw: bytes, secret: str = MESSENGER_APP_SECRET) -> str:
     return "sha256=" + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
 
@@ -104,7 +116,12 @@ def messenger_text(psid: str, text: str, quick_reply: str | None = None, mid: st
     message: dict[str, Any] = {"mid": mid or f"m_{next_id()}", "text": text}
     if quick_reply:
         message["quick_reply"] = {"payload": quick_reply}
-    return {"sender": {"id": psid}, "recipient": {"id": MESSENGER_PAGE_ID}, "timestamp": int(time.time() * 1000), "message": message}
+    return {
+        "sender": {"id": psid},
+        "recipient": {"id": MESSENGER_PAGE_ID},
+        "timestamp": int(time.time() * 1000),
+        "message": message,
+    }
 
 
 def messenger_postback(psid: str, title: str, payload: str) -> dict[str, Any]:
@@ -139,13 +156,13 @@ def messenger_batch(*entries: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "object": "page",
         "entry": [
-            {"id": MESSENGER_PAGE_ID, "time": int(time.time() * 1000), "messaging": messaging}
-            for messaging in entries
+            {"id": MESSENGER_PAGE_ID, "time": int(time.time() * 1000), "messaging": messaging} for messaging in entries
         ],
     }
 
 
 # --- Telegram ---
+
 
 def telegram_user(user_id: int) -> dict[str, Any]:
     return {"id": user_id, "is_bot": False, "first_name": "Sanne", "last_name": "Bakker", "language_code": "nl"}

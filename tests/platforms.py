@@ -1,4 +1,5 @@
 """A gateway with all three platform channels, pointed at local fake platforms."""
+
 from __future__ import annotations
 
 import asyncio
@@ -103,7 +104,6 @@ async def until(condition: Callable[[], object], timeout: float = 15.0) -> None:
         if loop.time() > deadline:
             raise AssertionError("condition not met in time")
         await asyncio.sleep(0.02)
-
 
 
 async def _holds(condition: Callable[[], object]) -> bool:

@@ -1,4 +1,5 @@
 """Helpers the tests share: free ports, real processes, scratch databases, a scripted engine."""
+
 from __future__ import annotations
 
 import asyncio
@@ -27,9 +28,9 @@ from bot.events import create_event_bus
 from bot.locks import ConversationLocks
 from bot.messages import Button, EngineResult, IncomingMessage, Reply, Understanding
 from bot.store import Database
-from bot.webcare.staff import StaffStore
 from bot.webcare.gate import HandoffGate
 from bot.webcare.handoffs import HandoffStore
+from bot.webcare.staff import StaffStore
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -86,9 +87,7 @@ class Service:
                 self.process.wait()
 
 
-def start_process(
-    args: list[str], ready_path: str, port: int, env: Mapping[str, str], log: Path
-) -> Service:
+def start_process(args: list[str], ready_path: str, port: int, env: Mapping[str, str], log: Path) -> Service:
     out = log.open("wb")
     process = subprocess.Popen(args, cwd=ROOT, env={**os.environ, **env}, stdout=out, stderr=out)
     url = f"http://127.0.0.1:{port}"
@@ -121,8 +120,19 @@ def start_rasa_server(model: Path, action_url: str, folder: Path) -> Service:
     )
     port = free_port()
     return start_process(
-        [str(BIN / "rasa"), "run", "--enable-api", "-m", str(model), "--port", str(port),
-         "--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml")],
+        [
+            str(BIN / "rasa"),
+            "run",
+            "--enable-api",
+            "-m",
+            str(model),
+            "--port",
+            str(port),
+            "--endpoints",
+            str(endpoints),
+            "--credentials",
+            str(ROOT / "credentials.yml"),
+        ],
         "/status",
         port,
         {},
@@ -257,7 +267,8 @@ class Agent:
         page = await (await self.http.get(self.url("/webcare/login"))).text()
         token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
         response = await self.http.post(
-            self.url("/webcare/login"), data={"csrf": token, "username": username, "password": password},
+            self.url("/webcare/login"),
+            data={"csrf": token, "username": username, "password": password},
             allow_redirects=False,
         )
         if response.status == 303:

@@ -1,5 +1,6 @@
 """The action server answers Rasa only: on loopback unless told otherwise,
 and never without the shared secret."""
+
 from __future__ import annotations
 
 import os
@@ -47,7 +48,9 @@ def test_the_action_server_listens_on_loopback_and_wants_the_secret(tmp_path: Pa
         assert status(service.url + "/actions", "a guess") == 401
         assert status(service.url + "/actions", ACTION_TOKEN) == 200
         forged = urllib.request.Request(
-            service.url + "/webhook", method="POST", data=b'{"next_action": "action_submit_report", "tracker": {}}',
+            service.url + "/webhook",
+            method="POST",
+            data=b'{"next_action": "action_submit_report", "tracker": {}}',
             headers={"Content-Type": "application/json"},
         )
         with pytest.raises(urllib.error.HTTPError) as refused:
@@ -65,17 +68,24 @@ def test_listening_beyond_loopback_needs_a_secret_set_on_purpose(tmp_path: Path)
     probe.close()
     result = subprocess.run(
         [str(BIN / "python"), "-m", "actions.server", "--port", str(port)],
-        cwd=ROOT, env={**env, "ACTION_SERVER_HOST": "0.0.0.0", "DORPSPOMP_HOME": str(tmp_path)},
-        capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        env={**env, "ACTION_SERVER_HOST": "0.0.0.0", "DORPSPOMP_HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode != 0 and "set ACTION_SERVER_TOKEN" in result.stderr
 
 
 def test_production_never_starts_without_staff_set_up(tmp_path: Path) -> None:
     env = {
-        **os.environ, "DORPSPOMP_ENV": "production", "DORPSPOMP_HOME": str(tmp_path),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}", "MODEL_DIR": str(tmp_path / "models"),
-        "MUNICIPALITY_PROFILE": str(ROOT / "municipality.yml"), "PORT": "1",
+        **os.environ,
+        "DORPSPOMP_ENV": "production",
+        "DORPSPOMP_HOME": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}",
+        "MODEL_DIR": str(tmp_path / "models"),
+        "MUNICIPALITY_PROFILE": str(ROOT / "municipality.yml"),
+        "PORT": "1",
     }
     for command in ("serve", "run"):
         result = subprocess.run(

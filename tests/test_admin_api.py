@@ -1,5 +1,6 @@
 """The admin pages over HTTP with a scripted engine: who may open them, a
 review decision from the page, the KPI export, the audit log of staff actions."""
+
 from __future__ import annotations
 
 import re
@@ -29,7 +30,9 @@ async def setup(tmp_path: Path) -> AsyncIterator[tuple[TestClient, Database, Pat
     database.migrate()
     await StaffStore(database).add("anna", "Anna de Kok", "agent", STAFF_PASSWORD)
     await StaffStore(database).add("carla", "Carla Smit", "admin", STAFF_PASSWORD)
-    settings = make_settings(url, root=tmp_path, profile_path=tmp_path / "municipality.yml", media_dir=tmp_path / "media")
+    settings = make_settings(
+        url, root=tmp_path, profile_path=tmp_path / "municipality.yml", media_dir=tmp_path / "media"
+    )
     app = await build_app(settings, ScriptedEngine())
     async with TestClient(TestServer(app)) as client:
         yield client, database, tmp_path
@@ -77,9 +80,16 @@ async def test_an_admin_logs_in_to_the_page_asked_for(setup) -> None:
 
 async def test_an_admin_teaches_the_bot_from_the_review_page(setup) -> None:
     client, database, root = setup
-    await write_history(database, PastConversation("webchat", NOW, [
-        Turn("Mag ik vuurwerk afsteken op 31 december? mail me op jan@example.nl", "nlu_fallback", 0.2),
-    ]))
+    await write_history(
+        database,
+        PastConversation(
+            "webchat",
+            NOW,
+            [
+                Turn("Mag ik vuurwerk afsteken op 31 december? mail me op jan@example.nl", "nlu_fallback", 0.2),
+            ],
+        ),
+    )
     carla = Agent(str(client.make_url("")))
     await carla.login("carla")
     html, csrf = await page_csrf(carla, "/admin/review")
@@ -87,10 +97,13 @@ async def test_an_admin_teaches_the_bot_from_the_review_page(setup) -> None:
     assert "jan@example.nl" not in html
     key = re.search(r'name="key" value="([^"]+)"', html).group(1)
 
-    async with carla.http.post(carla.url("/admin/review"), data={"csrf": csrf, "key": key, "decision": "intent", "intent": "no_such"}) as response:
+    async with carla.http.post(
+        carla.url("/admin/review"), data={"csrf": csrf, "key": key, "decision": "intent", "intent": "no_such"}
+    ) as response:
         assert response.status == 400 and "onbekend intent" in await response.text()
     async with carla.http.post(
-        carla.url("/admin/review"), data={"csrf": csrf, "key": key, "decision": "intent", "intent": "event_permit"},
+        carla.url("/admin/review"),
+        data={"csrf": csrf, "key": key, "decision": "intent", "intent": "event_permit"},
         allow_redirects=False,
     ) as response:
         assert response.status == 303
@@ -98,7 +111,9 @@ async def test_an_admin_teaches_the_bot_from_the_review_page(setup) -> None:
     assert "- Mag ik vuurwerk afsteken op 31 december? mail me op [E-MAIL]\n" in written
     html, _ = await page_csrf(carla, "/admin/review")
     assert "Er staan geen vragen in de rij." in html
-    async with carla.http.post(carla.url("/admin/review"), data={"csrf": csrf, "key": key, "decision": "dismissed"}) as response:
+    async with carla.http.post(
+        carla.url("/admin/review"), data={"csrf": csrf, "key": key, "decision": "dismissed"}
+    ) as response:
         assert response.status == 404  # decided already
     async with carla.http.post(carla.url("/admin/review"), data={"csrf": "forged", "key": key}) as response:
         assert response.status == 403

@@ -1,5 +1,6 @@
 """The admin pages in headless Chromium against the real gateway: the review
 queue, the KPI charts with data, and agents kept out."""
+
 from __future__ import annotations
 
 import uuid
@@ -20,10 +21,15 @@ pytestmark = [pytest.mark.integration, pytest.mark.browser]
 async def logged(gateway: Service, text: str, **conversation) -> None:
     database = Database(gateway.env["DATABASE_URL"])
     try:
-        await write_history(database, PastConversation(
-            "telegram", datetime.now(timezone.utc) - timedelta(minutes=5),
-            [Turn(text, "nlu_fallback", 0.18), Turn("paspoort verlengen", "passport_renewal", 0.97)], **conversation,
-        ))
+        await write_history(
+            database,
+            PastConversation(
+                "telegram",
+                datetime.now(timezone.utc) - timedelta(minutes=5),
+                [Turn(text, "nlu_fallback", 0.18), Turn("paspoort verlengen", "passport_renewal", 0.97)],
+                **conversation,
+            ),
+        )
     finally:
         await database.close()
 
@@ -46,8 +52,16 @@ async def test_an_admin_works_through_the_review_queue(browser: Browser, gateway
 
 
 async def test_the_kpi_page_draws_its_charts_from_the_conversations(browser: Browser, gateway: Service) -> None:
-    await logged(gateway, "wat is dit voor iets", handoff={"reason": "complaint", "first_reply_after": timedelta(minutes=3),
-                                                              "resolved_after": timedelta(minutes=9), "rating": 4})
+    await logged(
+        gateway,
+        "wat is dit voor iets",
+        handoff={
+            "reason": "complaint",
+            "first_reply_after": timedelta(minutes=3),
+            "resolved_after": timedelta(minutes=9),
+            "rating": 4,
+        },
+    )
     page = await (await browser.new_context()).new_page()
     await log_in(page, gateway, await new_colleague(gateway, "admin"))
     await page.get_by_role("link", name="Cijfers").click()

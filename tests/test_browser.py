@@ -1,13 +1,14 @@
 """The widget on the demo page, in a real headless Chromium driven by Playwright."""
+
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 from axe_playwright_python.async_playwright import Axe
 from PIL import Image
-from aiohttp import web
 from playwright.async_api import Browser, Page, expect
 
 from tests.support import Service, free_port
@@ -119,7 +120,9 @@ async def test_a_report_with_a_photo_and_a_shared_location(browser: Browser, gat
     await page.goto(gateway.url + "/")
     await page.get_by_role("button", name=LAUNCHER).click()
     await ask(page, "er ligt een losse stoeptegel op de stoep")
-    await expect(page.locator(".dp-bot").filter(has_text=re.compile("Waar|welke plek")).last).to_be_visible(timeout=30_000)
+    await expect(page.locator(".dp-bot").filter(has_text=re.compile("Waar|welke plek")).last).to_be_visible(
+        timeout=30_000
+    )
     await assert_accessible(page)
 
     await page.get_by_role("button", name="Mijn locatie delen").click()
@@ -138,7 +141,9 @@ async def test_a_report_with_a_photo_and_a_shared_location(browser: Browser, gat
     await expect(summary).to_contain_text("in de buurt van")
     await expect(summary).to_contain_text("1 foto")
     await summary.get_by_role("button", name="Ja, versturen").click()
-    await expect(page.locator(".dp-bot").filter(has_text=re.compile(r"M-\d{4}-\d{6}")).first).to_be_visible(timeout=30_000)
+    await expect(page.locator(".dp-bot").filter(has_text=re.compile(r"M-\d{4}-\d{6}")).first).to_be_visible(
+        timeout=30_000
+    )
     await assert_accessible(page)
 
     await page.reload()
@@ -170,9 +175,7 @@ async def test_the_widget_works_on_a_host_page_whose_policy_allows_only_our_orig
     our origin for the script and the connections, no style-src at all, no
     'unsafe-inline'. The widget loads, is styled, chats."""
     origin = gateway.url
-    policy = (
-        f"default-src 'none'; script-src {origin}; connect-src {origin} {origin.replace('http://', 'ws://')}"
-    )
+    policy = f"default-src 'none'; script-src {origin}; connect-src {origin} {origin.replace('http://', 'ws://')}"
     host_page = f"""<!doctype html><html lang="nl"><head><meta charset="utf-8"><title>Gemeente</title></head>
 <body><h1>Gemeente</h1><script src="{origin}/widget.js" data-title="{LAUNCHER}" async></script></body></html>"""
 
@@ -188,7 +191,10 @@ async def test_the_widget_works_on_a_host_page_whose_policy_allows_only_our_orig
     try:
         page = await browser.new_page()
         violations: list[str] = []
-        page.on("console", lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None)
+        page.on(
+            "console",
+            lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None,
+        )
         await page.goto(f"http://127.0.0.1:{port}/")
         launcher = page.get_by_role("button", name=LAUNCHER)
         await expect(launcher).to_be_visible()

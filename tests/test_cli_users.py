@@ -1,4 +1,5 @@
 """`dorpspomp users`: staff accounts from the command line, as an admin sets them up."""
+
 from __future__ import annotations
 
 import os
@@ -22,8 +23,17 @@ def users(database_url: str, *args: str, password: str = "") -> subprocess.Compl
 
 def test_add_list_reset_and_disable_an_account(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'staff.sqlite3'}"
-    added = users(url, "add", "anna", "--name", "Anna de Kok", "--role", "admin", "--password-stdin",
-                  password="correct horse battery")
+    added = users(
+        url,
+        "add",
+        "anna",
+        "--name",
+        "Anna de Kok",
+        "--role",
+        "admin",
+        "--password-stdin",
+        password="correct horse battery",
+    )
     assert added.returncode == 0, added.stderr[-2000:]
     assert added.stdout.strip() == "anna: admin, signs as ^AK"
     again = users(url, "add", "anna", "--password-stdin", password="correct horse battery")

@@ -1,4 +1,5 @@
 """Content as data: the topic files, the content check, and the feeds answers come from."""
+
 from __future__ import annotations
 
 import shutil
@@ -64,14 +65,18 @@ def test_the_check_reports_a_missing_topic(editable: Path) -> None:
 def test_the_check_reports_a_tweet_over_280_weighted_characters(editable: Path) -> None:
     path = editable / "content" / "topics" / "bulky_waste.yml"
     # An emoji weighs 2: forty of them push the short version past 280.
-    path.write_text(path.read_text(encoding="utf-8").replace("Grofvuil halen", "🗑️" * 40 + " Grofvuil halen"), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("Grofvuil halen", "🗑️" * 40 + " Grofvuil halen"), encoding="utf-8"
+    )
     [problem] = problems(editable)
     assert problem.startswith("content/topics/bulky_waste.yml: short is ") and "a tweet takes 280" in problem
 
 
 def test_the_check_reports_placeholders_nothing_fills(editable: Path) -> None:
     path = editable / "content" / "topics" / "passport_renewal.yml"
-    path.write_text(path.read_text(encoding="utf-8").replace("{passport_fee_child}", "{pasport_fee_child}"), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("{passport_fee_child}", "{pasport_fee_child}"), encoding="utf-8"
+    )
     assert problems(editable) == [
         "content/topics/passport_renewal.yml: full[0] has the placeholder {pasport_fee_child} that nothing fills"
     ]
@@ -87,13 +92,16 @@ def test_the_check_reports_u_in_a_je_profile_but_not_in_links(editable: Path) ->
 
 def test_the_check_reports_je_in_a_u_profile(editable: Path) -> None:
     profile = editable / "municipality.yml"
-    profile.write_text(profile.read_text(encoding="utf-8").replace("address_form: je", "address_form: u"), encoding="utf-8")
+    profile.write_text(
+        profile.read_text(encoding="utf-8").replace("address_form: je", "address_form: u"), encoding="utf-8"
+    )
     found = problems(editable)
     assert any("domain.yml: utter_greet" in p and "'je'" in p for p in found)
     assert any(p.startswith("content/topics/passport_renewal.yml") for p in found)
 
 
 # --- Feeds ------------------------------------------------------------------
+
 
 @dataclass
 class FeedServer(FakeServer):
@@ -144,7 +152,9 @@ async def test_a_feed_that_never_loaded_is_unavailable(tmp_path: Path) -> None:
 
 def test_road_works_are_found_by_street_while_they_last() -> None:
     works = parse_roadworks((ROOT / "tests" / "data" / "roadworks.geojson").read_bytes())
-    assert [w.street for w in works_named(works, "waarom is de westerstraat dicht?", date(2026, 2, 1))] == ["Westerstraat"]
+    assert [w.street for w in works_named(works, "waarom is de westerstraat dicht?", date(2026, 2, 1))] == [
+        "Westerstraat"
+    ]
     assert [w.street for w in works_named(works, "Singel dicht?", date(2026, 2, 1))] == ["Singel"]
     assert works_named(works, "Singel dicht?", date(2026, 3, 1)) == []  # finished
     assert works_named(works, "de Singelstraat", date(2026, 2, 1)) == []  # another street
@@ -154,7 +164,7 @@ def test_a_broken_road_works_feed_is_refused() -> None:
     with pytest.raises(ValueError):
         parse_roadworks(b'{"type": "FeatureCollection", "features": [{"properties": {"street": "X"}}]}')
     with pytest.raises(ValueError):
-        parse_roadworks(b'[]')
+        parse_roadworks(b"[]")
 
 
 def test_recurring_events_come_once_each_and_by_name() -> None:

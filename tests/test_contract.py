@@ -1,5 +1,6 @@
 """The contract between the gateway and the action server, checked against the
 files Rasa trains on and the shared intent catalogue."""
+
 from __future__ import annotations
 
 import re

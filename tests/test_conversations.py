@@ -3,6 +3,7 @@
 Runs once on SQLite with in-memory Rasa stores and once on PostgreSQL with
 Redis as Rasa's tracker and lock store.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -73,13 +74,12 @@ async def test_gibberish_gets_an_honest_fallback_with_suggestions(gateway: Servi
 
 
 async def test_first_name_from_metadata_is_used_in_the_greeting(gateway: Service) -> None:
-    async with aiohttp.ClientSession() as session:
-        async with session.post(
-            gateway.url + "/webhooks/rest/webhook",
-            json={"sender": f"n-{uuid.uuid4().hex[:8]}", "message": "hallo", "metadata": {"first_name": "Anna"}},
-            headers=AUTH,
-        ) as response:
-            text = (await response.json())[0]["text"]
+    async with aiohttp.ClientSession() as session, session.post(
+        gateway.url + "/webhooks/rest/webhook",
+        json={"sender": f"n-{uuid.uuid4().hex[:8]}", "message": "hallo", "metadata": {"first_name": "Anna"}},
+        headers=AUTH,
+    ) as response:
+        text = (await response.json())[0]["text"]
     assert "Anna!" in text
 
 
@@ -100,9 +100,8 @@ async def test_websocket_conversation_and_history(gateway: Service) -> None:
 
 
 async def test_readiness_reports_every_store(gateway: Service) -> None:
-    async with aiohttp.ClientSession() as session:
-        async with session.get(gateway.url + "/readyz") as response:
-            checks = (await response.json())["checks"]
+    async with aiohttp.ClientSession() as session, session.get(gateway.url + "/readyz") as response:
+        checks = (await response.json())["checks"]
     expected = {"engine", "database"} | ({"redis"} if gateway.env.get("REDIS_URL") else set())
     assert set(checks) == expected and all(checks.values())
 

@@ -1,6 +1,6 @@
 """The incident notice: set and ended by an admin, mentioned once per conversation."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 import pytest
 
@@ -36,7 +36,9 @@ async def test_every_conversation_hears_the_notice_once(database: Database) -> N
     before = (await router.handle(IncomingMessage("rest", "anna", "hoi"))).replies
     assert [r.text for r in before] == ["Je zei: hoi", "Nog iets?"]
 
-    await notices.start("Grote brand bij de haven: houd ramen en deuren dicht.", "https://example.nl/brand", by="beheer")
+    await notices.start(
+        "Grote brand bij de haven: houd ramen en deuren dicht.", "https://example.nl/brand", by="beheer"
+    )
     notice = "Actueel: Grote brand bij de haven: houd ramen en deuren dicht. Meer informatie: https://example.nl/brand"
     first = (await router.handle(IncomingMessage("rest", "anna", "hoi"))).replies
     assert [r.text for r in first] == [notice, "Je zei: hoi", "Nog iets?"]

@@ -1,4 +1,5 @@
 """Dutch dates as citizens write them, and the urgent-passport arithmetic."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, time

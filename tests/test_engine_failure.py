@@ -1,4 +1,5 @@
 """A gateway whose engine is unreachable still answers every citizen, honestly."""
+
 from __future__ import annotations
 
 import aiohttp

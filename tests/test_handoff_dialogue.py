@@ -1,5 +1,6 @@
 """Every hand-off trigger with the trained model, through the REST channel of the
 real gateway and action server, on SQLite and on PostgreSQL with Redis."""
+
 from __future__ import annotations
 
 import aiohttp

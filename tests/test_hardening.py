@@ -1,6 +1,7 @@
 """The parts of the security review that are checked in process: password
 hashing off the event loop, shared rate limits, HSTS, photo decoding, uploads
 swept, and personal data kept out of errors, logs and the review queue."""
+
 from __future__ import annotations
 
 import asyncio
@@ -24,13 +25,12 @@ from bot.gateway import build_app
 from bot.logs import RedactingFilter
 from bot.media import MediaRejected, MediaStore, sweep_unsent_uploads
 from bot.messages import IncomingMessage
-from bot.outgoing.deliveries import DeliveryStore
-from bot.outgoing.deliveries import DELIVER_JOB
+from bot.outgoing.deliveries import DELIVER_JOB, DeliveryStore
 from bot.outgoing.sender import DeliveryPostbox, DeliverySender
 from bot.store import ConversationStore, Database
+from bot.store.database import utcnow
 from bot.store.outbox import Outbox
 from bot.store.tables import messages
-from bot.store.database import utcnow
 from bot.store.uploads import UNSENT_LIFETIME, UploadStore
 from bot.throttle import MemoryCounters, Rate, RedisCounters, Throttle
 from bot.webcare.passwords import Passwords
@@ -48,7 +48,7 @@ class WatchedHasher(PasswordHasher):
         self.most_at_once = 0
         self._lock = threading.Lock()
 
-    def verify(self, hash: str | bytes, password: str | bytes) -> bool:  # noqa: A002 - argon2's name
+    def verify(self, hash: str | bytes, password: str | bytes) -> bool:
         with self._lock:
             self.threads.add(threading.get_ident())
             self.at_once += 1
@@ -65,7 +65,9 @@ async def test_passwords_are_checked_off_the_event_loop_two_at_a_time() -> None:
     hasher = WatchedHasher()
     passwords = Passwords(parallel=2, hasher=hasher)
     stored = await passwords.hash("correct horse battery")
-    results = await asyncio.gather(*(passwords.verify(stored, f"guess {n}") for n in range(8)), passwords.verify(None, "x"))
+    results = await asyncio.gather(
+        *(passwords.verify(stored, f"guess {n}") for n in range(8)), passwords.verify(None, "x")
+    )
     assert results == [False] * 9
     assert threading.get_ident() not in hasher.threads
     assert hasher.most_at_once == 2
@@ -105,7 +107,8 @@ def test_a_window_opens_with_the_first_use_and_ends_after_its_period() -> None:
 
 async def test_many_sessions_from_one_address_meet_the_address_limit(tmp_path: Path) -> None:
     rates = {
-        "chat_message_per_session": Rate(20, 60), "chat_message_per_client": Rate(3, 60),
+        "chat_message_per_session": Rate(20, 60),
+        "chat_message_per_client": Rate(3, 60),
         "chat_conversation_per_client": Rate(2, 60),
     }
     settings = make_settings(f"sqlite:///{tmp_path / 'limits.sqlite3'}", media_dir=tmp_path / "media")
@@ -215,7 +218,9 @@ async def test_the_review_key_is_made_once_when_a_message_is_stored(database: Da
     conversation = await store.create_conversation("webchat")
     await store.record_incoming(conversation, IncomingMessage("webchat", conversation, "Bel me: 0612345678!"))
     async with database.engine.connect() as connection:
-        key = await connection.scalar(sa.select(messages.c.review_key).where(messages.c.conversation_id == conversation))
+        key = await connection.scalar(
+            sa.select(messages.c.review_key).where(messages.c.conversation_id == conversation)
+        )
     assert key == "bel me [telefoon]"
 
 

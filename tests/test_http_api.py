@@ -1,4 +1,5 @@
 """The gateway's HTTP surface with a scripted engine: REST channel, NLU API, errors, pages."""
+
 from __future__ import annotations
 
 import json
@@ -21,9 +22,7 @@ async def client(tmp_path):
 
 
 async def test_rest_webhook_answers_in_rasa_shape(client: TestClient) -> None:
-    response = await client.post(
-        "/webhooks/rest/webhook", json={"sender": "anna", "message": "hoi"}, headers=AUTH
-    )
+    response = await client.post("/webhooks/rest/webhook", json={"sender": "anna", "message": "hoi"}, headers=AUTH)
     assert response.status == 200
     assert await response.json() == [
         {"recipient_id": "anna", "text": "Je zei: hoi", "buttons": [{"title": "Ja", "payload": "/affirm"}]},
@@ -45,10 +44,15 @@ async def test_rest_webhook_without_the_token_is_401(client: TestClient, headers
 
 @pytest.mark.parametrize(
     "body",
-    [b"{not json", b"[1, 2]", b"\xff\xfe", json.dumps({"message": "hoi"}).encode(),
-     json.dumps({"sender": "", "message": "hoi"}).encode(),
-     json.dumps({"sender": "a", "message": 5}).encode(),
-     json.dumps({"sender": "a", "message": "x", "metadata": []}).encode()],
+    [
+        b"{not json",
+        b"[1, 2]",
+        b"\xff\xfe",
+        json.dumps({"message": "hoi"}).encode(),
+        json.dumps({"sender": "", "message": "hoi"}).encode(),
+        json.dumps({"sender": "a", "message": 5}).encode(),
+        json.dumps({"sender": "a", "message": "x", "metadata": []}).encode(),
+    ],
     ids=["broken", "array", "not-utf8", "no-sender", "empty-sender", "number", "bad-metadata"],
 )
 async def test_malformed_requests_are_400_with_a_json_error(client: TestClient, body: bytes) -> None:
@@ -58,9 +62,7 @@ async def test_malformed_requests_are_400_with_a_json_error(client: TestClient, 
 
 
 async def test_text_over_4000_characters_is_413(client: TestClient) -> None:
-    response = await client.post(
-        "/webhooks/rest/webhook", json={"sender": "a", "message": "x" * 4001}, headers=AUTH
-    )
+    response = await client.post("/webhooks/rest/webhook", json={"sender": "a", "message": "x" * 4001}, headers=AUTH)
     assert response.status == 413
 
 
@@ -97,9 +99,7 @@ async def test_failing_engine_still_answers_the_citizen(tmp_path) -> None:
         make_settings(f"sqlite:///{tmp_path / 'f.sqlite3'}"), ScriptedEngine(fail=EngineError("down"))
     )
     async with TestClient(TestServer(app)) as client:
-        response = await client.post(
-            "/webhooks/rest/webhook", json={"sender": "a", "message": "hoi"}, headers=AUTH
-        )
+        response = await client.post("/webhooks/rest/webhook", json={"sender": "a", "message": "hoi"}, headers=AUTH)
         assert response.status == 200
         [reply] = await response.json()
         assert "14 0123" in reply["text"]

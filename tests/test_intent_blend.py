@@ -1,4 +1,5 @@
 """The blend of DIET's ranking with a linear model, trained, stored and loaded as Rasa does."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -22,7 +23,9 @@ def test_the_linear_model_overrules_an_overconfident_diet() -> None:
     linear = {"report_issue": 0.1, "cancel": 0.7, "deny": 0.2}
     ranking = blend(diet, linear, diet_weight=0.3)
     assert [(r["name"], round(r["confidence"], 2)) for r in ranking] == [
-        ("cancel", 0.49), ("report_issue", 0.37), ("deny", 0.14)
+        ("cancel", 0.49),
+        ("report_issue", 0.37),
+        ("deny", 0.14),
     ]
 
 
@@ -30,9 +33,9 @@ def test_a_trained_blend_is_stored_loaded_and_used(tmp_path: Path) -> None:
     storage, resource = LocalModelStorage(tmp_path), Resource("intent_blend")
     context = ExecutionContext(GraphSchema({}), "test")
     config = IntentBlend.get_default_config()
-    training = TrainingData([
-        Message.build(text=text, intent=intent) for intent, texts in EXAMPLES.items() for text in texts
-    ])
+    training = TrainingData(
+        [Message.build(text=text, intent=intent) for intent, texts in EXAMPLES.items() for text in texts]
+    )
     trained = IntentBlend.create(config, storage, resource, context)
     trained.train(training)
 

@@ -1,5 +1,6 @@
 """The KPI figures from conversations of known shape, the CSV export, and
 Prometheus' /metrics from a running gateway."""
+
 from __future__ import annotations
 
 import csv
@@ -25,19 +26,46 @@ DAY2 = DAY1 + timedelta(days=1)
 
 async def test_the_figures_of_a_period(database: Database) -> None:
     # Bot alone, quick replies.
-    await write_history(database, PastConversation("webchat", DAY1, [
-        Turn("hoi", "greet", 0.99, reply_after=timedelta(milliseconds=100)),
-        Turn("paspoort verlengen", "passport_renewal", 0.95, reply_after=timedelta(milliseconds=300)),
-    ]))
-    await write_history(database, PastConversation("telegram", DAY1, [
-        Turn("blabla", "nlu_fallback", 0.2, reply_after=timedelta(milliseconds=200)),
-        Turn("wanneer is de kerstmarkt", "events", 0.9, reply_after=timedelta(milliseconds=400)),
-    ], report={"service_code": "verlichting", "status": "open"}))
+    await write_history(
+        database,
+        PastConversation(
+            "webchat",
+            DAY1,
+            [
+                Turn("hoi", "greet", 0.99, reply_after=timedelta(milliseconds=100)),
+                Turn("paspoort verlengen", "passport_renewal", 0.95, reply_after=timedelta(milliseconds=300)),
+            ],
+        ),
+    )
+    await write_history(
+        database,
+        PastConversation(
+            "telegram",
+            DAY1,
+            [
+                Turn("blabla", "nlu_fallback", 0.2, reply_after=timedelta(milliseconds=200)),
+                Turn("wanneer is de kerstmarkt", "events", 0.9, reply_after=timedelta(milliseconds=400)),
+            ],
+            report={"service_code": "verlichting", "status": "open"},
+        ),
+    )
     # Handed to a colleague: first reply after 6 minutes, resolved after 30, rated 5.
-    await write_history(database, PastConversation("x", DAY2, [
-        Turn("ik heb een klacht", "complaint", 0.9, reply_after=timedelta(milliseconds=500)),
-    ], handoff={"reason": "complaint", "first_reply_after": timedelta(minutes=6),
-                "resolved_after": timedelta(minutes=30), "rating": 5}))
+    await write_history(
+        database,
+        PastConversation(
+            "x",
+            DAY2,
+            [
+                Turn("ik heb een klacht", "complaint", 0.9, reply_after=timedelta(milliseconds=500)),
+            ],
+            handoff={
+                "reason": "complaint",
+                "first_reply_after": timedelta(minutes=6),
+                "resolved_after": timedelta(minutes=30),
+                "rating": 5,
+            },
+        ),
+    )
     # Outside the period: counted nowhere.
     await write_history(database, PastConversation("webchat", DAY1 - timedelta(days=30), [Turn("oud", "greet", 0.9)]))
 
@@ -82,7 +110,8 @@ async def test_prometheus_metrics_count_messages_and_read_the_queues(tmp_path) -
     async with TestClient(TestServer(app)) as client:
         for text in ("hallo", "mens aub"):
             response = await client.post(
-                "/webhooks/rest/webhook", json={"sender": "metrics-citizen", "message": text},
+                "/webhooks/rest/webhook",
+                json={"sender": "metrics-citizen", "message": text},
                 headers={"Authorization": f"Bearer {REST_TOKEN}"},
             )
             assert response.status == 200

@@ -2,6 +2,7 @@
 reviewed and annotated on the admin page, a new model is trained in the
 background, evaluated and compared, promoted, and swapped into two running
 gateways while citizens keep writing; not one message fails."""
+
 from __future__ import annotations
 
 import asyncio
@@ -71,7 +72,11 @@ async def test_review_annotate_train_compare_promote_and_swap_while_citizens_wri
     await write_history(database, PastConversation("webchat", NOW, [Turn(QUESTION, "nlu_fallback", 0.21)]))
     await write_history(database, PastConversation("x", NOW, [Turn(QUESTION + "?", "nlu_fallback", 0.25)]))
     settings = make_settings(
-        url, root=root, model_dir=models, profile_path=root / "municipality.yml", media_dir=root / "media",
+        url,
+        root=root,
+        model_dir=models,
+        profile_path=root / "municipality.yml",
+        media_dir=root / "media",
         # The swap loads a model while the training process holds the CPU: slow, never failed.
         engine_timeout=60.0,
     )
@@ -92,9 +97,13 @@ async def test_review_annotate_train_compare_promote_and_swap_while_citizens_wri
         assert "2× gesteld" in review
         key = re.search(r'name="key" value="([^"]+)"', review).group(1)
         csrf = re.search(r'name="csrf" value="([^"]+)"', review).group(1)
-        await carla.http.post(carla.url("/admin/review"), data={"csrf": csrf, "key": key, "decision": "intent", "intent": "opening_hours"})
+        await carla.http.post(
+            carla.url("/admin/review"), data={"csrf": csrf, "key": key, "decision": "intent", "intent": "opening_hours"}
+        )
         assert QUESTION in (root / "nlu_data" / "nlu" / "opening_hours.yml").read_text()
-        assert (root / "nlu_data" / "nlu" / "opening_hours.yml").read_text().startswith("# Wanneer het stadhuis open is.")
+        assert (
+            (root / "nlu_data" / "nlu" / "opening_hours.yml").read_text().startswith("# Wanneer het stadhuis open is.")
+        )
 
         # Train in the background; the page shows how far it is.
         await carla.http.post(carla.url("/admin/training"), data={"csrf": csrf})

@@ -49,7 +49,10 @@ def test_only_the_newest_models_and_the_live_one_are_kept(tmp_path) -> None:
         os.utime(path, (1000 + age, 1000 + age))
     prune_models(tmp_path, newest=3, protected=["dorpspomp-a.tar.gz"])
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "dorpspomp-a.tar.gz", "dorpspomp-c.tar.gz", "dorpspomp-d.tar.gz", "dorpspomp-e.tar.gz"
+        "dorpspomp-a.tar.gz",
+        "dorpspomp-c.tar.gz",
+        "dorpspomp-d.tar.gz",
+        "dorpspomp-e.tar.gz",
     ]
 
 

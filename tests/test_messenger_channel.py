@@ -1,10 +1,10 @@
 """Messenger against a local Graph Send API: verification, signatures, batches,
 quick replies, photos, the 24-hour window and retries."""
+
 from __future__ import annotations
 
 import json
 from datetime import timedelta
-
 
 from bot.gateway import OUTREACH, ROUTER
 from bot.messages import Button, Reply

@@ -1,4 +1,5 @@
 """The trained model on held-out citizen messages it never saw (``make eval`` in short)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -20,7 +21,9 @@ def test_every_intent_has_eight_held_out_messages_that_are_not_training_examples
 
 
 def test_scores_count_a_fallback_as_a_miss() -> None:
-    scores = score([("greet", "greet"), ("thank", "nlu_fallback"), ("events", "out_of_scope"), ("out_of_scope", "out_of_scope")])
+    scores = score(
+        [("greet", "greet"), ("thank", "nlu_fallback"), ("events", "out_of_scope"), ("out_of_scope", "out_of_scope")]
+    )
     assert scores.accuracy == 0.5
     assert scores.out_of_scope_share == pytest.approx(1 / 3)
     assert scores.fallback_share == 0.25

@@ -1,6 +1,7 @@
 """Random and mutated deliveries, correctly signed, thrown at every platform
 webhook: always a clear 2xx/4xx, never a 500, never an exception while
 answering in the background."""
+
 from __future__ import annotations
 
 import asyncio
@@ -46,10 +47,17 @@ JSON = st.recursive(
 VALID = {
     "x": [x_mention("hoi"), x_direct_message("hoi")],
     "messenger": [
-        messenger_batch([messenger_text("f1", "hoi", quick_reply="/affirm"), messenger_postback("f2", "Start", "/greet")]),
+        messenger_batch(
+            [messenger_text("f1", "hoi", quick_reply="/affirm"), messenger_postback("f2", "Start", "/greet")]
+        ),
         messenger_batch([messenger_image("f3", "http://127.0.0.1:9/none.jpg")]),
     ],
-    "telegram": [telegram_text(7001, "hoi"), telegram_location(7002, 52.1, 5.1), telegram_photo(7003), telegram_button(7004, "/affirm")],
+    "telegram": [
+        telegram_text(7001, "hoi"),
+        telegram_location(7002, 52.1, 5.1),
+        telegram_photo(7003),
+        telegram_button(7004, "/affirm"),
+    ],
 }
 PATHS = {"x": "/webhooks/x", "messenger": "/webhooks/messenger", "telegram": "/webhooks/telegram"}
 
@@ -111,7 +119,9 @@ def fuzz_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FuzzGatew
 
     async def start() -> str:
         fakes: Fakes = await platforms.__aenter__()
-        settings = make_settings(f"sqlite:///{folder / 'fuzz.sqlite3'}", media_dir=folder / "media", platforms=fakes.env())
+        settings = make_settings(
+            f"sqlite:///{folder / 'fuzz.sqlite3'}", media_dir=folder / "media", platforms=fakes.env()
+        )
         app = await build_app(settings, ScriptedEngine())
         runner = web.AppRunner(app)
         await runner.setup()
@@ -163,7 +173,9 @@ FUZZ = settings(deadline=None, suppress_health_check=[HealthCheck.function_scope
 
 @FUZZ
 @given(platform=PLATFORM, data=st.data())
-def test_mutated_deliveries_get_a_clear_answer(gateway_url: str, failures: Failures, platform: str, data: st.DataObject) -> None:
+def test_mutated_deliveries_get_a_clear_answer(
+    gateway_url: str, failures: Failures, platform: str, data: st.DataObject
+) -> None:
     payload = data.draw(mutated(data.draw(st.sampled_from(VALID[platform]))))
     raw = json.dumps(payload).encode()
     assert post(gateway_url + PATHS[platform], raw, signed(platform, raw)) in (200, 400, 403)

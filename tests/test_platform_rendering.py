@@ -1,5 +1,6 @@
 """The platform renderers: text split where it reads well, tweets within the
 weighted 280 with their link."""
+
 from __future__ import annotations
 
 from hypothesis import given
@@ -10,7 +11,19 @@ from channels.render import split_text
 from channels.x.render import TWEET_LIMIT, fit_tweet
 
 WORDS = st.lists(
-    st.sampled_from(["paspoort", "afspraak", "stadhuis.", "🛂", "https://www.voorbeeldstad.nl/paspoort", "je", "morgen!", "ophalen?", "écht"]),
+    st.sampled_from(
+        [
+            "paspoort",
+            "afspraak",
+            "stadhuis.",
+            "🛂",
+            "https://www.voorbeeldstad.nl/paspoort",
+            "je",
+            "morgen!",
+            "ophalen?",
+            "écht",
+        ]
+    ),
     min_size=1,
     max_size=120,
 ).map(" ".join)

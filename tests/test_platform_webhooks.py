@@ -1,12 +1,14 @@
 """What every platform webhook shares: bad input refused clearly, unknown events
 ignored, stale replays refused, a restart mid-retry delivering exactly once,
 and a channel without credentials left off while the others run."""
+
 from __future__ import annotations
 
 import logging
 
 import pytest
 
+from bot.store import Database
 from tests.platform_payloads import (
     TELEGRAM_SECRET,
     body,
@@ -19,7 +21,6 @@ from tests.platform_payloads import (
     x_signature,
 )
 from tests.platforms import Platforms, fake_platforms, platform_gateway, until
-from bot.store import Database
 from tests.support import ScriptedEngine
 
 WEBHOOKS = {
@@ -29,8 +30,18 @@ WEBHOOKS = {
 }
 UNKNOWN_EVENTS = {
     "x": {"for_user_id": "1500000000000000001", "favorite_events": [{"id": "1", "favorited_status": {}}]},
-    "messenger": {"object": "page", "entry": [{"id": "1", "time": 1, "messaging": [
-        {"sender": {"id": "p"}, "recipient": {"id": "1"}, "timestamp": 1, "read": {"watermark": 1}}]}]},
+    "messenger": {
+        "object": "page",
+        "entry": [
+            {
+                "id": "1",
+                "time": 1,
+                "messaging": [
+                    {"sender": {"id": "p"}, "recipient": {"id": "1"}, "timestamp": 1, "read": {"watermark": 1}}
+                ],
+            }
+        ],
+    },
     "telegram": {"update_id": 1, "edited_message": {"message_id": 1, "date": 1, "chat": {"id": 1, "type": "private"}}},
 }
 STALE = {
@@ -75,7 +86,8 @@ async def test_a_restart_during_a_retry_delivers_exactly_once(database_url: str,
         fakes.telegram.fail_next(1000, status=503, path_contains="sendMessage")
         async with platform_gateway(database_url, fakes, tmp_path) as client:
             await client.post(
-                "/webhooks/telegram", json=telegram_text(6002, "hoi"),
+                "/webhooks/telegram",
+                json=telegram_text(6002, "hoi"),
                 headers={"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET},
             )
             await until(lambda: sum(1 for _, path in fakes.telegram.requests if "sendMessage" in path) >= 2)
@@ -105,18 +117,18 @@ async def test_a_channel_without_credentials_is_off_and_the_others_run(
 
 
 async def test_with_storage_gone_the_citizen_still_hears_an_apology(database_url: str, tmp_path) -> None:
-    async with fake_platforms() as fakes:
-        async with platform_gateway(database_url, fakes, tmp_path) as client:
-            database = Database(database_url)
-            async with database.transaction() as connection:
-                for table in ("deliveries", "message_flags", "messages"):
-                    await connection.exec_driver_sql(f"DROP TABLE {table}")
-            await database.close()
-            await client.post(
-                "/webhooks/telegram", json=telegram_text(6004, "hoi"),
-                headers={"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET},
-            )
-            await until(lambda: fakes.telegram.messages())
+    async with fake_platforms() as fakes, platform_gateway(database_url, fakes, tmp_path) as client:
+        database = Database(database_url)
+        async with database.transaction() as connection:
+            for table in ("deliveries", "message_flags", "messages"):
+                await connection.exec_driver_sql(f"DROP TABLE {table}")
+        await database.close()
+        await client.post(
+            "/webhooks/telegram",
+            json=telegram_text(6004, "hoi"),
+            headers={"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET},
+        )
+        await until(lambda: fakes.telegram.messages())
     [apology] = fakes.telegram.messages()
     assert apology["chat_id"] == "6004" and "storing" in apology["text"]
 
@@ -124,9 +136,18 @@ async def test_with_storage_gone_the_citizen_still_hears_an_apology(database_url
 WRONG_TYPES = {
     # Found by the fuzzing: a list where the platform documents a string reached storage.
     "telegram": telegram_text(6005, "hoi") | {"message": telegram_text(6005, "hoi")["message"] | {"text": ["hoi"]}},
-    "messenger": messenger_batch([messenger_text("p-type", "ja", quick_reply="/affirm") | {"message": {"mid": "m_1", "quick_reply": {"payload": {"x": 1}}}}]),
-    "x": x_direct_message("hoi") | {"direct_message_events": [
-        x_direct_message("hoi")["direct_message_events"][0] | {"created_timestamp": "1" + "0" * 30}]},
+    "messenger": messenger_batch(
+        [
+            messenger_text("p-type", "ja", quick_reply="/affirm")
+            | {"message": {"mid": "m_1", "quick_reply": {"payload": {"x": 1}}}}
+        ]
+    ),
+    "x": x_direct_message("hoi")
+    | {
+        "direct_message_events": [
+            x_direct_message("hoi")["direct_message_events"][0] | {"created_timestamp": "1" + "0" * 30}
+        ]
+    },
 }
 
 

@@ -1,5 +1,6 @@
 """A citizen's data exported and erased on request, and the retention job,
 on SQLite and PostgreSQL: content goes, the KPI figures stay."""
+
 from __future__ import annotations
 
 import io
@@ -16,9 +17,9 @@ from PIL import Image
 from bot.audit import AuditLog
 from bot.engine.redis_keys import tracker_key
 from bot.kpi.figures import KpiReport
+from bot.learning.review import ReviewQueue
 from bot.media import MediaStore
 from bot.messages import IncomingMessage
-from bot.learning.review import ReviewQueue
 from bot.privacy.citizens import ERASED_SENDER, CitizenRecords
 from bot.privacy.redact import review_key
 from bot.privacy.retention import forget_old_audit, purge_expired
@@ -46,8 +47,12 @@ def old_conversation(days_ago: int, **extra) -> PastConversation:
             Turn("asdf qwerty", "nlu_fallback", 0.2),
             Turn("ik wil een mens", "human_handoff", 0.99, reply=None),
         ],
-        handoff={"reason": "human_handoff", "first_reply_after": timedelta(minutes=4),
-                 "resolved_after": timedelta(minutes=20), "rating": 4},
+        handoff={
+            "reason": "human_handoff",
+            "first_reply_after": timedelta(minutes=4),
+            "resolved_after": timedelta(minutes=20),
+            "rating": 4,
+        },
         **extra,
     )
 
@@ -99,15 +104,25 @@ async def test_export_and_erase_from_the_command_line(database: Database, databa
     past = old_conversation(3, report={"reference": "M-CLI7", "contact_email": "piet@example.nl"})
     conversation = await write_history(database, past)
     other = await write_history(database, old_conversation(3))
-    env = {"DATABASE_URL": database_url, "MEDIA_DIR": str(tmp_path / "media"), "DORPSPOMP_REST_TOKEN": "t",
-           "DORPSPOMP_SECRET": "s", "PATH": "/usr/bin:/bin", "REDIS_URL": REDIS_URL}
+    env = {
+        "DATABASE_URL": database_url,
+        "MEDIA_DIR": str(tmp_path / "media"),
+        "DORPSPOMP_REST_TOKEN": "t",
+        "DORPSPOMP_SECRET": "s",
+        "PATH": "/usr/bin:/bin",
+        "REDIS_URL": REDIS_URL,
+    }
     redis = aioredis.from_url(REDIS_URL)
     await redis.set(tracker_key(conversation), "{}")  # Rasa's copy of the conversation
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "bot.cli", "citizen", *args, "--by", "privacy-officer"],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
 
     exported = cli("export", "--channel", "telegram", "--sender", past.sender)

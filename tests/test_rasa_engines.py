@@ -1,4 +1,5 @@
 """The engine adapters on the real trained model: Rasa in-process, and a real `rasa run` server."""
+
 from __future__ import annotations
 
 import json
@@ -10,8 +11,8 @@ from pathlib import Path
 import pytest
 import redis
 
-from bot.engine.rasa_inprocess import RasaAgentEngine
 from bot.engine import DialogueEngine
+from bot.engine.rasa_inprocess import RasaAgentEngine
 from bot.engine.rasa_remote import RemoteRasaEngine
 from bot.messages import IncomingMessage
 from tests.conftest import make_settings

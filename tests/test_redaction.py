@@ -1,5 +1,6 @@
 """Personal data out of logs, training candidates and exports: property-based
 tests with generated valid and invalid BSNs, IBANs and phone numbers."""
+
 from __future__ import annotations
 
 import logging
@@ -10,7 +11,14 @@ from hypothesis import strategies as st
 
 from bot.logs import RedactingFilter
 from bot.privacy.redact import (
-    ADDRESS_LABEL, BSN_LABEL, EMAIL_LABEL, IBAN_LABEL, PHONE_LABEL, STREET_LABEL, bsn_is_valid, iban_is_valid,
+    ADDRESS_LABEL,
+    BSN_LABEL,
+    EMAIL_LABEL,
+    IBAN_LABEL,
+    PHONE_LABEL,
+    STREET_LABEL,
+    bsn_is_valid,
+    iban_is_valid,
     redact,
 )
 
@@ -55,7 +63,7 @@ def valid_ibans(draw: st.DrawFn) -> str:
     account = draw(st.text("0123456789", min_size=10, max_size=10))
     iban = f"NL{iban_check_digits('NL', bank + account)}{bank}{account}"
     if draw(st.booleans()):
-        iban = " ".join(iban[i:i + 4] for i in range(0, len(iban), 4))
+        iban = " ".join(iban[i : i + 4] for i in range(0, len(iban), 4))
     return iban if draw(st.booleans()) else iban.lower()
 
 
@@ -71,7 +79,9 @@ def invalid_ibans(draw: st.DrawFn) -> str:
 @st.composite
 def dutch_phone_numbers(draw: st.DrawFn) -> str:
     mobile = "6" + draw(st.text("0123456789", min_size=8, max_size=8))
-    landline = "20" + draw(st.text("123456789", min_size=1, max_size=1)) + draw(st.text("0123456789", min_size=6, max_size=6))
+    landline = (
+        "20" + draw(st.text("123456789", min_size=1, max_size=1)) + draw(st.text("0123456789", min_size=6, max_size=6))
+    )
     national = draw(st.sampled_from([mobile, landline]))
     style = draw(st.sampled_from(["0{}", "+31{}", "+31 {}", "0031{}", "0{}-dash", "(0{}) spaced"]))
     if style == "0{}-dash":
@@ -132,8 +142,10 @@ def test_e_mail_addresses_and_postcodes_with_house_numbers() -> None:
 
 
 def test_a_postcode_alone_dates_amounts_and_references_stay() -> None:
-    text = ("Wanneer wordt het afval in 1234 AB opgehaald? Melding M-20261128-0042, order 1234567, "
-            "op 2026-11-28 om 14:30, kosten 84,45 euro, 3 containers. Bel 112 bij brand.")
+    text = (
+        "Wanneer wordt het afval in 1234 AB opgehaald? Melding M-20261128-0042, order 1234567, "
+        "op 2026-11-28 om 14:30, kosten 84,45 euro, 3 containers. Bel 112 bij brand."
+    )
     assert redact(text) == text
 
 
@@ -150,12 +162,16 @@ street_names = st.tuples(
     st.sampled_from(["Kerk", "Dorps", "Molen", "Van Gogh", "Wilhelmina", "Stations", "Lange Nieuw", "Oude Haven"]),
     st.sampled_from(["straat", "weg", "laan", "plein", "gracht", "kade", "singel", "dijk", "dreef", "hof", "pad"]),
 ).map("".join)
-house_numbers = st.tuples(st.integers(1, 4999), st.sampled_from(["", "a", " B", "-2", "-14"])).map(lambda t: f"{t[0]}{t[1]}")
+house_numbers = st.tuples(st.integers(1, 4999), st.sampled_from(["", "a", " B", "-2", "-14"])).map(
+    lambda t: f"{t[0]}{t[1]}"
+)
 
 
-@given(street=street_names, number=house_numbers, sentence=st.sampled_from(
-    ["Ik woon op de {}.", "Er ligt vuil voor {} al weken", "{}", "adres: {}, graag snel"]
-))
+@given(
+    street=street_names,
+    number=house_numbers,
+    sentence=st.sampled_from(["Ik woon op de {}.", "Er ligt vuil voor {} al weken", "{}", "adres: {}, graag snel"]),
+)
 def test_a_street_with_a_house_number_is_redacted(street: str, number: str, sentence: str) -> None:
     redacted = redact(sentence.format(f"{street} {number}"))
     assert STREET_LABEL in redacted

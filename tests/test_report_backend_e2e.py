@@ -1,5 +1,6 @@
 """A report made in the chat reaches Signalen through the running gateway, and
 Signalen's news about it reaches the conversation."""
+
 from __future__ import annotations
 
 import asyncio
@@ -65,6 +66,7 @@ async def test_a_confirmed_report_arrives_at_signalen_and_its_news_comes_back(
     signalen.fail_next(2, status=503)  # the back end is down for a moment
 
     async with aiohttp.ClientSession() as session:
+
         async def say(text: str) -> str:
             body = {"sender": sender, "message": text}
             async with session.post(gateway_to_signalen.url + "/webhooks/rest/webhook", json=body, headers=AUTH) as r:
@@ -87,6 +89,7 @@ async def test_a_confirmed_report_arrives_at_signalen_and_its_news_comes_back(
         signalen.set_state(signal_id, "o", "De vos is weggehaald.")
         engine = sa.create_engine(gateway_to_signalen.env["DATABASE_URL"])
         try:
+
             def news() -> list[str]:
                 with engine.connect() as connection:
                     return list(connection.scalars(sa.text("SELECT text FROM messages WHERE text LIKE '%nieuws%'")))

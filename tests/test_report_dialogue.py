@@ -1,5 +1,6 @@
 """Making a public-space report in the chat, end to end through the REST channel:
 the real gateway, the trained model and the action server on a real database."""
+
 from __future__ import annotations
 
 import json
@@ -216,6 +217,7 @@ async def test_a_public_conversation_is_never_asked_for_contact_details(citizen:
 
 async def test_the_parse_api_and_cli_name_the_category_of_report_texts(gateway: Service, trained_model: Path) -> None:
     async with aiohttp.ClientSession() as session:
+
         async def parse(text: str) -> dict[str, Any]:
             async with session.post(gateway.url + "/api/nlu/parse", json={"text": text}, headers=AUTH) as response:
                 assert response.status == 200

@@ -1,4 +1,5 @@
 """Reports reach Signalen or Open311 once, whatever the back end does meanwhile."""
+
 from __future__ import annotations
 
 import asyncio
@@ -61,7 +62,9 @@ def forwarder(database: Database, backend: object, media: MediaStore) -> ReportF
     return ReportForwarder(ReportStore(database), Outbox(database), backend, media, policy=NO_WAIT)  # type: ignore[arg-type]
 
 
-async def test_a_report_becomes_one_signal_with_its_photo(database: Database, signalen: FakeSignalen, media: MediaStore) -> None:
+async def test_a_report_becomes_one_signal_with_its_photo(
+    database: Database, signalen: FakeSignalen, media: MediaStore
+) -> None:
     photo = media.save(jpeg())
     report = await submit(database, [photo.id])
     backend = SignalenBackend(signalen.url, "Gemeente Voorbeeldstad")
@@ -70,9 +73,13 @@ async def test_a_report_becomes_one_signal_with_its_photo(database: Database, si
     finally:
         await backend.close()
 
-    (signal_id, signal), = signalen.signals.items()
+    ((signal_id, signal),) = signalen.signals.items()
     assert signal["location"]["geometrie"]["coordinates"] == [5.8991, 52.2003]  # GeoJSON: lon, lat
-    assert signal["location"]["address"] == {"woonplaats": "Voorbeeldstad", "openbare_ruimte": "Kerkstraat", "huisnummer": 12}
+    assert signal["location"]["address"] == {
+        "woonplaats": "Voorbeeldstad",
+        "openbare_ruimte": "Kerkstraat",
+        "huisnummer": 12,
+    }
     assert signal["category"]["sub_category"].endswith("/categories/wegen/sub_categories/straatverlichting")
     assert signal["reporter"]["email"] == "anna@example.nl"
     assert report.reference in signal["text"]
@@ -147,7 +154,9 @@ async def test_retry_after_is_honoured(database: Database, signalen: FakeSignale
     async with database.engine.connect() as connection:
         job = (await connection.execute(sa.select(outbox))).one()
     assert job.state == "pending" and job.attempts == 1
-    assert job.next_attempt_at.replace(tzinfo=job.next_attempt_at.tzinfo or utcnow().tzinfo) >= utcnow() + timedelta(seconds=110)
+    assert job.next_attempt_at.replace(tzinfo=job.next_attempt_at.tzinfo or utcnow().tzinfo) >= utcnow() + timedelta(
+        seconds=110
+    )
     assert "429" in job.last_error
 
 
@@ -180,7 +189,9 @@ async def test_a_refused_report_fails_at_once(database: Database, signalen: Fake
     assert stored is not None and stored.forward_state == "failed"
 
 
-async def test_long_descriptions_are_cut_to_signalens_limit(database: Database, signalen: FakeSignalen, media: MediaStore) -> None:
+async def test_long_descriptions_are_cut_to_signalens_limit(
+    database: Database, signalen: FakeSignalen, media: MediaStore
+) -> None:
     await submit(database, description="Er ligt heel veel troep. " * 300)
     backend = SignalenBackend(signalen.url, "V")
     try:
@@ -216,7 +227,11 @@ async def test_status_changes_at_the_back_end_reach_the_citizen_once(
     finally:
         await backend.close()
     (told,) = notifier.told
-    assert (told.reference, told.status, told.status_notes) == (report.reference, "ingepland", "Wij vervangen de lamp op dinsdag.")
+    assert (told.reference, told.status, told.status_notes) == (
+        report.reference,
+        "ingepland",
+        "Wij vervangen de lamp op dinsdag.",
+    )
 
 
 async def test_open311_creates_and_reads_status(database: Database, media: MediaStore) -> None:
@@ -226,8 +241,12 @@ async def test_open311_creates_and_reads_status(database: Database, media: Media
     backend = Open311Backend(server.url, server.api_key)
     try:
         await forwarder(database, backend, media).forward_due()
-        (request_id, created), = server.service_requests.items()
-        assert (created["service_code"], created["lat"], created["long"]) == ("wegen/straatverlichting", "52.2003", "5.8991")
+        ((request_id, created),) = server.service_requests.items()
+        assert (created["service_code"], created["lat"], created["long"]) == (
+            "wegen/straatverlichting",
+            "52.2003",
+            "5.8991",
+        )
         server.service_requests[request_id].update(status="closed", status_notes="Lamp vervangen.")
         status = await backend.status(request_id)
     finally:
@@ -261,13 +280,19 @@ async def test_failed_reports_are_listed_and_can_be_forwarded_again(
     try:
         await forwarder(database, backend, media).forward_due()
         env = {**os.environ, "DATABASE_URL": database_url}
-        listing = subprocess.run([str(BIN / "dorpspomp"), "reports"], env=env, capture_output=True, text=True, check=True)
+        listing = subprocess.run(
+            [str(BIN / "dorpspomp"), "reports"], env=env, capture_output=True, text=True, check=True
+        )
         assert report.reference in listing.stdout and "failed" in listing.stdout and "HTTP 400" in listing.stdout
-        subprocess.run([str(BIN / "dorpspomp"), "reports", "--retry", report.reference], env=env, check=True, capture_output=True)
+        subprocess.run(
+            [str(BIN / "dorpspomp"), "reports", "--retry", report.reference], env=env, check=True, capture_output=True
+        )
         assert await forwarder(database, backend, media).forward_due() == 1
     finally:
         await backend.close()
     assert len(signalen.signals) == 1
     assert await ReportStore(database).needing_attention() == []
-    unknown = subprocess.run([str(BIN / "dorpspomp"), "reports", "--retry", "M-2026-999999"], env=env, capture_output=True, text=True)
+    unknown = subprocess.run(
+        [str(BIN / "dorpspomp"), "reports", "--retry", "M-2026-999999"], env=env, capture_output=True, text=True
+    )
     assert unknown.returncode != 0 and "no report" in unknown.stderr

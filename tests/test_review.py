@@ -1,5 +1,6 @@
 """The review queue: which messages land there, how they are grouped, and how
 a decision becomes redacted training data in clean Rasa YAML."""
+
 from __future__ import annotations
 
 import hashlib
@@ -35,31 +36,52 @@ def candidate(text: str, intent: str = "nlu_fallback", minutes: int = 0) -> Cand
 
 
 def test_near_duplicates_are_one_group_most_frequent_first() -> None:
-    groups = group_candidates([
-        candidate("Mag mijn hond los in het park?"),
-        candidate("mag mijn hond los in het park", minutes=1),
-        candidate("@gemeente mag mijn hond los in t park??", minutes=2),
-        candidate("Hoe laat sluit de milieustraat", "bulky_waste", minutes=3),
-    ])
+    groups = group_candidates(
+        [
+            candidate("Mag mijn hond los in het park?"),
+            candidate("mag mijn hond los in het park", minutes=1),
+            candidate("@gemeente mag mijn hond los in t park??", minutes=2),
+            candidate("Hoe laat sluit de milieustraat", "bulky_waste", minutes=3),
+        ]
+    )
     assert [g.count for g in groups] == [3, 1]
     assert groups[0].guess == "nlu_fallback" and len(groups[0].wordings) == 3
     assert group_key("Bel me: 0612345678!") == "bel me [telefoon]"
 
 
 async def test_fallbacks_doubts_hand_offs_and_flags_land_in_the_queue(database: Database) -> None:
-    await write_history(database, PastConversation("webchat", NOW, [
-        Turn("paspoort verlengen", "passport_renewal", 0.97),  # understood well: not for review
-        Turn("kan ik mijn kano kwijt bij de haven", "nlu_fallback", 0.21),
-        Turn("hoe zit het met de toeristenbelasting", "municipal_taxes", 0.41),
-    ]))
-    await write_history(database, PastConversation("telegram", NOW, [
-        Turn("mijn buurman heeft een illegale aanbouw", "building_permit", 0.92),
-        Turn("mens aub", "human_handoff", 0.99, reply=None),
-    ], handoff={"reason": "human_handoff"}))
-    flagged = await write_history(database, PastConversation("x", NOW, [Turn("wat kost een container", "bulky_waste", 0.9)]))
+    await write_history(
+        database,
+        PastConversation(
+            "webchat",
+            NOW,
+            [
+                Turn("paspoort verlengen", "passport_renewal", 0.97),  # understood well: not for review
+                Turn("kan ik mijn kano kwijt bij de haven", "nlu_fallback", 0.21),
+                Turn("hoe zit het met de toeristenbelasting", "municipal_taxes", 0.41),
+            ],
+        ),
+    )
+    await write_history(
+        database,
+        PastConversation(
+            "telegram",
+            NOW,
+            [
+                Turn("mijn buurman heeft een illegale aanbouw", "building_permit", 0.92),
+                Turn("mens aub", "human_handoff", 0.99, reply=None),
+            ],
+            handoff={"reason": "human_handoff"},
+        ),
+    )
+    flagged = await write_history(
+        database, PastConversation("x", NOW, [Turn("wat kost een container", "bulky_waste", 0.9)])
+    )
     queue = ReviewQueue(database, below_confidence=0.6)
     async with database.engine.connect() as connection:
-        message_id = await connection.scalar(sa.select(messages.c.id).where(messages.c.conversation_id == flagged, messages.c.direction == "in"))
+        message_id = await connection.scalar(
+            sa.select(messages.c.id).where(messages.c.conversation_id == flagged, messages.c.direction == "in")
+        )
     assert await queue.flag(flagged, message_id, staff_id=None) is True
     assert await queue.flag(flagged, 999_999, staff_id=None) is False
 
@@ -81,7 +103,9 @@ def test_examples_are_written_sorted_redacted_and_the_comments_stay(project: Pat
     path = project / "nlu_data" / "nlu" / "opening_hours.yml"
     path.write_text("# Openingstijden: gesprekken over wanneer we open zijn.\n" + path.read_text())
     data = TrainingData(project)
-    data.add_examples("opening_hours", ["Is het stadhuis op 2e kerstdag open? Bel 06-12345678", "openingstijden gemeente"])
+    data.add_examples(
+        "opening_hours", ["Is het stadhuis op 2e kerstdag open? Bel 06-12345678", "openingstijden gemeente"]
+    )
 
     text = path.read_text()
     assert text.startswith("# Openingstijden: gesprekken over wanneer we open zijn.\n")
@@ -97,16 +121,28 @@ def test_examples_are_written_sorted_redacted_and_the_comments_stay(project: Pat
 async def test_a_new_intent_gets_examples_an_answer_a_rule_and_a_place_in_the_domain(
     database: Database, project: Path
 ) -> None:
-    await write_history(database, PastConversation("webchat", NOW, [
-        Turn("hoeveel hondenbelasting betaal ik", "nlu_fallback", 0.2),
-        Turn("Hoeveel hondenbelasting betaal ik?", "nlu_fallback", 0.25),
-    ]))
+    await write_history(
+        database,
+        PastConversation(
+            "webchat",
+            NOW,
+            [
+                Turn("hoeveel hondenbelasting betaal ik", "nlu_fallback", 0.2),
+                Turn("Hoeveel hondenbelasting betaal ik?", "nlu_fallback", 0.25),
+            ],
+        ),
+    )
     queue = ReviewQueue(database, below_confidence=0.6)
     [group] = await queue.groups()
     data = TrainingData(project)
     intent = await annotate(
-        queue, data, AuditLog(database), group,
-        Annotation("new_intent", new_intent=NewIntent("dog_tax", "Hondenbelasting", "Voor een hond betaal je € 120 per jaar.")),
+        queue,
+        data,
+        AuditLog(database),
+        group,
+        Annotation(
+            "new_intent", new_intent=NewIntent("dog_tax", "Hondenbelasting", "Voor een hond betaal je € 120 per jaar.")
+        ),
         "carla",
     )
     assert intent == "dog_tax"

@@ -1,4 +1,5 @@
 """The router with a real store and an engine that answers, fails or hangs."""
+
 from __future__ import annotations
 
 import pytest

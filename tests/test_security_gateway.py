@@ -4,6 +4,7 @@ process as an attacker on the internet would: each one refused.
 The dialogue engine is a local server speaking Rasa's HTTP API
 (tests/fake_rasa.py), so the tests see exactly what would have reached it.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -166,9 +167,13 @@ async def test_typed_text_and_unoffered_payloads_never_force_an_intent(
     await socket.close()
     # The REST channel: Rasa's clients tap a button by sending its payload.
     sender = f"rest-{uuid.uuid4().hex[:8]}"
-    async with http.post(edge.url + "/webhooks/rest/webhook", json={"sender": sender, "message": forced}, headers=REST) as r:
+    async with http.post(
+        edge.url + "/webhooks/rest/webhook", json={"sender": sender, "message": forced}, headers=REST
+    ) as r:
         assert r.status == 200
-    assert [body["message"] for body in fake_rasa.received if body["message"].endswith("Nergensstraat 1\"}")][-1] == forced.lstrip("/")
+    assert [body["message"] for body in fake_rasa.received if body["message"].endswith('Nergensstraat 1"}')][
+        -1
+    ] == forced.lstrip("/")
 
 
 async def test_a_payload_of_eighteen_thousand_characters_is_refused(
@@ -226,8 +231,10 @@ def photo(gps: bool = False, comment: bytes = b"") -> bytes:
     exif[0x010F] = "CameraOfTheCitizen"
     if gps:
         exif[ExifTags.IFD.GPSInfo] = {
-            ExifTags.GPS.GPSLatitudeRef: "N", ExifTags.GPS.GPSLatitude: (52.0, 4.0, 48.0),
-            ExifTags.GPS.GPSLongitudeRef: "E", ExifTags.GPS.GPSLongitude: (4.0, 18.0, 0.0),
+            ExifTags.GPS.GPSLatitudeRef: "N",
+            ExifTags.GPS.GPSLatitude: (52.0, 4.0, 48.0),
+            ExifTags.GPS.GPSLongitudeRef: "E",
+            ExifTags.GPS.GPSLongitude: (4.0, 18.0, 0.0),
         }
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", exif=exif, comment=comment)
@@ -236,7 +243,8 @@ def photo(gps: bool = False, comment: bytes = b"") -> bytes:
 
 async def upload(http: aiohttp.ClientSession, edge: Service, token: str, body: bytes, headers=None):
     return await http.post(
-        edge.url + "/webchat/upload", data=body,
+        edge.url + "/webchat/upload",
+        data=body,
         headers={"Authorization": f"Bearer {token}", "Content-Type": "image/jpeg", **(headers or {})},
     )
 
@@ -286,8 +294,10 @@ async def login(http: aiohttp.ClientSession, edge: Service, username: str, passw
     page = await (await http.get(edge.url + "/webcare/login", headers=headers)).text()
     csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
     response = await http.post(
-        edge.url + "/webcare/login", data={"csrf": csrf, "username": username, "password": password},
-        headers=headers, allow_redirects=False,
+        edge.url + "/webcare/login",
+        data={"csrf": csrf, "username": username, "password": password},
+        headers=headers,
+        allow_redirects=False,
     )
     text = await response.text()
     error = re.search(r'class="error"[^>]*>([^<]+)<', text)
@@ -323,7 +333,9 @@ async def test_failed_logins_from_one_address_are_throttled_and_no_typed_name_is
     assert status == 429 and "vanaf dit adres" in error
     engine = sa.create_engine(edge.env["DATABASE_URL"])
     with engine.connect() as connection:
-        actors = connection.execute(sa.text("SELECT actor FROM audit_log WHERE action = 'login_failed'")).scalars().all()
+        actors = (
+            connection.execute(sa.text("SELECT actor FROM audit_log WHERE action = 'login_failed'")).scalars().all()
+        )
     engine.dispose()
     assert actors and not any(secret in actor for actor in actors)
     assert secret not in log_of(edge)
@@ -356,7 +368,7 @@ async def test_pages_forbid_inline_script_framing_and_sniffing(edge: Service, ht
             assert "<script>" not in html and "<style" not in html and " style=" not in html
     async with http.get(edge.url + "/widget.js") as response:
         assert response.headers["X-Content-Type-Options"] == "nosniff"
-        assert "createElement(\"style\")" not in await response.text()
+        assert 'createElement("style")' not in await response.text()
 
 
 # --- The admin review page --------------------------------------------------------------
@@ -370,7 +382,9 @@ async def test_the_review_page_pages_a_flood_of_junk_and_shows_it_redacted(
         for n in range(60):
             conversation = uuid.uuid4().hex
             connection.execute(
-                sa.text("INSERT INTO conversations (id, channel, sender, created_at) VALUES (:id, 'webchat', :id, CURRENT_TIMESTAMP)"),
+                sa.text(
+                    "INSERT INTO conversations (id, channel, sender, created_at) VALUES (:id, 'webchat', :id, CURRENT_TIMESTAMP)"
+                ),
                 {"id": conversation},
             )
             text = f"{hashlib.sha256(str(n).encode()).hexdigest()} bel 06123456{n:02d} " + "x" * 3800

@@ -1,4 +1,5 @@
 """The conversation store on a real SQLite file and a real PostgreSQL database."""
+
 from __future__ import annotations
 
 import asyncio

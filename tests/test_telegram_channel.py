@@ -1,5 +1,6 @@
 """Telegram through python-telegram-bot against a local Bot API: text, buttons,
 locations, photos, the secret token, retries and redeliveries."""
+
 from __future__ import annotations
 
 import json
@@ -32,9 +33,7 @@ async def test_a_text_is_answered_with_an_inline_keyboard(platforms: Platforms) 
     await until(lambda: len(sent_to(platforms, 5001)) == 2)
     first, second = sent_to(platforms, 5001)
     assert first["text"] == "Je zei: hoi"
-    assert json.loads(first["reply_markup"]) == {
-        "inline_keyboard": [[{"text": "Ja", "callback_data": "/affirm"}]]
-    }
+    assert json.loads(first["reply_markup"]) == {"inline_keyboard": [[{"text": "Ja", "callback_data": "/affirm"}]]}
     assert second["text"] == "Nog iets?"
     assert json.loads(second["reply_markup"]) == {"remove_keyboard": True}
 
@@ -118,7 +117,12 @@ async def test_a_redelivered_photo_is_fetched_once(platforms: Platforms) -> None
 
 
 async def test_flood_control_is_waited_out_and_the_answer_sent_once(platforms: Platforms) -> None:
-    flood = {"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 1", "parameters": {"retry_after": 1}}
+    flood = {
+        "ok": False,
+        "error_code": 429,
+        "description": "Too Many Requests: retry after 1",
+        "parameters": {"retry_after": 1},
+    }
     platforms.fakes.telegram.fail_next(1, status=429, path_contains="sendMessage", body=flood)
     platforms.fakes.telegram.fail_next(1, status=502, path_contains="sendMessage")
     await post(platforms, telegram_text(5009, "hoi"))

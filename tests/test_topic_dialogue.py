@@ -1,6 +1,7 @@
 """Service questions with the trained model, through the real gateway and action
 server: answers from the topic files and the feeds, on SQLite and on PostgreSQL
 with Redis."""
+
 from __future__ import annotations
 
 import pytest
@@ -20,7 +21,9 @@ pytestmark = pytest.mark.integration
         ("ik wil bezwaar maken tegen de WOZ-waarde", "6 weken"),
     ],
 )
-async def test_service_questions_are_answered_from_the_topic_files(citizen: Citizen, question: str, expected: str) -> None:
+async def test_service_questions_are_answered_from_the_topic_files(
+    citizen: Citizen, question: str, expected: str
+) -> None:
     answer = await citizen.says(question)
     assert expected in answer and "{" not in answer
 

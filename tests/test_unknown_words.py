@@ -1,4 +1,5 @@
 """The gibberish guard in the NLU pipeline: letter patterns, not whole words."""
+
 from __future__ import annotations
 
 import pytest

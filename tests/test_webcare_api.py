@@ -1,5 +1,6 @@
 """The webcare inbox over HTTP with a scripted engine: who may do what, CSRF,
 lock-out, and the whole hand-off from the citizen's chat to a colleague and back."""
+
 from __future__ import annotations
 
 import io
@@ -73,10 +74,17 @@ async def test_every_inbox_route_needs_a_session(client: TestClient) -> None:
         response = await client.get(path, allow_redirects=False)
         assert (response.status, response.headers["Location"]) == (303, f"/webcare/login?next={path}")
     for method, path in [
-        ("GET", "/webcare/api/queue"), ("GET", "/webcare/api/staff"), ("GET", base), ("GET", "/webcare/ws"),
+        ("GET", "/webcare/api/queue"),
+        ("GET", "/webcare/api/staff"),
+        ("GET", base),
+        ("GET", "/webcare/ws"),
         ("GET", "/webcare/api/media/" + "0" * 32 + ".png"),
-        ("POST", base + "/claim"), ("POST", base + "/transfer"), ("POST", base + "/reply"), ("POST", base + "/flag"),
-        ("POST", base + "/notes"), ("POST", base + "/close"),
+        ("POST", base + "/claim"),
+        ("POST", base + "/transfer"),
+        ("POST", base + "/reply"),
+        ("POST", base + "/flag"),
+        ("POST", base + "/notes"),
+        ("POST", base + "/close"),
     ]:
         response = await client.request(method, path, json={})
         assert response.status == 401, (method, path)
@@ -169,7 +177,9 @@ async def test_a_colleague_takes_over_replies_and_hands_back(client: TestClient,
     assert view["messages"][-1]["from"] == "staff" and view["messages"][-1]["staff"] == "AK"
     # A question the bot should learn goes to the admins' review queue.
     await anna.post(base + "/flag", {"message_id": view["messages"][2]["id"]})
-    await anna.post(base + "/flag", {"message_id": view["messages"][1]["id"]}, status=404)  # the bot's, not the citizen's
+    await anna.post(
+        base + "/flag", {"message_id": view["messages"][1]["id"]}, status=404
+    )  # the bot's, not the citizen's
 
     seen = max(m["id"] for m in view["messages"] if m["from"] == "citizen")
     assert await say(socket, "dank je!") == {"type": "received"}
@@ -182,7 +192,9 @@ async def test_a_colleague_takes_over_replies_and_hands_back(client: TestClient,
     assert [b["title"] for b in rating["buttons"]] == ["1", "2", "3", "4", "5"]
     assert rating["buttons"][3]["payload"] == '/rate_service{"rating": "4"}'
 
-    assert (await say(socket, "wat kost een paspoort"))["text"] == "Je zei: wat kost een paspoort", "the bot answers again"
+    assert (await say(socket, "wat kost een paspoort"))["text"] == "Je zei: wat kost een paspoort", (
+        "the bot answers again"
+    )
     queue = await anna.get("/webcare/api/queue")
     assert queue["waiting"] == [] and queue["assigned"] == []
     assert queue["resolved"][0]["outcome"] == "back_to_bot"
@@ -197,7 +209,10 @@ async def test_a_colleague_takes_over_replies_and_hands_back(client: TestClient,
         await database.close()
     assert [(c.text, c.reason) for c in flagged] == [("hallo? ik vlieg morgen", "flagged")]
     assert [(e.actor, e.action) for e in reversed(entries) if e.action != "login"] == [
-        ("anna", "claim"), ("anna", "reply"), ("anna", "flag"), ("anna", "close")
+        ("anna", "claim"),
+        ("anna", "reply"),
+        ("anna", "flag"),
+        ("anna", "close"),
     ]
 
 
@@ -215,8 +230,9 @@ async def test_bad_requests_to_the_api_get_clear_errors(client: TestClient, agen
         assert response.status == 409
 
 
-
-async def test_a_bot_that_cannot_resume_queues_the_citizen_again(client: TestClient, agents: tuple[Agent, Agent]) -> None:
+async def test_a_bot_that_cannot_resume_queues_the_citizen_again(
+    client: TestClient, agents: tuple[Agent, Agent]
+) -> None:
     anna, _ = agents
     engine = client.server.app[ROUTER].engine
 
@@ -249,7 +265,9 @@ async def test_a_colleague_sees_the_citizens_photos_and_nobody_else_does(
     await say(socket, "mens aub")
     buffer = io.BytesIO()
     Image.new("RGB", (8, 8), "red").save(buffer, "PNG")
-    uploaded = await client.post("/webchat/upload", data=buffer.getvalue(), headers={"Authorization": f"Bearer {session}"})
+    uploaded = await client.post(
+        "/webchat/upload", data=buffer.getvalue(), headers={"Authorization": f"Bearer {session}"}
+    )
     photo = (await uploaded.json())["photo"]
     await socket.send_json({"type": "message", "photos": [photo]})
     assert (await socket.receive_json(timeout=5))["type"] == "typing"

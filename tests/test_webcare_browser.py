@@ -1,5 +1,6 @@
 """The hand-off seen by both people, each in their own headless Chromium: a citizen
 in the widget and a colleague in the webcare inbox."""
+
 from __future__ import annotations
 
 import re
@@ -53,7 +54,9 @@ async def test_a_colleague_takes_over_from_the_bot_and_hands_back(browser: Brows
 
     await agent.get_by_label("Antwoord aan de inwoner").fill("Hoi, ik ben Anna. Waarmee kan ik je helpen?")
     await agent.get_by_role("button", name="Versturen").click()
-    await expect(citizen.locator(".dp-bot").filter(has_text="Waarmee kan ik je helpen? ^AK")).to_be_visible(timeout=10_000)
+    await expect(citizen.locator(".dp-bot").filter(has_text="Waarmee kan ik je helpen? ^AK")).to_be_visible(
+        timeout=10_000
+    )
 
     # Markup a citizen types is text in the inbox; nothing runs.
     await ask(citizen, MARKUP)
@@ -66,7 +69,9 @@ async def test_a_colleague_takes_over_from_the_bot_and_hands_back(browser: Brows
     await expect(citizen.locator(".dp-bot").filter(has_text="digitale assistent").last).to_be_visible(timeout=10_000)
     rating = citizen.locator(".dp-bot").filter(has_text="Hoe tevreden").last
     await rating.get_by_role("button", name="5").click()
-    await expect(citizen.locator(".dp-bot").filter(has_text=re.compile("cijfer|moeite")).last).to_be_visible(timeout=30_000)
+    await expect(citizen.locator(".dp-bot").filter(has_text=re.compile("cijfer|moeite")).last).to_be_visible(
+        timeout=30_000
+    )
     await ask(citizen, "wat kost een paspoort?")
     await expect(citizen.locator(".dp-bot").filter(has_text="84,45").last).to_be_visible(timeout=30_000)
 

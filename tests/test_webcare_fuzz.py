@@ -1,5 +1,6 @@
 """Random and malformed bodies thrown at the inbox API of a real gateway: clear
 4xx errors, never a 500, never a hang."""
+
 from __future__ import annotations
 
 import asyncio

@@ -1,4 +1,5 @@
 """When the webcare team answers, with Dutch public holidays, and how that is said."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """Hand-offs, staff and canned responses on a real SQLite file and a real PostgreSQL database."""
+
 from __future__ import annotations
 
 import asyncio
@@ -36,7 +37,12 @@ async def test_the_hand_off_goes_bot_queued_assigned_resolved(database: Database
     handoffs = HandoffStore(database)
     anna, bram = await two_agents(database)
     opened = await handoffs.open(conversation, "human_handoff", "passport_urgent")
-    assert (opened.state, opened.reason, opened.topic, opened.channel) == (QUEUED, "human_handoff", "passport_urgent", "webchat")
+    assert (opened.state, opened.reason, opened.topic, opened.channel) == (
+        QUEUED,
+        "human_handoff",
+        "passport_urgent",
+        "webchat",
+    )
     assert (await handoffs.open(conversation, "complaint", None)).id == opened.id, "one open hand-off per conversation"
     assert [h.id for h in await handoffs.waiting()] == [opened.id]
 

@@ -1,5 +1,6 @@
 """Two gateway processes on one PostgreSQL and one Redis: a citizen connected to
 one, a colleague to the other, and every message reaches the other side live."""
+
 from __future__ import annotations
 
 import contextlib

@@ -1,5 +1,6 @@
 """The web chat websocket with a scripted engine: sessions, history, forgeries, bad frames,
 photos, shared locations and news pushed to an open chat."""
+
 from __future__ import annotations
 
 import io
@@ -8,9 +9,8 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from PIL import Image
 
-from bot.messages import Reply
-
 from bot.gateway import OUTREACH, build_app
+from bot.messages import Reply
 from tests.conftest import make_settings
 from tests.support import ScriptedEngine
 
@@ -48,7 +48,12 @@ async def test_conversation_survives_a_reconnect(client: TestClient) -> None:
     await socket.send_json({"type": "message", "text": "hoi"})
     assert (await socket.receive_json(timeout=5))["type"] == "typing"
     first = await socket.receive_json(timeout=5)
-    assert first == {"type": "reply", "text": "Je zei: hoi", "buttons": [{"title": "Ja", "payload": "/affirm"}], "image": None}
+    assert first == {
+        "type": "reply",
+        "text": "Je zei: hoi",
+        "buttons": [{"title": "Ja", "payload": "/affirm"}],
+        "image": None,
+    }
     assert (await socket.receive_json(timeout=5))["text"] == "Nog iets?"
     await socket.close()
 
@@ -120,11 +125,20 @@ async def test_a_photo_is_uploaded_then_sent_with_a_message(client: TestClient, 
     await socket.receive_json(timeout=5)
     _, message = engine.calls[-1]
     assert message.engine_text == "/report_issue", "a bare photo starts (or adds to) a report"
-    assert message.engine_metadata["attachments"] == [{"kind": "image", "url": f"media:{photo}", "mime_type": "image/png"}]
+    assert message.engine_metadata["attachments"] == [
+        {"kind": "image", "url": f"media:{photo}", "mime_type": "image/png"}
+    ]
     await socket.receive_json(timeout=5)
     await socket.close()
     socket, again = await hello(client, greeting["session"])
-    assert again["history"][0] == {"from": "citizen", "text": "", "buttons": [], "image": None, "photos": 1, "location": False}
+    assert again["history"][0] == {
+        "from": "citizen",
+        "text": "",
+        "buttons": [],
+        "image": None,
+        "photos": 1,
+        "location": False,
+    }
     await socket.close()
 
 

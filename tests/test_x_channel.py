@@ -1,6 +1,7 @@
 """X through tweepy's AsyncClient against a local X API: the CRC check,
 signatures, threaded public replies within 280, the move to direct messages,
 rate limits and mention polling."""
+
 from __future__ import annotations
 
 import asyncio
@@ -157,8 +158,11 @@ async def test_polling_answers_each_mention_once_across_restarts(platforms: Plat
     fake = platforms.fakes.x
     fake.users["3300000005"] = {"id": "3300000005", "name": "Piet", "username": "piet"}
     mention = lambda tweet_id, text: {  # noqa: E731
-        "id": tweet_id, "text": f"@voorbeeldstad {text}", "author_id": "3300000005",
-        "created_at": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime()), "edit_history_tweet_ids": [tweet_id],
+        "id": tweet_id,
+        "text": f"@voorbeeldstad {text}",
+        "author_id": "3300000005",
+        "created_at": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime()),
+        "edit_history_tweet_ids": [tweet_id],
     }
     # Ids unique to this run: Redis remembers answered ones across test runs.
     old, first, second = (str(int(next_id()) * 1000 + i) for i in range(3))

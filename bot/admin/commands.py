@@ -1,5 +1,6 @@
 """The admin's work from the command line: the review queue, training and
 promotion, KPIs, a citizen's data, the retention job."""
+
 from __future__ import annotations
 
 import argparse
@@ -31,26 +32,33 @@ async def review(settings: Settings, database: "Database", args: argparse.Namesp
         groups = await queue.groups()
         for group in groups:
             confidence = f"{group.confidence:.0%}" if group.confidence is not None else "–"
-            print(f"{group.count:>4}×  {group.guess or '–':<22} {confidence:>5}  {group.key!r}  {','.join(sorted(group.reasons))}")
+            reasons = ",".join(sorted(group.reasons))
+            print(f"{group.count:>4}×  {group.guess or '–':<22} {confidence:>5}  {group.key!r}  {reasons}")
         print(f"{len(groups)} question(s) to review; decide with: dorpspomp review assign KEY --intent NAME")
         return
-    group = await queue.group(args.key)
-    if group is None:
+    chosen = await queue.group(args.key)
+    if chosen is None:
         raise SystemExit(f"{args.key!r} is not in the review queue (dorpspomp review list)")
-    decision = {"assign": "intent", "new-intent": "new_intent", "out-of-scope": "out_of_scope", "dismiss": "dismissed"}[args.action]
-    new = NewIntent(args.intent or "", args.title or "", args.answer or "", args.short or "") if decision == "new_intent" else None
+    decision = {"assign": "intent", "new-intent": "new_intent", "out-of-scope": "out_of_scope", "dismiss": "dismissed"}[
+        args.action
+    ]
+    new = (
+        NewIntent(args.intent or "", args.title or "", args.answer or "", args.short or "")
+        if decision == "new_intent"
+        else None
+    )
     try:
         intent = await annotate(
             queue,
             TrainingData(settings.root, load_profile(settings.profile_path).facts),
             AuditLog(database),
-            group,
+            chosen,
             Annotation(decision, args.intent, new),
             ACTOR,
         )
     except ExampleError as error:
         raise SystemExit(str(error)) from None
-    print(f"{group.count} message(s): {decision}" + (f" → {intent}; train to teach the bot" if intent else ""))
+    print(f"{chosen.count} message(s): {decision}" + (f" → {intent}; train to teach the bot" if intent else ""))
 
 
 async def train(settings: Settings, database: "Database", args: argparse.Namespace) -> None:
@@ -76,7 +84,9 @@ async def train(settings: Settings, database: "Database", args: argparse.Namespa
         after = f"{row['candidate']:.2f}" if row["candidate"] is not None else "  – "
         print(f"  {row['intent']:<24} {before} → {after}{marker}")
     if run.promoted_at is not None:
-        await AuditLog(database).record("automatisch" if args.promote == "auto" else ACTOR, "promotion", run.model or "")
+        await AuditLog(database).record(
+            "automatisch" if args.promote == "auto" else ACTOR, "promotion", run.model or ""
+        )
         print("promoted: every running gateway switches to it within seconds")
     if run.state == "failed":
         raise SystemExit(f"training failed: {run.error}")

@@ -3,6 +3,7 @@
 Admins only: an agent who opens them gets 403, a visitor the login page.
 Forms post with the session's CSRF token, as in the inbox.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -14,9 +15,9 @@ from typing import Any, Callable, Optional
 import aiohttp_jinja2
 from aiohttp import web
 
-from bot.contract import HandoffReason
 from bot.admin.settings import AdminSettings
 from bot.audit import AuditLog
+from bot.contract import HandoffReason
 from bot.kpi import charts
 from bot.kpi.figures import KpiReport
 from bot.learning.annotate import Annotation, NewIntent, annotate
@@ -40,7 +41,12 @@ HANDOFF_REASONS = {
     HandoffReason.OFFER_ACCEPTED: "aanbod aangenomen",
     HandoffReason.BOT: "door de bot",
 }
-REASONS = {"fallback": "niet begrepen", "low_confidence": "twijfel", "handoff": "naar collega", "flagged": "door collega gemeld"}
+REASONS = {
+    "fallback": "niet begrepen",
+    "low_confidence": "twijfel",
+    "handoff": "naar collega",
+    "flagged": "door collega gemeld",
+}
 
 
 @dataclass(frozen=True)
@@ -55,11 +61,23 @@ class AdminDesk:
     topic_label: Callable[[Optional[str]], str]
 
 
+def _handoff_reason(reason: str) -> str:
+    return HANDOFF_REASONS.get(reason, reason)
+
+
+def _percent(value: float) -> str:
+    return f"{value:.0%}"
+
+
 def _period(request: web.Request) -> tuple[date, date]:
     today = date.today()
     try:
         end = date.fromisoformat(request.query["to"]) if request.query.get("to") else today
-        start = date.fromisoformat(request.query["from"]) if request.query.get("from") else end - timedelta(days=KPI_DAYS - 1)
+        start = (
+            date.fromisoformat(request.query["from"])
+            if request.query.get("from")
+            else end - timedelta(days=KPI_DAYS - 1)
+        )
     except ValueError:
         raise HttpProblem(400, "Datums zijn JJJJ-MM-DD, bijvoorbeeld 2026-11-01.") from None
     if start > end:
@@ -69,7 +87,7 @@ def _period(request: web.Request) -> tuple[date, date]:
     return start, end
 
 
-def admin_routes(desk: AdminDesk, auth: StaffAuth) -> list[web.RouteDef]:
+def admin_routes(desk: AdminDesk, auth: StaffAuth) -> list[web.AbstractRouteDef]:
     def page(name: str, request: web.Request, session: StaffSession, status: int = 200, **context: Any) -> web.Response:
         return aiohttp_jinja2.render_template(
             f"admin/{name}.html",
@@ -90,7 +108,10 @@ def admin_routes(desk: AdminDesk, auth: StaffAuth) -> list[web.RouteDef]:
             number = 1
         review = await desk.review.page(number)
         return page(
-            "review", request, session, status,
+            "review",
+            request,
+            session,
+            status,
             groups=review.groups,
             page_number=review.number,
             pages=review.pages,
@@ -112,24 +133,38 @@ def admin_routes(desk: AdminDesk, auth: StaffAuth) -> list[web.RouteDef]:
             return await review_page(request, session, "Deze vraag staat niet (meer) in de rij.", 404)
         decision = str(form.get("decision", ""))
         new_intent = (
-            NewIntent(str(form.get("new_name", "")).strip(), str(form.get("new_title", "")),
-                      str(form.get("new_answer", "")), str(form.get("new_short", "")))
-            if decision == "new_intent" else None
+            NewIntent(
+                str(form.get("new_name", "")).strip(),
+                str(form.get("new_title", "")),
+                str(form.get("new_answer", "")),
+                str(form.get("new_short", "")),
+            )
+            if decision == "new_intent"
+            else None
         )
         try:
             intent = await annotate(
-                desk.review, desk.data, desk.audit, group,
+                desk.review,
+                desk.data,
+                desk.audit,
+                group,
                 Annotation(decision, str(form.get("intent", "")) or None, new_intent),
-                session.member.username, session.member.id,
+                session.member.username,
+                session.member.id,
             )
         except ExampleError as error:
             return await review_page(request, session, str(error), 400)
         raise web.HTTPSeeOther(f"/admin/review?done={intent or 'genegeerd'}")
 
-    async def training_page(request: web.Request, session: StaffSession, error: str = "", status: int = 200) -> web.Response:
+    async def training_page(
+        request: web.Request, session: StaffSession, error: str = "", status: int = 200
+    ) -> web.Response:
         runs = await desk.runs.latest()
         return page(
-            "training", request, session, status,
+            "training",
+            request,
+            session,
+            status,
             runs=runs,
             active=await desk.runs.active_model(),
             running=next((r for r in runs if r.state == "running"), None),
@@ -177,9 +212,10 @@ def admin_routes(desk: AdminDesk, auth: StaffAuth) -> list[web.RouteDef]:
     async def kpi_page(request: web.Request, session: StaffSession) -> web.Response:
         start, end = _period(request)
         figures = await desk.kpi.figures(start, end)
-        percent: Callable[[float], str] = lambda v: f"{v:.0%}"
         return page(
-            "kpi", request, session,
+            "kpi",
+            request,
+            session,
             figures=figures,
             minutes=charts.minutes,
             colour=charts.colour,
@@ -188,12 +224,17 @@ def admin_routes(desk: AdminDesk, auth: StaffAuth) -> list[web.RouteDef]:
             bar_charts=[
                 charts.bar_chart("Gesprekken per kanaal", figures.conversations_per_channel, charts.channel_name),
                 charts.bar_chart("Onderwerpen", figures.topics, desk.topic_label),
-                charts.bar_chart("Redenen voor overdracht", figures.handoff_reasons, HANDOFF_REASONS.get),
+                charts.bar_chart("Redenen voor overdracht", figures.handoff_reasons, _handoff_reason),
                 charts.bar_chart("Meldingen per categorie", figures.reports_per_category),
                 charts.bar_chart("Meldingen per status", figures.reports_per_status),
                 charts.bar_chart(
-                    "Aandeel", {"Alleen de bot": figures.bot_only_share or 0, "Niet begrepen": figures.fallback_rate or 0,
-                                "Naar een collega": figures.handoff_rate or 0}, text=percent,
+                    "Aandeel",
+                    {
+                        "Alleen de bot": figures.bot_only_share or 0,
+                        "Niet begrepen": figures.fallback_rate or 0,
+                        "Naar een collega": figures.handoff_rate or 0,
+                    },
+                    text=_percent,
                 ),
             ],
         )

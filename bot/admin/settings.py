@@ -1,4 +1,5 @@
 """The admin part of the municipality profile (``admin:`` in municipality.yml)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

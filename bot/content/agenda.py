@@ -3,6 +3,7 @@
 Recurring events (a weekly market, King's Day every year) are expanded with
 recurring-ical-events; times are shown in the municipality's time zone.
 """
+
 from __future__ import annotations
 
 import re
@@ -16,8 +17,29 @@ import recurring_ical_events
 
 # Words too common to pick events by ("wat is er te doen in de stad").
 COMMON_WORDS = frozenset(
-    "wanneer welke zijn waar wordt worden staat gaat leuke leuks iets doen stad "
-    "gemeente evenement evenementen activiteiten agenda deze weekend volgende".split()
+    [
+        "wanneer",
+        "welke",
+        "zijn",
+        "waar",
+        "wordt",
+        "worden",
+        "staat",
+        "gaat",
+        "leuke",
+        "leuks",
+        "iets",
+        "doen",
+        "stad",
+        "gemeente",
+        "evenement",
+        "evenementen",
+        "activiteiten",
+        "agenda",
+        "deze",
+        "weekend",
+        "volgende",
+    ]
 )
 
 

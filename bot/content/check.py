@@ -7,6 +7,7 @@
 - "u" in a profile that says "je", or the other way round, in the topic files,
   the responses of ``domain.yml`` and the profile's own texts.
 """
+
 from __future__ import annotations
 
 import re
@@ -22,16 +23,41 @@ from bot.profile import MunicipalityProfile, load_profile
 from channels.x.render import TWEET_LIMIT, weighted_length
 
 # Rules that run one of these actions answer from the intent's topic file.
-TOPIC_ACTIONS = frozenset({
-    "action_answer_topic", "action_passport_urgent", "action_road_diversion",
-    "action_events", "action_crisis_info", "waste_form",
-})
+TOPIC_ACTIONS = frozenset(
+    {
+        "action_answer_topic",
+        "action_passport_urgent",
+        "action_road_diversion",
+        "action_events",
+        "action_crisis_info",
+        "waste_form",
+    }
+)
 # What the topic actions fill in besides the facts (see actions/*.py).
-ACTION_VALUES = frozenset({
-    "link", "departure", "apply_day", "ready_day", "street", "what", "until", "detour",
-    "day", "streets", "when", "events", "title", "time", "place", "postcode", "stream",
-    "lines", "notice", "notice_link",
-})
+ACTION_VALUES = frozenset(
+    {
+        "link",
+        "departure",
+        "apply_day",
+        "ready_day",
+        "street",
+        "what",
+        "until",
+        "detour",
+        "day",
+        "streets",
+        "when",
+        "events",
+        "title",
+        "time",
+        "place",
+        "postcode",
+        "stream",
+        "lines",
+        "notice",
+        "notice_link",
+    }
+)
 OTHER_FORM = {
     "je": re.compile(r"\b(u|uw)\b", re.IGNORECASE),
     "u": re.compile(r"\b(je|jij|jou|jouw)\b", re.IGNORECASE),
@@ -114,7 +140,9 @@ def check_content(root: Path, profile_path: Path) -> list[Problem]:
             continue
         library.topics[topic.intent] = topic
         problems.extend(_check_topic(topic, library, where))
-        problems.extend(mixed_address(profile.address_form, ((f"{where} {n}", t) for n, t in topic.all_texts().items())))
+        problems.extend(
+            mixed_address(profile.address_form, ((f"{where} {n}", t) for n, t in topic.all_texts().items()))
+        )
     domain = yaml.safe_load((root / "domain.yml").read_text(encoding="utf-8")) or {}
     for intent in sorted(topic_intents(root / "nlu_data") - set(library.topics)):
         problems.append(Problem(f"content/topics/{intent}.yml", "is missing: the dialogue answers this intent from it"))

@@ -4,6 +4,7 @@ An admin sets it (``dorpspomp crisis set``); while it is active the bot gives
 it for crisis questions and mentions it once at the start of every
 conversation. Setting a new notice ends the previous one.
 """
+
 from __future__ import annotations
 
 import time

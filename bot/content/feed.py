@@ -5,6 +5,7 @@ read when first needed and again once it is older than ``refresh``; a failed
 read keeps the last good data (and logs), so a feed that hiccups never
 silences the bot.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -40,10 +41,9 @@ def feed_source(profile: MunicipalityProfile, name: str) -> str:
 async def read_source(source: str) -> bytes:
     if source.startswith(("http://", "https://")):
         timeout = aiohttp.ClientTimeout(total=FETCH_TIMEOUT_SECONDS)
-        async with aiohttp.ClientSession(timeout=timeout) as session:
-            async with session.get(source) as response:
-                response.raise_for_status()
-                body = await response.content.read(MAX_FEED_BYTES + 1)
+        async with aiohttp.ClientSession(timeout=timeout) as session, session.get(source) as response:
+            response.raise_for_status()
+            body = await response.content.read(MAX_FEED_BYTES + 1)
         if len(body) > MAX_FEED_BYTES:
             raise ValueError(f"feed {source} is larger than {MAX_FEED_BYTES} bytes")
         return body
@@ -84,9 +84,10 @@ class Feed(Generic[T]):
     async def _refresh(self) -> None:
         try:
             self._data = self._parse(await read_source(self.source))
-        except Exception:  # noqa: BLE001 - whatever broke the feed, keep the last good copy
+        except Exception:
             logger.exception(
-                "feed %s could not be read; %s", self.source,
+                "feed %s could not be read; %s",
+                self.source,
                 "keeping the last good copy" if self._data is not None else "there is no copy yet",
             )
             # Not on every question, but well before the next regular refresh.

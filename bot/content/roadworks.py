@@ -9,6 +9,7 @@ Each feature's properties::
     detour: Volg de gele borden via de Parkweg en de Singel.
     url: https://…              # optional, more about this work
 """
+
 from __future__ import annotations
 
 import json

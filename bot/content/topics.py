@@ -13,6 +13,7 @@ One file per intent in ``content/topics/``::
 
 ``{placeholders}`` are the profile's facts, ``{link}``, and what an action adds.
 """
+
 from __future__ import annotations
 
 import random

@@ -16,6 +16,7 @@
 
 Rules are iCalendar RRULEs (RFC 5545), read with python-dateutil.
 """
+
 from __future__ import annotations
 
 import re
@@ -32,7 +33,7 @@ HORIZON_DAYS = 120
 
 
 def find_postcode(text: str) -> Optional[str]:
-    """"7311 AB" from any way of writing it ("7311ab", "7311 ab")."""
+    """ "7311 AB" from any way of writing it ("7311ab", "7311 ab")."""
     match = POSTCODE.search(text)
     return f"{match.group(1)} {match.group(2).upper()}" if match else None
 
@@ -108,8 +109,5 @@ def parse_waste_calendar(raw: bytes) -> WasteCalendar:
                 raise ValueError(f"area {name}: unknown stream {stream!r}")
             collections[str(stream)] = _rule(spec, f"area {name}, {stream}")
         areas.append(Area(name, tuple(_range(r) for r in area.get("postcodes") or ()), collections))
-    moved = {
-        date.fromisoformat(str(day)): date.fromisoformat(str(to))
-        for day, to in (data.get("moved") or {}).items()
-    }
+    moved = {date.fromisoformat(str(day)): date.fromisoformat(str(to)) for day, to in (data.get("moved") or {}).items()}
     return WasteCalendar(streams, tuple(areas), moved)

@@ -1,4 +1,5 @@
 """The dialogue engine behind a small interface, so Rasa stays replaceable."""
+
 from __future__ import annotations
 
 from pathlib import Path

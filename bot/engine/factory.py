@@ -1,4 +1,5 @@
 """Choosing and starting the engine the settings ask for."""
+
 from __future__ import annotations
 
 from pathlib import Path

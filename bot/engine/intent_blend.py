@@ -12,6 +12,7 @@ Each intent's confidence becomes ``diet_weight × DIET + (1 − diet_weight) ×
 linear``. DIET keeps its entities; the fallback classifier after this
 component judges the blended confidence.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Text
@@ -59,7 +60,7 @@ class IntentBlend(StoredModelComponent):
             if self.model is None or not text.strip():
                 continue
             diet = {r[INTENT_NAME_KEY]: r[PREDICTED_CONFIDENCE_KEY] for r in message.get(INTENT_RANKING_KEY) or ()}
-            linear = dict(zip(self.model.classes_, self.model.predict_proba([text])[0]))
+            linear = dict(zip(self.model.classes_, self.model.predict_proba([text])[0], strict=True))
             ranking = blend(diet, linear, weight)
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)

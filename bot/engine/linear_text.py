@@ -4,6 +4,7 @@ Logistic regression on TF-IDF of words (1–2) and of letters within words
 (2–5): it trains in a second, copes with the typos of real messages and, unlike
 DIET, does not hand a message full of unseen words to the largest class.
 """
+
 from __future__ import annotations
 
 from typing import Optional

@@ -6,6 +6,7 @@ conversation lock held around each turn (``RasaAgentEngine.handle``), keeping
 the tracker object itself is equivalent and about a tenth of Rasa's work per
 message cheaper. Several processes share state through Redis instead.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, Iterable, Optional, Text

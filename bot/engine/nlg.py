@@ -3,6 +3,7 @@
 Configured in ``endpoints.yml`` (``nlg: type: bot.engine.nlg.ProfileResponseGenerator``)
 so that ``rasa shell`` and ``rasa run`` speak with the same facts as the gateway.
 """
+
 from __future__ import annotations
 
 import os
@@ -25,11 +26,7 @@ class ProfileResponseGenerator(TemplatedNaturalLanguageGenerator):
 
     def __init__(self, endpoint_config: EndpointConfig, domain: Domain) -> None:
         super().__init__(domain.responses)
-        path = (
-            os.environ.get("MUNICIPALITY_PROFILE")
-            or endpoint_config.kwargs.get("profile")
-            or "municipality.yml"
-        )
+        path = os.environ.get("MUNICIPALITY_PROFILE") or endpoint_config.kwargs.get("profile") or "municipality.yml"
         self.facts = dict(load_profile(Path(path)).facts)
 
     async def generate(

@@ -4,6 +4,7 @@
 same endpoints from the environment so that ``REDIS_URL`` alone switches the
 tracker and lock store to Redis.
 """
+
 from __future__ import annotations
 
 from typing import Any

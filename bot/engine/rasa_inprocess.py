@@ -1,4 +1,5 @@
 """Rasa running inside the gateway process (the default engine)."""
+
 from __future__ import annotations
 
 import asyncio

@@ -7,6 +7,7 @@ the gateway's CPU on a report-form turn (py-spy, bench/report_throughput.py).
 The schema is Rasa's own constant, so it is checked once here and each answer
 is then validated against it exactly as before.
 """
+
 from __future__ import annotations
 
 import functools
@@ -42,4 +43,4 @@ def _validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool
 
 
 def apply() -> None:
-    RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
+    RemoteAction._validate_action_result = _validate_action_result

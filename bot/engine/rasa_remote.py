@@ -3,6 +3,7 @@
 The server must run with ``--enable-api``: replies come from its REST channel,
 what it understood from the conversation's tracker.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -28,9 +29,7 @@ class RemoteRasaEngine:
 
     async def _request(self, method: str, path: str, **kwargs: Any) -> Any:
         try:
-            async with self._session.request(
-                method, self._base_url + path, params=self._params, **kwargs
-            ) as response:
+            async with self._session.request(method, self._base_url + path, params=self._params, **kwargs) as response:
                 if response.status >= 400:
                     raise EngineError(f"Rasa answered {response.status} on {path}")
                 return await response.json(content_type=None)
@@ -47,9 +46,7 @@ class RemoteRasaEngine:
                 "metadata": message.engine_metadata,
             },
         )
-        tracker = await self._request(
-            "GET", f"/conversations/{conversation_id}/tracker?include_events=NONE"
-        )
+        tracker = await self._request("GET", f"/conversations/{conversation_id}/tracker?include_events=NONE")
         return EngineResult(
             replies=Reply.from_rasa(replies or ()),
             understanding=understanding_from_parse(tracker.get("latest_message") or {}),
@@ -70,9 +67,7 @@ class RemoteRasaEngine:
         )
 
     async def slots(self, conversation_id: str) -> dict[str, Any]:
-        tracker = await self._request(
-            "GET", f"/conversations/{conversation_id}/tracker?include_events=NONE"
-        )
+        tracker = await self._request("GET", f"/conversations/{conversation_id}/tracker?include_events=NONE")
         return present_slots(tracker.get("slots") or {})
 
     async def model_version(self) -> Optional[str]:

@@ -1,5 +1,6 @@
 """Where Rasa keeps a conversation in Redis: ``dorpspomp:tracker:<id>``,
 ``dorpspomp:lock:<id>`` (without importing Rasa, for the CLI)."""
+
 from __future__ import annotations
 
 KEY_PREFIX = "dorpspomp"

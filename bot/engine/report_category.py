@@ -11,6 +11,7 @@ For every message that DIET took for ``report_issue`` the parse result gains
 ``report_category: {"code", "confidence", "main": {"code", "confidence"}}``;
 for other messages, and for openers without a problem, it is ``null``.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -65,7 +66,7 @@ class ReportCategoryClassifier(StoredModelComponent):
         """The likeliest category of a report text, or None when it names no problem."""
         if self.model is None or not text.strip():
             return None
-        probabilities = dict(zip(self.model.classes_, self.model.predict_proba([text])[0]))
+        probabilities = dict(zip(self.model.classes_, self.model.predict_proba([text])[0], strict=True))
         code = max(probabilities, key=probabilities.__getitem__)
         if code == NO_CATEGORY:
             return None

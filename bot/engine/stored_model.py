@@ -3,6 +3,7 @@
 The model is kept with joblib in the component's place in Rasa's model
 storage; a subclass names the file and implements ``train`` and ``process``.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, Optional, Text, TypeVar

@@ -7,6 +7,7 @@ words with those of every word in the training data: misspelt Dutch
 none. Below ``min_known_share`` the message becomes ``nlu_fallback``, which
 the dialogue answers honestly.
 """
+
 from __future__ import annotations
 
 import json

@@ -3,6 +3,7 @@
 Each chart also goes out as a table beside it, for screen readers and for
 people who want the exact numbers.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,7 +13,11 @@ from bot.kpi.figures import KpiFigures
 
 # Colour-blind safe (Okabe-Ito), one per channel.
 CHANNEL_COLOURS = {
-    "webchat": "#0072B2", "rest": "#999999", "x": "#000000", "messenger": "#CC79A7", "telegram": "#009E73",
+    "webchat": "#0072B2",
+    "rest": "#999999",
+    "x": "#000000",
+    "messenger": "#CC79A7",
+    "telegram": "#009E73",
 }
 OTHER_COLOUR = "#E69F00"
 CHANNEL_NAMES = {"webchat": "Website-chat", "rest": "REST", "x": "X", "messenger": "Messenger", "telegram": "Telegram"}
@@ -55,8 +60,13 @@ class DayChart:
     highest: int
 
 
-def bar_chart(title: str, counts: Mapping[str, float], label: Callable[[str], str] = str,
-              text: Callable[[float], str] = lambda v: f"{v:g}", limit: int = 12) -> BarChart:
+def bar_chart(
+    title: str,
+    counts: Mapping[str, float],
+    label: Callable[[str], str] = str,
+    text: Callable[[float], str] = lambda v: f"{v:g}",
+    limit: int = 12,
+) -> BarChart:
     items = sorted(counts.items(), key=lambda item: -item[1])[:limit]
     longest = max((value for _, value in items), default=0) or 1
     return BarChart(title, tuple(Bar(label(key), value, text(value), value / longest) for key, value in items))

@@ -5,6 +5,7 @@ categories, so every figure here survives the retention job unchanged.
 Municipal volumes (thousands of messages a day) are small enough to count
 in Python after one query per table.
 """
+
 from __future__ import annotations
 
 import csv
@@ -21,7 +22,6 @@ import sqlalchemy as sa
 from bot.contract import CONTROL_INTENTS, Intent
 from bot.store.database import Database
 from bot.store.tables import handoffs, messages, reports
-
 
 
 @dataclass(frozen=True)
@@ -71,11 +71,14 @@ class KpiFigures:
 
     def rows(self) -> Iterator[tuple[str, str, str]]:
         """(figure, breakdown, value): the CSV export and its tests read these."""
+
         def number(value: Optional[float]) -> str:
             return "" if value is None else f"{value:.4g}" if isinstance(value, float) else str(value)
 
         yield ("conversations", "", number(self.conversations))
-        yield from (("conversations_per_channel", k, number(v)) for k, v in sorted(self.conversations_per_channel.items()))
+        yield from (
+            ("conversations_per_channel", k, number(v)) for k, v in sorted(self.conversations_per_channel.items())
+        )
         yield ("messages_in", "", number(self.messages_in))
         yield ("messages_out", "", number(self.messages_out))
         for channel, per_day in sorted(self.messages_per_channel_day.items()):
@@ -131,8 +134,12 @@ class KpiReport:
             rows = (
                 await connection.execute(
                     sa.select(
-                        messages.c.conversation_id, messages.c.direction, messages.c.channel,
-                        messages.c.intent, messages.c.staff_id, messages.c.created_at,
+                        messages.c.conversation_id,
+                        messages.c.direction,
+                        messages.c.channel,
+                        messages.c.intent,
+                        messages.c.staff_id,
+                        messages.c.created_at,
                     )
                     .where(messages.c.conversation_id.in_(conversation_ids))
                     .order_by(messages.c.conversation_id, messages.c.id)
@@ -144,7 +151,9 @@ class KpiReport:
                 )
             ).all()
             open_conversations = set(
-                (await connection.execute(sa.select(handoffs.c.conversation_id).where(handoffs.c.open.is_(True)))).scalars()
+                (
+                    await connection.execute(sa.select(handoffs.c.conversation_id).where(handoffs.c.open.is_(True)))
+                ).scalars()
             )
             report_rows = (
                 await connection.execute(
@@ -184,7 +193,7 @@ class KpiReport:
                     fallbacks += turn.intent == Intent.NLU_FALLBACK
                     if turn.intent not in CONTROL_INTENTS:
                         figures.topics[turn.intent] += 1
-                answer = next((t for t in turns[index + 1:] if t.direction == "out"), None)
+                answer = next((t for t in turns[index + 1 :] if t.direction == "out"), None)
                 if answer is None:
                     figures.unanswered += conversation_id not in open_ids
                 elif answer.staff_id is None:

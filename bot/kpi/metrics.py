@@ -4,6 +4,7 @@ Counters and histograms are kept per gateway process as messages pass;
 queue length, outbox backlog and the model version are read when Prometheus
 scrapes, so they are the same whichever process answers.
 """
+
 from __future__ import annotations
 
 from typing import Awaitable, Callable, Optional
@@ -25,30 +26,43 @@ class GatewayMetrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self.messages = Counter(
-            "dorpspomp_messages", "Messages handled, by channel and direction (in: citizen, out: bot or colleague).",
-            ("channel", "direction"), registry=self.registry,
+            "dorpspomp_messages",
+            "Messages handled, by channel and direction (in: citizen, out: bot or colleague).",
+            ("channel", "direction"),
+            registry=self.registry,
         )
         self.reply_seconds = Histogram(
-            "dorpspomp_reply_seconds", "Time from a citizen's message to the bot's replies.",
-            ("channel",), buckets=LATENCY_BUCKETS, registry=self.registry,
+            "dorpspomp_reply_seconds",
+            "Time from a citizen's message to the bot's replies.",
+            ("channel",),
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
         )
         self.engine_failures = Counter(
-            "dorpspomp_engine_failures", "Messages the engine failed or timed out on (the citizen got an apology).",
+            "dorpspomp_engine_failures",
+            "Messages the engine failed or timed out on (the citizen got an apology).",
             registry=self.registry,
         )
         self.handoff_queue = Gauge(
-            "dorpspomp_handoff_queue", "Conversations waiting for or with a colleague, by state.",
-            ("state",), registry=self.registry,
-        )
-        self.outbox_backlog = Gauge(
-            "dorpspomp_outbox_backlog", "Work waiting in the outbox (reports to forward, messages to send), by kind.",
-            ("kind",), registry=self.registry,
-        )
-        self.deliveries_failed = Gauge(
-            "dorpspomp_deliveries_failed", "Messages a platform refused for good, waiting for a person.",
+            "dorpspomp_handoff_queue",
+            "Conversations waiting for or with a colleague, by state.",
+            ("state",),
             registry=self.registry,
         )
-        self.model = Gauge("dorpspomp_model_info", "The model answering in this process.", ("model",), registry=self.registry)
+        self.outbox_backlog = Gauge(
+            "dorpspomp_outbox_backlog",
+            "Work waiting in the outbox (reports to forward, messages to send), by kind.",
+            ("kind",),
+            registry=self.registry,
+        )
+        self.deliveries_failed = Gauge(
+            "dorpspomp_deliveries_failed",
+            "Messages a platform refused for good, waiting for a person.",
+            registry=self.registry,
+        )
+        self.model = Gauge(
+            "dorpspomp_model_info", "The model answering in this process.", ("model",), registry=self.registry
+        )
 
     def message_in(self, channel: str) -> None:
         self.messages.labels(channel, "in").inc()
@@ -60,14 +74,22 @@ class GatewayMetrics:
     async def refresh(self, database: Database, model_version: Optional[str]) -> None:
         async with database.engine.connect() as connection:
             queued = dict(
-                (await connection.execute(
-                    sa.select(handoffs.c.state, sa.func.count()).where(handoffs.c.open.is_(True)).group_by(handoffs.c.state)
-                )).all()
+                (
+                    await connection.execute(
+                        sa.select(handoffs.c.state, sa.func.count())
+                        .where(handoffs.c.open.is_(True))
+                        .group_by(handoffs.c.state)
+                    )
+                ).all()
             )
             backlog = dict(
-                (await connection.execute(
-                    sa.select(outbox.c.kind, sa.func.count()).where(outbox.c.state == "pending").group_by(outbox.c.kind)
-                )).all()
+                (
+                    await connection.execute(
+                        sa.select(outbox.c.kind, sa.func.count())
+                        .where(outbox.c.state == "pending")
+                        .group_by(outbox.c.kind)
+                    )
+                ).all()
             )
             failed = await connection.scalar(
                 sa.select(sa.func.count()).select_from(deliveries).where(deliveries.c.state == "failed")

@@ -1,4 +1,5 @@
 """An admin's decision on a review group, the same from the page and the CLI."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -5,6 +5,7 @@ sorted, duplicates dropped, comments kept), so every change is a readable git
 diff. A new intent also gets its answer as a topic file, a place in
 ``domain.yml`` and a rule, exactly like the topics that came with Dorpspomp.
 """
+
 from __future__ import annotations
 
 import re
@@ -33,8 +34,9 @@ class ExampleError(ValueError):
 def _yaml() -> YAML:
     yaml = YAML()  # round trip: comments and key order survive
     yaml.indent(mapping=2, sequence=4, offset=2)
-    yaml.width = 4096
-    yaml.preserve_quotes = True
+    # ruamel's annotations say None for both; its documentation sets them so.
+    yaml.width = 4096  # type: ignore[assignment]
+    yaml.preserve_quotes = True  # type: ignore[assignment]
     # Rasa's files say "active_loop: null"; ruamel would write an empty value.
     yaml.representer.add_representer(
         type(None), lambda representer, _: representer.represent_scalar("tag:yaml.org,2002:null", "null")
@@ -103,7 +105,9 @@ class TrainingData:
         if path.exists():
             data = _read(path)
         else:
-            data = CommentedMap(version=DoubleQuotedScalarString("3.1"), nlu=CommentedSeq([CommentedMap(intent=intent, examples="")]))
+            data = CommentedMap(
+                version=DoubleQuotedScalarString("3.1"), nlu=CommentedSeq([CommentedMap(intent=intent, examples="")])
+            )
         entry = next((item for item in data["nlu"] if item.get("intent") == intent), None)
         if entry is None:
             entry = CommentedMap(intent=intent, examples="")
@@ -115,7 +119,9 @@ class TrainingData:
     def new_intent(self, intent: str, title: str, answer: str, short: str, texts: Iterable[str]) -> Path:
         """An intent of the municipality's own, answered from a new topic file."""
         if not INTENT_NAME.match(intent):
-            raise ExampleError("een intentnaam is kleine letters, cijfers en _, 3 tot 49 tekens, bijvoorbeeld 'hondenbelasting'")
+            raise ExampleError(
+                "een intentnaam is kleine letters, cijfers en _, 3 tot 49 tekens, bijvoorbeeld 'hondenbelasting'"
+            )
         if intent in self.intents():
             raise ExampleError(f"intent {intent!r} bestaat al; kies 'bestaand intent'")
         if not title.strip() or not answer.strip():

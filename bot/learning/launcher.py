@@ -1,5 +1,6 @@
 """Training from the admin page: a separate process, so the gateway keeps
 answering while TensorFlow takes the CPU."""
+
 from __future__ import annotations
 
 import asyncio
@@ -47,12 +48,17 @@ class TrainingLauncher:
                 # that not every event loop policy (uvloop's) provides.
                 process = subprocess.Popen(
                     [sys.executable, "-m", "bot.cli", "train", "--compare", "--run", str(run_id), "--promote", promote],
-                    cwd=self.settings.root, env=self._environment(), stdout=output, stderr=output,
+                    cwd=self.settings.root,
+                    env=self._environment(),
+                    stdout=output,
+                    stderr=output,
                     stdin=subprocess.DEVNULL,
                 )
         except OSError as error:
             logger.exception("could not start training run %s", run_id)
-            await self.runs.update(run_id, state=FAILED, stage="mislukt", error=f"kon de training niet starten: {error}")
+            await self.runs.update(
+                run_id, state=FAILED, stage="mislukt", error=f"kon de training niet starten: {error}"
+            )
             return
         task = asyncio.get_running_loop().create_task(self._reap(process, run_id, log))
         self._watchers.add(task)
@@ -65,4 +71,6 @@ class TrainingLauncher:
         logger.error("training run %s exited with %s; see %s", run_id, code, log)
         run = await self.runs.get(run_id)
         if run is not None and run.state == RUNNING:
-            await self.runs.update(run_id, state=FAILED, stage="mislukt", error=f"het trainproces stopte (code {code}); zie {log}")
+            await self.runs.update(
+                run_id, state=FAILED, stage="mislukt", error=f"het trainproces stopte (code {code}); zie {log}"
+            )

@@ -5,6 +5,7 @@ engine when it differs. The database is the one place all processes share
 with or without Redis, and a process that was down during a promotion
 catches up the moment it starts.
 """
+
 from __future__ import annotations
 
 import logging

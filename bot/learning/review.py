@@ -10,6 +10,7 @@ hash: no citizen's words), so a decided question leaves the queue for good.
 A page of the queue costs the same whatever citizens sent: the newest
 candidates only, grouping in a thread, and only the groups shown redacted.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -199,8 +200,15 @@ class ReviewQueue:
             else_="handoff",
         )
         query = (
-            sa.select(messages.c.id, messages.c.text, messages.c.review_key, messages.c.intent,
-                      messages.c.confidence, messages.c.created_at, reason.label("reason"))
+            sa.select(
+                messages.c.id,
+                messages.c.text,
+                messages.c.review_key,
+                messages.c.intent,
+                messages.c.confidence,
+                messages.c.created_at,
+                reason.label("reason"),
+            )
             .where(
                 messages.c.direction == "in",
                 messages.c.text != "",
@@ -230,7 +238,7 @@ class ReviewQueue:
         grouped = await asyncio.to_thread(_grouped, await self.candidates())
         pages = max(1, -(-len(grouped) // PAGE_SIZE))
         number = min(max(number, 1), pages)
-        shown = grouped[(number - 1) * PAGE_SIZE:number * PAGE_SIZE]
+        shown = grouped[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
         return ReviewPage(await asyncio.to_thread(lambda: [g.redacted() for g in shown]), number, pages)
 
     async def group(self, key: str) -> Optional[ReviewGroup]:
@@ -238,9 +246,7 @@ class ReviewQueue:
         found = next((g for g in grouped if key in g.keys), None)
         return await asyncio.to_thread(found.redacted) if found else None
 
-    async def decide(
-        self, group: ReviewGroup, decision: str, intent: Optional[str], staff_id: Optional[int]
-    ) -> None:
+    async def decide(self, group: ReviewGroup, decision: str, intent: Optional[str], staff_id: Optional[int]) -> None:
         if decision not in DECISIONS:
             raise ValueError(f"unknown decision {decision!r}")
         now = utcnow()
@@ -248,8 +254,14 @@ class ReviewQueue:
             await connection.execute(
                 sa.insert(review_decisions),
                 [
-                    {"group_key": decision_key(key), "example": group.example, "decision": decision,
-                     "intent": intent, "staff_id": staff_id, "decided_at": now}
+                    {
+                        "group_key": decision_key(key),
+                        "example": group.example,
+                        "decision": decision,
+                        "intent": intent,
+                        "staff_id": staff_id,
+                        "decided_at": now,
+                    }
                     for key in sorted(group.keys)
                 ],
             )
@@ -278,7 +290,6 @@ class ReviewQueue:
     async def decided_count(self) -> int:
         async with self._database.engine.connect() as connection:
             return int(await connection.scalar(sa.select(sa.func.count()).select_from(review_decisions)) or 0)
-
 
 
 def _undecided(rows: Iterable[sa.engine.Row], decided: set[str]) -> list[Candidate]:

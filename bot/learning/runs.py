@@ -6,6 +6,7 @@ promoted when the admin says so, or by itself when no intent's F1 dropped by
 more than the allowed amount. The newest promoted run names the model every
 gateway process serves (:mod:`bot.learning.model_watch`).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -47,9 +48,13 @@ class TrainingRun:
     promoted_at: Optional[datetime]
 
 
-def compare(baseline: Optional[Mapping[str, float]], candidate: Mapping[str, float],
-            baseline_scores: Optional[Mapping[str, float]], candidate_scores: Mapping[str, float],
-            allowed_drop: float) -> dict[str, Any]:
+def compare(
+    baseline: Optional[Mapping[str, float]],
+    candidate: Mapping[str, float],
+    baseline_scores: Optional[Mapping[str, float]],
+    candidate_scores: Mapping[str, float],
+    allowed_drop: float,
+) -> dict[str, Any]:
     """Per-intent F1 of both models; ``worse`` lists intents that dropped too far."""
     intents = sorted(set(candidate) | set(baseline or {}))
     rows = [
@@ -61,9 +66,9 @@ def compare(baseline: Optional[Mapping[str, float]], candidate: Mapping[str, flo
         for intent in intents
     ]
     worse = [
-        row["intent"]
-        for row in rows
-        if row["baseline"] is not None and (row["candidate"] or 0.0) < row["baseline"] - allowed_drop
+        intent
+        for intent in intents
+        if (before := (baseline or {}).get(intent)) is not None and candidate.get(intent, 0.0) < before - allowed_drop
     ]
     return {
         "intents": rows,
@@ -183,7 +188,7 @@ async def execute(
             _headline(new),
             allowed_drop,
         )
-    except Exception as error:  # noqa: BLE001 - the run records why it failed
+    except Exception as error:
         logger.exception("training run %s failed", run.id)
         await runs.update(run.id, state=FAILED, stage="mislukt", error=str(error)[:2000])
         return await _reloaded(runs, run.id)

@@ -1,4 +1,5 @@
 """Deliveries in SQL: rendered platform messages, committed with their outbox job."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ class Delivery:
 
     @property
     def unsent(self) -> list[dict[str, Any]]:
-        return self.items[self.sent:]
+        return self.items[self.sent :]
 
 
 def _delivery(row: sa.engine.Row) -> Delivery:

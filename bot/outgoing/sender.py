@@ -4,9 +4,11 @@ A posted delivery wakes the worker at once, so a citizen's answer leaves
 within milliseconds; the worker also looks every ``poll_seconds`` for retries
 that came due and for work other processes queued.
 """
+
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import Any, Mapping, Protocol
 
@@ -58,17 +60,15 @@ class DeliverySender:
     async def run(self) -> None:
         """Send what is due until cancelled; a failed round is logged, not fatal."""
         while True:
-            try:
+            with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self.postbox.posted.wait(), self.poll_seconds)
-            except asyncio.TimeoutError:
-                pass
             self.postbox.posted.clear()
             try:
                 while await self.send_due():
                     pass
             except asyncio.CancelledError:
                 raise
-            except Exception:  # noqa: BLE001 - a database hiccup must not end the worker
+            except Exception:
                 logger.exception("sending deliveries failed; trying again shortly")
 
     async def send_due(self) -> int:
@@ -106,7 +106,7 @@ class DeliverySender:
         except DeliveryFailed as error:
             await self._failed(job, delivery, error)
             return
-        except Exception as error:  # noqa: BLE001 - an unforeseen failure is retried, not lost
+        except Exception as error:
             logger.exception("delivery %s to %s crashed", delivery.id, delivery.channel)
             await self._failed(job, delivery, DeliveryFailed(repr(error), retryable=True))
             return

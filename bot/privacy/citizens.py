@@ -8,6 +8,7 @@ messages still waiting to be sent, and the example words of review decisions
 made on their questions. The retention job uses the same
 erasure for conversations past their retention period.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -17,12 +18,19 @@ from typing import Any, Iterable, Optional
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.media import MediaStore, photo_ids
-from bot.store.database import Database, utcnow
 from bot.learning.review import decision_key
+from bot.media import MediaStore, photo_ids
 from bot.privacy.redact import review_key
+from bot.store.database import Database, utcnow
 from bot.store.tables import (
-    conversations, deliveries, handoffs, media_uploads, messages, reports, review_decisions, staff_notes,
+    conversations,
+    deliveries,
+    handoffs,
+    media_uploads,
+    messages,
+    reports,
+    review_decisions,
+    staff_notes,
 )
 
 ERASED_SENDER = "gewist:"
@@ -115,10 +123,17 @@ class CitizenRecords:
                 for r in await rows(reports, reports.c.id)
             ],
             "handoffs": [
-                {"reason": h.reason, "topic": h.topic, "queued_at": _iso(h.queued_at), "resolved_at": _iso(h.resolved_at)}
+                {
+                    "reason": h.reason,
+                    "topic": h.topic,
+                    "queued_at": _iso(h.queued_at),
+                    "resolved_at": _iso(h.resolved_at),
+                }
                 for h in await rows(handoffs, handoffs.c.id)
             ],
-            "staff_notes": [{"at": _iso(n.created_at), "text": n.text} for n in await rows(staff_notes, staff_notes.c.id)],
+            "staff_notes": [
+                {"at": _iso(n.created_at), "text": n.text} for n in await rows(staff_notes, staff_notes.c.id)
+            ],
         }
 
     async def erase(self, conversation_ids: Iterable[str]) -> int:
@@ -172,8 +187,15 @@ class CitizenRecords:
             reports.update()
             .where(reports.c.conversation_id.in_(ids))
             .values(
-                description="", address=None, latitude=None, longitude=None, media=[],
-                contact_email=None, contact_phone=None, status_notes=None, updated_at=now,
+                description="",
+                address=None,
+                latitude=None,
+                longitude=None,
+                media=[],
+                contact_email=None,
+                contact_phone=None,
+                status_notes=None,
+                updated_at=now,
             )
         )
         await connection.execute(staff_notes.delete().where(staff_notes.c.conversation_id.in_(ids)))

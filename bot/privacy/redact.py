@@ -5,6 +5,7 @@ Each kind is replaced by a label a reader still understands ("[BSN]",
 "[IBAN]"…). Numbers are only taken for a BSN or IBAN when their check digits
 are right, so a report reference or an order number stays readable.
 """
+
 from __future__ import annotations
 
 import re
@@ -51,7 +52,7 @@ def bsn_is_valid(digits: str) -> bool:
     """The eleven-test: 9·d1 + 8·d2 + … + 2·d8 − d9 is a multiple of 11 (and not 0)."""
     if len(digits) != 9 or not digits.isdigit():
         return False
-    total = sum(int(d) * weight for d, weight in zip(digits, range(9, 1, -1))) - int(digits[8])
+    total = sum(int(d) * weight for d, weight in zip(digits, range(9, 1, -1), strict=False)) - int(digits[8])
     return total % 11 == 0 and int(digits) != 0
 
 

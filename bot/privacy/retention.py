@@ -1,5 +1,6 @@
 """The retention job: conversation content past its period is erased. Every
 gateway process runs it in the background (erasing twice is harmless)."""
+
 from __future__ import annotations
 
 import logging

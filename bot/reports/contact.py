@@ -1,4 +1,5 @@
 """A citizen's contact details for news about their report: e-mail or phone, checked."""
+
 from __future__ import annotations
 
 import re

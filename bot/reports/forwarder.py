@@ -6,6 +6,7 @@ failure (or after a restart of Dorpspomp) continues where the last attempt
 stopped and never creates the report twice. The one window left is a crash
 between the back end's answer and our commit of its id.
 """
+
 from __future__ import annotations
 
 import asyncio

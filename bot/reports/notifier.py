@@ -1,4 +1,5 @@
 """Tells a citizen, in the conversation they reported from, that their report moved on."""
+
 from __future__ import annotations
 
 from bot.messages import Reply

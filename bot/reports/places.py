@@ -4,6 +4,7 @@ Without network access to a geocoder, typed locations are matched against
 the municipality's own list of streets and landmarks (``places.yml``); a
 municipality with the national address register can export that list from it.
 """
+
 from __future__ import annotations
 
 import difflib

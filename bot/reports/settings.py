@@ -1,4 +1,5 @@
 """The ``reports`` part of the municipality profile: categories, area, places, back end."""
+
 from __future__ import annotations
 
 import os

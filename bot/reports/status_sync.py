@@ -1,4 +1,5 @@
 """Asks the back end about open reports and tells citizens when something changed."""
+
 from __future__ import annotations
 
 import logging

@@ -1,5 +1,6 @@
 """Reports in SQL: every report is committed, with its forwarding job, before the
 citizen hears it was received."""
+
 from __future__ import annotations
 
 import re
@@ -85,9 +86,7 @@ class ReportStore:
             )
             report_id = int(result.inserted_primary_key[0])
             await connection.execute(
-                reports.update()
-                .where(reports.c.id == report_id)
-                .values(reference=format_reference(report_id, now))
+                reports.update().where(reports.c.id == report_id).values(reference=format_reference(report_id, now))
             )
             if forward:
                 await enqueue(connection, FORWARD_JOB, str(report_id))
@@ -100,9 +99,7 @@ class ReportStore:
 
     async def by_reference(self, reference: str, conversation_id: str) -> Optional[Report]:
         """A report by its number, only for the conversation that made it."""
-        return await self._one(
-            reports.c.reference == reference, reports.c.conversation_id == conversation_id
-        )
+        return await self._one(reports.c.reference == reference, reports.c.conversation_id == conversation_id)
 
     async def for_conversation(self, conversation_id: str, limit: int = 10) -> list[Report]:
         return await self._many(
@@ -154,9 +151,7 @@ class ReportStore:
         """Queue a failed report for forwarding once more (after the back end was fixed)."""
         async with self._database.transaction() as connection:
             report_id = await connection.scalar(
-                sa.select(reports.c.id).where(
-                    reports.c.reference == reference, reports.c.forward_state == "failed"
-                )
+                sa.select(reports.c.id).where(reports.c.reference == reference, reports.c.forward_state == "failed")
             )
             if report_id is None:
                 return False

@@ -1,4 +1,5 @@
 """The gateway's background work for reports: forwarding and status news."""
+
 from __future__ import annotations
 
 import asyncio

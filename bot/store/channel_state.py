@@ -1,4 +1,5 @@
 """Small values a channel keeps across restarts, by (channel, key)."""
+
 from __future__ import annotations
 
 from typing import Optional
@@ -17,9 +18,7 @@ class ChannelStateStore:
     async def get(self, channel: str, key: str) -> Optional[str]:
         async with self._database.engine.connect() as connection:
             return await connection.scalar(
-                sa.select(channel_state.c.value).where(
-                    channel_state.c.channel == channel, channel_state.c.key == key
-                )
+                sa.select(channel_state.c.value).where(channel_state.c.channel == channel, channel_state.c.key == key)
             )
 
     async def put(self, channel: str, key: str, value: str) -> None:

@@ -1,4 +1,5 @@
 """Conversations and the messages in them."""
+
 from __future__ import annotations
 
 import asyncio
@@ -117,9 +118,7 @@ class ConversationStore:
 
     async def exists(self, conversation_id: str) -> bool:
         async with self._engine.connect() as connection:
-            row = await connection.execute(
-                sa.select(conversations.c.id).where(conversations.c.id == conversation_id)
-            )
+            row = await connection.execute(sa.select(conversations.c.id).where(conversations.c.id == conversation_id))
             return row.first() is not None
 
     async def _find(self, channel: str, sender: str) -> Optional[str]:
@@ -178,9 +177,7 @@ class ConversationStore:
     ) -> None:
         """Store replies that answer no message of the citizen (news, a colleague)."""
         async with self._database.transaction() as connection:
-            await connection.execute(
-                messages.insert(), _reply_rows(conversation_id, channel, replies, staff_id)
-            )
+            await connection.execute(messages.insert(), _reply_rows(conversation_id, channel, replies, staff_id))
 
     async def recent_intents(self, conversation_id: str, limit: int = 10) -> list[str]:
         """What the citizen's last messages were about, newest first."""

@@ -4,6 +4,7 @@ One URL configures both: ``sqlite:///path`` or ``postgresql://…``. The running
 application talks through an async driver (aiosqlite, asyncpg); Alembic
 migrates through the matching sync driver before the application starts.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -18,11 +19,12 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.pool import AsyncAdaptedQueuePool
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import AsyncAdaptedQueuePool
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 logger = logging.getLogger(__name__)
+
 
 def utcnow() -> datetime:
     """Timestamps in the database are timezone-aware UTC."""
@@ -47,7 +49,7 @@ def _with_driver(database_url: str, drivers: dict[str, str]) -> URL:
     return url.set(drivername=drivers[_backend(url)])
 
 
-def _enable_sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets readers go on while a write commits; foreign keys are off by default.
     # The busy timeout comes first: setting the journal mode waits for a lock
     # too, and another process (the gateway, for a CLI command) may hold it.
@@ -125,5 +127,5 @@ class Database:
         for connection in list(self._sqlite_connections):
             try:
                 await connection.close()  # returns at once when already closed
-            except Exception:  # noqa: BLE001 - a broken connection's thread has ended too
+            except Exception:
                 logger.warning("a leftover SQLite connection did not close cleanly", exc_info=True)

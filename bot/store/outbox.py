@@ -6,6 +6,7 @@ is not also queued. Workers in any number of processes claim a job with a
 lease; a worker that dies mid-job leaves a lease that runs out, and another
 worker picks the job up again.
 """
+
 from __future__ import annotations
 
 import random

@@ -1,4 +1,5 @@
 """The SQL schema. Alembic migrations in ``migrations/`` create exactly this."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -20,6 +21,7 @@ class UtcDateTime(sa.types.TypeDecorator):
         if value is not None and value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
         return value
+
 
 conversations = sa.Table(
     "conversations",
@@ -68,9 +70,7 @@ media_uploads = sa.Table(
     "media_uploads",
     metadata,
     sa.Column("media_id", sa.String(64), primary_key=True),
-    sa.Column(
-        "conversation_id", sa.String(32), sa.ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False
-    ),
+    sa.Column("conversation_id", sa.String(32), sa.ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False),
     sa.Column("uploaded_at", UtcDateTime(), nullable=False),
     sa.Column("used_at", UtcDateTime(), nullable=True),
     sa.Index("ix_media_uploads_conversation_id", "conversation_id"),

@@ -4,6 +4,7 @@ An upload belongs to the session that made it: another session cannot send
 it. A session may hold only so many unsent uploads, and uploads no message
 sent are swept after a while, files included.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta

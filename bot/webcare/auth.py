@@ -4,12 +4,13 @@ The session cookie is HTTP-only and SameSite=Strict; every state-changing
 request also carries the session's CSRF token (a form field, or the
 ``X-CSRF-Token`` header for the inbox's own fetches), compared in constant time.
 """
+
 from __future__ import annotations
 
 import hmac
 import secrets
-from urllib.parse import quote
 from typing import Awaitable, Callable, Optional
+from urllib.parse import quote
 
 from aiohttp import web
 

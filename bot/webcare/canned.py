@@ -1,4 +1,5 @@
 """Canned responses: ready answers admins keep, with placeholders filled per citizen."""
+
 from __future__ import annotations
 
 import string
@@ -48,9 +49,7 @@ def check(title: str, text: str) -> None:
         raise CannedError("Een { of } staat los: schrijf {first_name} of laat de haakjes weg.") from None
     unknown = names - set(PLACEHOLDERS)
     if unknown:
-        raise CannedError(
-            f"Onbekende plaatshouder {', '.join(sorted(unknown))}; gebruik {', '.join(PLACEHOLDERS)}."
-        )
+        raise CannedError(f"Onbekende plaatshouder {', '.join(sorted(unknown))}; gebruik {', '.join(PLACEHOLDERS)}.")
 
 
 class CannedStore:

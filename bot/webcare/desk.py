@@ -4,6 +4,7 @@ Each action checks who owns the conversation, changes SQL, reaches the citizen
 through the outreach (and so through the channel they used) and tells every
 connected inbox.
 """
+
 from __future__ import annotations
 
 import logging
@@ -145,7 +146,7 @@ class WebcareDesk:
                 raise DeskError(409, "Het gesprek is intussen veranderd; kijk nog eens.")
             try:
                 await self.engine.resume(conversation_id)
-            except Exception:  # noqa: BLE001 - the hand-off is closed; the engine catches up
+            except Exception:
                 # The router notices the engine is still paused on the next message
                 # and queues the conversation again: the citizen is not left alone.
                 logger.exception("could not resume the bot for %s", conversation_id)
@@ -213,7 +214,9 @@ class WebcareDesk:
             "channel": address[0],
             "public": public,
             "first_name": first_name,
-            "handoff": None if handoff is None else {
+            "handoff": None
+            if handoff is None
+            else {
                 "state": handoff.state,
                 "reason": handoff.reason,
                 "topic": self.settings.topic_label(handoff.topic or handoff.reason),

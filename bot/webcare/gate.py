@@ -1,5 +1,6 @@
 """What the router asks of webcare: is a colleague on this conversation? And
 telling the inbox, in every gateway process, what changed."""
+
 from __future__ import annotations
 
 import contextlib

@@ -3,6 +3,7 @@
 Every change is one conditional UPDATE, so of two colleagues who claim the same
 conversation at the same moment exactly one wins, whichever process each is on.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -110,16 +111,12 @@ class HandoffStore:
         router asks on every message, so one indexed look-up, no joins."""
         async with self._database.engine.connect() as connection:
             found = await connection.scalar(
-                sa.select(handoffs.c.id).where(
-                    handoffs.c.conversation_id == conversation_id, handoffs.c.open.is_(True)
-                )
+                sa.select(handoffs.c.id).where(handoffs.c.conversation_id == conversation_id, handoffs.c.open.is_(True))
             )
         return found is not None
 
     async def active(self, conversation_id: str) -> Optional[Handoff]:
-        return await self._one(
-            sa.and_(handoffs.c.conversation_id == conversation_id, handoffs.c.open.is_(True))
-        )
+        return await self._one(sa.and_(handoffs.c.conversation_id == conversation_id, handoffs.c.open.is_(True)))
 
     async def latest(self, conversation_id: str) -> Optional[Handoff]:
         newest = await self._many(
@@ -132,9 +129,7 @@ class HandoffStore:
         return await self._many(_select().where(handoffs.c.state == QUEUED).order_by(handoffs.c.queued_at))
 
     async def assigned(self) -> list[Handoff]:
-        return await self._many(
-            _select().where(handoffs.c.state == ASSIGNED).order_by(handoffs.c.assigned_at)
-        )
+        return await self._many(_select().where(handoffs.c.state == ASSIGNED).order_by(handoffs.c.assigned_at))
 
     async def recently_resolved(self, hours: int = 24, limit: int = 30) -> list[Handoff]:
         since = utcnow() - timedelta(hours=hours)
@@ -176,9 +171,7 @@ class HandoffStore:
             first_reply_at=utcnow(),
         )
 
-    async def resolve(
-        self, handoff_id: int, staff_id: int, outcome: str, last_seen_message_id: int
-    ) -> bool:
+    async def resolve(self, handoff_id: int, staff_id: int, outcome: str, last_seen_message_id: int) -> bool:
         """Close the hand-off the colleague owns, unless the citizen wrote since
         ``last_seen_message_id`` (then :class:`NewCitizenMessage`)."""
         async with self._database.transaction() as connection:

@@ -1,4 +1,5 @@
 """When the webcare team works, and how to say when it next does, in Dutch."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
@@ -10,17 +11,25 @@ from bot.webcare.settings import WebcareSettings
 
 DAY_NAMES = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
 MONTH_NAMES = (
-    "januari", "februari", "maart", "april", "mei", "juni",
-    "juli", "augustus", "september", "oktober", "november", "december",
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
 )
 
 
 class TeamHours:
     def __init__(self, settings: WebcareSettings) -> None:
         self.settings = settings
-        self._holidays = (
-            holidays.country_holidays(settings.holiday_country) if settings.holiday_country else {}
-        )
+        self._holidays = holidays.country_holidays(settings.holiday_country) if settings.holiday_country else {}
 
     def _working_day(self, day: date) -> bool:
         return self.settings.hours[day.weekday()] is not None and day not in self._holidays
@@ -28,11 +37,7 @@ class TeamHours:
     def is_open(self, moment: datetime) -> bool:
         local = moment.astimezone(self.settings.timezone)
         span = self.settings.hours[local.weekday()]
-        return (
-            span is not None
-            and self._working_day(local.date())
-            and span.start <= local.time() < span.end
-        )
+        return span is not None and self._working_day(local.date()) and span.start <= local.time() < span.end
 
     def next_opening(self, moment: datetime) -> Optional[datetime]:
         """The start of the next working period after ``moment`` (None: the team never works)."""
@@ -48,7 +53,7 @@ class TeamHours:
         return None
 
     def when(self, moment: datetime, opening: datetime) -> str:
-        """"morgen vanaf 8:00", "maandag vanaf 8:30", "op dinsdag 2 januari vanaf 8:30"."""
+        """ "morgen vanaf 8:00", "maandag vanaf 8:30", "op dinsdag 2 januari vanaf 8:30"."""
         local = moment.astimezone(self.settings.timezone)
         at = f"vanaf {opening.hour}:{opening.minute:02d}"
         days = (opening.date() - local.date()).days

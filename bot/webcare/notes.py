@@ -1,4 +1,5 @@
 """Internal notes on a conversation: for colleagues, never sent to the citizen."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -5,6 +5,7 @@ One Argon2 check takes tens of milliseconds of CPU. On the event loop, eight
 logins at once stall every chat and webhook; in threads without a bound, a
 flood of logins takes every core.
 """
+
 from __future__ import annotations
 
 import asyncio

@@ -1,4 +1,5 @@
 """The webcare inbox over HTTP: login, the inbox page, its JSON API and live socket."""
+
 from __future__ import annotations
 
 import asyncio
@@ -15,7 +16,13 @@ from bot.learning.review import ReviewQueue
 from bot.media import MediaStore
 from bot.throttle import Throttle
 from bot.webcare.auth import (
-    COOKIE_PATH, LOGIN_CSRF_COOKIE, SESSION_COOKIE, StaffAuth, new_login_csrf, safe_next, same_token,
+    COOKIE_PATH,
+    LOGIN_CSRF_COOKIE,
+    SESSION_COOKIE,
+    StaffAuth,
+    new_login_csrf,
+    safe_next,
+    same_token,
 )
 from bot.webcare.canned import CannedError
 from bot.webcare.desk import DeskError, WebcareDesk
@@ -60,7 +67,7 @@ def webcare_routes(
     review: ReviewQueue,
     throttle: Throttle,
     client_address: ClientAddress,
-) -> list[web.RouteDef]:
+) -> list[web.AbstractRouteDef]:
     async def login_page(request: web.Request, error: str = "", status: int = 200, next_path: str = "") -> web.Response:
         token = new_login_csrf()
         response = aiohttp_jinja2.render_template(
@@ -146,9 +153,7 @@ def webcare_routes(
             return await canned_page(request, session, str(error))
         raise web.HTTPSeeOther("/webcare/canned")
 
-    def acting(
-        action: Callable[..., Any], audited: Optional[str] = None
-    ) -> Callable[[web.Request, StaffSession], Any]:
+    def acting(action: Callable[..., Any], audited: Optional[str] = None) -> Callable[[web.Request, StaffSession], Any]:
         """A desk action as JSON; ``audited`` names it in the audit log when it succeeds."""
 
         async def handler(request: web.Request, session: StaffSession) -> web.Response:

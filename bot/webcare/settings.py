@@ -1,4 +1,5 @@
 """The webcare part of the municipality profile (``webcare:`` in municipality.yml)."""
+
 from __future__ import annotations
 
 import re
@@ -57,7 +58,9 @@ def _span(day: str, value: Any) -> Optional[Span]:
 def _content_titles(path: Path) -> dict[str, str]:
     """The titles of the topic files, so a topic is named the same everywhere."""
     profile = load_profile(path)
-    return {intent: topic.title for intent, topic in TopicLibrary.load(profile.content_dir, profile.facts).topics.items()}
+    return {
+        intent: topic.title for intent, topic in TopicLibrary.load(profile.content_dir, profile.facts).topics.items()
+    }
 
 
 def load_webcare_settings(path: Path) -> WebcareSettings:

@@ -1,4 +1,5 @@
 """Staff accounts, their passwords (Argon2) and their login sessions."""
+
 from __future__ import annotations
 
 import hashlib
@@ -63,7 +64,7 @@ def _token_hash(token: str) -> str:
 
 
 def initials_of(display_name: str) -> str:
-    """"Anna de Kok" → "AK": first letters of the words that start with a capital."""
+    """ "Anna de Kok" → "AK": first letters of the words that start with a capital."""
     words = [w for w in display_name.split() if w[:1].isupper()] or display_name.split()
     return "".join(w[0] for w in words[:3]).upper()
 
@@ -206,9 +207,7 @@ class StaffStore:
 
     async def logout(self, token: str) -> None:
         async with self._database.transaction() as connection:
-            await connection.execute(
-                staff_sessions.delete().where(staff_sessions.c.token_hash == _token_hash(token))
-            )
+            await connection.execute(staff_sessions.delete().where(staff_sessions.c.token_hash == _token_hash(token)))
 
     async def set_password(self, username: str, password: str) -> bool:
         """A new password; every open session of the account ends."""
@@ -222,7 +221,9 @@ class StaffStore:
 
     async def _change(self, username: str, **values: object) -> bool:
         async with self._database.transaction() as connection:
-            staff_id = await connection.scalar(sa.select(staff.c.id).where(staff.c.username == username.strip().lower()))
+            staff_id = await connection.scalar(
+                sa.select(staff.c.id).where(staff.c.username == username.strip().lower())
+            )
             if staff_id is None:
                 return False
             await connection.execute(staff.update().where(staff.c.id == staff_id).values(**values))
@@ -242,4 +243,3 @@ class StaffStore:
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise StaffError(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
-

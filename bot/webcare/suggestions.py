@@ -4,6 +4,7 @@ It is the response the domain has for the intent the engine recognised
 (``utter_<intent>``), with the profile's facts filled in: what the bot would
 have said had it not handed the conversation over.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -31,7 +32,5 @@ class Suggestions:
         if response is None or response not in self._responses:
             return None
         hello_name = f" {first_name}" if first_name else ""
-        generated = self._nlg.generate_from_slots(
-            response, {**self._facts, "hello_name": hello_name}, "webcare"
-        )
+        generated = self._nlg.generate_from_slots(response, {**self._facts, "hello_name": hello_name}, "webcare")
         return (generated or {}).get("text") or None

@@ -9,6 +9,7 @@ anything may be sent (``RESPONSE``); after that only a person may answer,
 with the ``HUMAN_AGENT`` tag, for up to 7 days. The bot sends nothing
 automated outside the window; such news stays in the conversation's history.
 """
+
 from __future__ import annotations
 
 import logging
@@ -19,7 +20,7 @@ from typing import Any, Mapping, Optional
 import aiohttp
 from aiohttp import web
 
-from bot.media import MAX_BYTES, MEDIA_PREFIX, MediaRejected, MediaStore
+from bot.media import MAX_BYTES, MEDIA_PREFIX, MediaRejected
 from bot.messages import Attachment, Reply
 from channels.base import ChannelContext
 from channels.credentials import required
@@ -55,9 +56,7 @@ class MessengerConfig:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Optional["MessengerConfig"]:
-        values = required(
-            env, CHANNEL, ("MESSENGER_APP_SECRET", "MESSENGER_PAGE_TOKEN", "MESSENGER_VERIFY_TOKEN")
-        )
+        values = required(env, CHANNEL, ("MESSENGER_APP_SECRET", "MESSENGER_PAGE_TOKEN", "MESSENGER_VERIFY_TOKEN"))
         if values is None:
             return None
         return cls(

@@ -4,6 +4,7 @@ One delivery can batch several entries, each with several messaging events;
 every one is read. Echoes of the page's own messages, delivery and read
 receipts are not citizen messages and are skipped.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -60,11 +61,7 @@ def _event(messaging: dict[str, Any]) -> PlatformEvent | None:
 
 def _images(attachments: Any) -> tuple[Attachment, ...]:
     # The URL points into Meta's CDN; prepare() fetches the photo into our media store.
-    return tuple(
-        Attachment("image", _required(a["payload"], "url"))
-        for a in attachments
-        if a.get("type") == "image"
-    )
+    return tuple(Attachment("image", _required(a["payload"], "url")) for a in attachments if a.get("type") == "image")
 
 
 def _required(data: dict[str, Any], key: str) -> str:

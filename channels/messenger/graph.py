@@ -1,4 +1,5 @@
 """The Graph Send API over aiohttp, with Meta's errors sorted into retry or give up."""
+
 from __future__ import annotations
 
 import asyncio
@@ -37,9 +38,12 @@ class GraphSendApi:
                 status = response.status
         except (aiohttp.ClientError, asyncio.TimeoutError) as error:
             raise DeliveryFailed(f"Graph API unreachable: {error!r}", retryable=True) from None
-        error = body.get("error") if isinstance(body.get("error"), dict) else {}
-        message = f"Graph API {status}: {error.get('message', 'no error message')} (code {error.get('code')})"
-        transient = status == 429 or status >= 500 or error.get("code") in TRANSIENT_CODES or error.get("is_transient")
+        found = body.get("error")
+        problem: dict[str, Any] = found if isinstance(found, dict) else {}
+        message = f"Graph API {status}: {problem.get('message', 'no error message')} (code {problem.get('code')})"
+        transient = (
+            status == 429 or status >= 500 or problem.get("code") in TRANSIENT_CODES or problem.get("is_transient")
+        )
         raise DeliveryFailed(message, retryable=bool(transient), retry_after=retry_after)
 
     async def download(self, url: str, limit: int, hosts: Collection[str]) -> bytes:

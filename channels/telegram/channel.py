@@ -6,6 +6,7 @@ Register the webhook with Telegram's ``setWebhook`` and the same
 python-telegram-bot's ``Application`` is built without an updater or web
 server of its own: our aiohttp route feeds it the updates.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -14,17 +15,10 @@ from dataclasses import dataclass, replace
 from typing import Any, Mapping, Optional
 
 from aiohttp import web
-from telegram import (
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    KeyboardButton,
-    ReplyKeyboardMarkup,
-    ReplyKeyboardRemove,
-)
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application
 
-from bot.media import MEDIA_PREFIX, MediaRejected, MediaStore
+from bot.media import MEDIA_PREFIX, MediaRejected
 from bot.messages import Attachment, DeliveryFailed, Reply
 from channels.base import ChannelContext
 from channels.credentials import required
@@ -32,6 +26,13 @@ from channels.http import require_signature
 from channels.platform import PlatformChannel, PlatformEvent
 from channels.render import split_text
 from channels.telegram.updates import CHANNEL, parse_update
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -173,8 +174,10 @@ class TelegramChannel(PlatformChannel):
             )
         if item.get("buttons"):
             return InlineKeyboardMarkup(
-                [[InlineKeyboardButton(title, callback_data=await self._callback_data(payload))]
-                 for title, payload in item["buttons"]]
+                [
+                    [InlineKeyboardButton(title, callback_data=await self._callback_data(payload))]
+                    for title, payload in item["buttons"]
+                ]
             )
         # A location keyboard left from an earlier question goes away.
         return ReplyKeyboardRemove()

@@ -3,15 +3,15 @@
 Only private chats are answered; in a group the bot would talk in public
 about one person's case.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
 from typing import Optional
 
-from telegram import Bot, Update
-
 from bot.messages import IncomingMessage, Location
 from channels.platform import MalformedEvent, PlatformEvent, clipped, text_field
+from telegram import Bot, Update
 
 CHANNEL = "telegram"
 

@@ -23,6 +23,7 @@ Messages, new conversations and uploads are rate-limited per session and per
 client address (bot/throttle.py); past a limit the citizen reads
 ``{"type": "limited", "text": ...}`` and nothing is kept.
 """
+
 from __future__ import annotations
 
 import logging
@@ -129,9 +130,7 @@ class WebchatChannel(Channel):
             web.options("/webchat/upload", self.upload_preflight),
         ]
 
-    async def deliver(
-        self, conversation_id: str, sender: str, replies: list[Reply], from_staff: bool = False
-    ) -> None:
+    async def deliver(self, conversation_id: str, sender: str, replies: list[Reply], from_staff: bool = False) -> None:
         """To the citizen's open chat, in whichever gateway process holds its socket."""
         await self._bus.publish(
             DELIVERY_TOPIC,

@@ -7,6 +7,7 @@ widget gets a fresh one each time it connects, so a citizen who comes back
 within that time continues, and a token copied from a shared computer does
 not open the conversation for ever.
 """
+
 from __future__ import annotations
 
 import base64

@@ -10,6 +10,7 @@ address or contact details, a hand-off) moves to a direct message, with a
 short public reply saying so; nothing the citizen said is repeated in public.
 Everything sent unasked (news, a colleague's answer) goes by direct message.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -74,7 +75,11 @@ class XConfig:
             return None
         poll = env.get("X_POLL_SECONDS")
         return cls(
-            *(values[name] for name in names),
+            consumer_key=values["X_CONSUMER_KEY"],
+            consumer_secret=values["X_CONSUMER_SECRET"],
+            access_token=values["X_ACCESS_TOKEN"],
+            access_token_secret=values["X_ACCESS_TOKEN_SECRET"],
+            user_id=values["X_USER_ID"],
             api_url=env.get("X_API_URL", DEFAULT_API_URL).rstrip("/"),
             poll_seconds=float(poll) if poll else None,
         )
@@ -151,7 +156,9 @@ class XChannel(PlatformChannel):
     async def send(self, item: dict[str, Any]) -> None:
         try:
             if item["kind"] == "tweet":
-                await self.client.create_tweet(text=item["text"], in_reply_to_tweet_id=item["in_reply_to"], user_auth=True)
+                await self.client.create_tweet(
+                    text=item["text"], in_reply_to_tweet_id=item["in_reply_to"], user_auth=True
+                )
             else:
                 await self.client.create_direct_message(participant_id=item["to"], text=item["text"], user_auth=True)
         except tweepy.TooManyRequests as error:

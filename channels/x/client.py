@@ -5,6 +5,7 @@ tweepy builds every URL on ``https://api.twitter.com``; requests go through
 proxy and lets the tests use a local server, with tweepy's own request
 building, OAuth 1.0a signing and error handling unchanged.
 """
+
 from __future__ import annotations
 
 from typing import Any

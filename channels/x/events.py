@@ -3,6 +3,7 @@
 X delivers the account's own tweets and direct messages too; those are
 skipped, as are retweets and tweets that do not address the account.
 """
+
 from __future__ import annotations
 
 import re
@@ -33,7 +34,9 @@ def tweet_event(tweet: dict[str, Any], own_id: str) -> Optional[PlatformEvent]:
     addressed = own_id in mentioned or str(tweet.get("in_reply_to_user_id_str")) == own_id
     if author == own_id or "retweeted_status" in tweet or not addressed:
         return None
-    text = text_field((tweet.get("extended_tweet") or {}).get("full_text"), "full_text") or text_field(tweet["text"], "text")
+    text = text_field((tweet.get("extended_tweet") or {}).get("full_text"), "full_text") or text_field(
+        tweet["text"], "text"
+    )
     return public_event(str(tweet["id_str"]), author, text, _tweet_time(tweet), str(user.get("name") or ""))
 
 

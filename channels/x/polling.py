@@ -4,6 +4,7 @@ The newest mention answered is kept in channel state, so a restart neither
 misses mentions nor answers them twice. On the very first run the newest
 existing mention is only noted: old mentions are not answered days late.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -48,7 +49,7 @@ class MentionPoller:
                 logger.warning("x: mention polling rate-limited; next try in %.0fs", pause)
             except asyncio.CancelledError:
                 raise
-            except Exception:  # noqa: BLE001 - X or the database hiccups; polling goes on
+            except Exception:
                 logger.exception("x: polling mentions failed; trying again in %.0fs", interval)
             await asyncio.sleep(pause)
 

@@ -3,6 +3,7 @@
 The counting is twitter-text's own (the ``twitter-text-parser`` port), the
 one X applies.
 """
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """Where reports go after Dorpspomp stored them: the municipality's reports system."""
+
 from __future__ import annotations
 
 from typing import Optional

@@ -1,4 +1,5 @@
 """What every reports back end offers, and how its HTTP failures are classified."""
+
 from __future__ import annotations
 
 import asyncio
@@ -38,11 +39,9 @@ class ReportBackend(Protocol):
     async def attach(self, external_id: str, photo: Path, mime_type: str) -> None:
         """Add a photo to a report already created."""
 
-    async def status(self, external_id: str) -> BackendStatus:
-        ...
+    async def status(self, external_id: str) -> BackendStatus: ...
 
-    async def close(self) -> None:
-        ...
+    async def close(self) -> None: ...
 
 
 def retry_after_seconds(value: Optional[str]) -> Optional[float]:

@@ -1,5 +1,6 @@
 """Open311 GeoReport v2 (https://wiki.open311.org/GeoReport_v2): POST requests.json,
 GET requests/{id}.json."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -57,12 +58,14 @@ class Open311Backend(HttpBackend):
     async def status(self, external_id: str) -> BackendStatus:
         request_id = external_id
         if external_id.startswith(TOKEN_PREFIX):
-            token = _first(await self.request("GET", f"/tokens/{external_id[len(TOKEN_PREFIX):]}.json"))
+            token = _first(await self.request("GET", f"/tokens/{external_id[len(TOKEN_PREFIX) :]}.json"))
             if not token.get("service_request_id"):
                 return BackendStatus("ontvangen", None)
             request_id = str(token["service_request_id"])
         request = _first(await self.request("GET", f"/requests/{request_id}.json"))
-        status = "afgehandeld" if request.get("status") == "closed" else (
-            "in_behandeling" if request.get("status_notes") else "ontvangen"
+        status = (
+            "afgehandeld"
+            if request.get("status") == "closed"
+            else ("in_behandeling" if request.get("status_notes") else "ontvangen")
         )
         return BackendStatus(status, request.get("status_notes") or None)

@@ -1,5 +1,6 @@
 """Signalen (signalen.org), the open-source reports system of Dutch municipalities,
 through its public API: create, add a photo, read the status."""
+
 from __future__ import annotations
 
 import re

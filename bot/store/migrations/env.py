@@ -1,4 +1,5 @@
 """Alembic environment: runs migrations on the connection handed in by bot.store.database."""
+
 from alembic import context
 
 from bot.store.tables import metadata

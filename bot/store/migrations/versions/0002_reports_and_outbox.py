@@ -4,8 +4,9 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-27
 """
-from alembic import op
+
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0002"
 down_revision = "0001"
@@ -55,9 +56,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     )
-    op.create_index(
-        "ix_outbox_kind_state_next_attempt_at", "outbox", ["kind", "state", "next_attempt_at"]
-    )
+    op.create_index("ix_outbox_kind_state_next_attempt_at", "outbox", ["kind", "state", "next_attempt_at"])
 
 
 def downgrade() -> None:

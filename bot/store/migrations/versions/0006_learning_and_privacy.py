@@ -4,8 +4,9 @@ Revision ID: 0006
 Revises: 0005
 Create Date: 2026-11-28
 """
-from alembic import op
+
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0006"
 down_revision = "0005"
@@ -27,9 +28,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "message_flags",
-        sa.Column(
-            "message_id", sa.Integer, sa.ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True
-        ),
+        sa.Column("message_id", sa.Integer, sa.ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True),
         sa.Column("staff_id", sa.Integer, sa.ForeignKey("staff.id", ondelete="SET NULL"), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )

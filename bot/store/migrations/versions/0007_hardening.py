@@ -5,8 +5,9 @@ Revision ID: 0007
 Revises: 0006
 Create Date: 2026-12-02
 """
-from alembic import op
+
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0007"
 down_revision = "0006"
@@ -39,14 +40,19 @@ def _hash_decided_keys(connection: sa.engine.Connection) -> None:
 
     for row in connection.execute(sa.text("SELECT id, group_key FROM review_decisions")).all():
         hashed = hashlib.sha256(row.group_key.encode()).hexdigest()
-        connection.execute(sa.text("UPDATE review_decisions SET group_key = :key WHERE id = :id"), {"key": hashed, "id": row.id})
+        connection.execute(
+            sa.text("UPDATE review_decisions SET group_key = :key WHERE id = :id"), {"key": hashed, "id": row.id}
+        )
 
 
 def _scrub_audit_log(connection: sa.engine.Connection) -> None:
     """A review's subject was the question's text; a failed login's actor whatever was typed."""
     connection.execute(sa.text("UPDATE audit_log SET subject = '' WHERE action = 'review'"))
     connection.execute(
-        sa.text("UPDATE audit_log SET actor = '?' WHERE action = 'login_failed' AND actor NOT IN (SELECT username FROM staff)")
+        sa.text(
+            "UPDATE audit_log SET actor = '?'"
+            " WHERE action = 'login_failed' AND actor NOT IN (SELECT username FROM staff)"
+        )
     )
 
 
