@@ -9,8 +9,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.services import services
-from bot.store.database import utcnow
+from actions.services import Services, WithServices
+from bot.clock import utcnow
 
 
 def say(dispatcher: CollectingDispatcher, text: str, short: str = "") -> None:
@@ -35,17 +35,17 @@ def latest_intent(tracker: Tracker) -> Optional[str]:
     return (tracker.latest_message.get("intent") or {}).get("name")
 
 
-def local_now() -> datetime:
-    return utcnow().astimezone(services().webcare.timezone)
+def local_now(services: Services) -> datetime:
+    return utcnow().astimezone(services.webcare.timezone)
 
 
-class ActionAnswerTopic(Action):
+class ActionAnswerTopic(WithServices, Action):
     """The topic file's answer for the citizen's intent: full in chat, short in public."""
 
     def name(self) -> str:
         return "action_answer_topic"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        answer = services().topics.answer(latest_intent(tracker) or "")
+        answer = self.services.topics.answer(latest_intent(tracker) or "")
         say(dispatcher, answer.text, answer.short)
         return []

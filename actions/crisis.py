@@ -10,18 +10,18 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.answers import say
-from actions.services import services
+from actions.services import WithServices
 from bot.content.crisis import TOPIC, notice_text
 
 
-class ActionCrisisInfo(Action):
+class ActionCrisisInfo(WithServices, Action):
     def name(self) -> str:
         return "action_crisis_info"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        topics = services().topics
+        topics = self.services.topics
         try:
-            notice = await services().crisis.active()
+            notice = await self.services.crisis.active()
         except SQLAlchemyError:
             notice = None  # no notice to give: the general advice and the link still help
         if notice is None:

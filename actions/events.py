@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.answers import asked_text, local_now, say
-from actions.services import services
+from actions.services import WithServices
 from bot.content.agenda import Event, events_between, pick, topic_words
 from bot.content.feed import FeedUnavailable
 from bot.dates import find_span, relative_day_label, span_label
@@ -21,19 +21,19 @@ SHOWN = 4
 AHEAD_DAYS = 366
 
 
-class ActionEvents(Action):
+class ActionEvents(WithServices, Action):
     def name(self) -> str:
         return "action_events"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        shared = services()
+        shared = self.services
         topics, zone = shared.topics, shared.webcare.timezone
         try:
             calendar = await shared.agenda.get()
         except FeedUnavailable:
             say(dispatcher, topics.text(TOPIC, "unavailable"), topics.short(TOPIC))
             return []
-        text, now = asked_text(tracker), local_now()
+        text, now = asked_text(tracker), local_now(self.services)
         today, words = now.date(), topic_words(text)
         span = find_span(text, now, shared.webcare.holiday_country)
         if span is not None:
@@ -52,9 +52,8 @@ class ActionEvents(Action):
             say(dispatcher, topics.text(TOPIC, "upcoming", events=self._lines(upcoming, today)))
         return []
 
-    @staticmethod
-    def _lines(events: list[Event], today: date) -> str:
-        topics = services().topics
+    def _lines(self, events: list[Event], today: date) -> str:
+        topics = self.services.topics
         return "\n".join(
             topics.text(
                 TOPIC,

@@ -12,9 +12,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.services import services
+from actions.services import Services, WithServices
+from bot.clock import utcnow
 from bot.contract import NOT_GUESSED, REASON_FOR_INTENT, Entity, HandoffReason, Intent, Slot
-from bot.store.database import utcnow
 from bot.webcare.hours import TeamHours
 
 logger = logging.getLogger(__name__)
@@ -24,13 +24,13 @@ MAX_GUESSES = 3
 MIN_GUESS_CONFIDENCE = 0.05
 
 
-def hand_off(dispatcher: CollectingDispatcher, reason: str) -> list[dict[str, Any]]:
+def hand_off(services: Services, dispatcher: CollectingDispatcher, reason: str) -> list[dict[str, Any]]:
     """Tell the citizen who answers and when, and pause the bot.
 
     The gateway sees the paused tracker and queues the conversation in the
     webcare inbox with ``reason``; from then on the bot stays silent.
     """
-    settings = services().webcare
+    settings = services.webcare
     hours, now = TeamHours(settings), utcnow()
     if hours.is_open(now):
         dispatcher.utter_message(response="utter_handoff_open", wait_minutes=settings.typical_wait_minutes)
@@ -49,7 +49,7 @@ def previous_user_intent(tracker: Tracker) -> Optional[str]:
     return ((users[-2].get("parse_data") or {}).get("intent") or {}).get("name")
 
 
-class ActionHandoff(Action):
+class ActionHandoff(WithServices, Action):
     def name(self) -> str:
         return "action_handoff"
 
@@ -63,7 +63,7 @@ class ActionHandoff(Action):
                 if previous_user_intent(tracker) == Intent.SOCIAL_SUPPORT
                 else HandoffReason.OFFER_ACCEPTED
             )
-        return hand_off(dispatcher, reason)
+        return hand_off(self.services, dispatcher, reason)
 
 
 def likely_topics(ranking: list[dict[str, Any]], labels: Mapping[str, str], limit: int = MAX_GUESSES) -> list[str]:
@@ -81,7 +81,7 @@ def likely_topics(ranking: list[dict[str, Any]], labels: Mapping[str, str], limi
     ][:limit]
 
 
-class ActionFallback(Action):
+class ActionFallback(WithServices, Action):
     """The first miss asks "Bedoel je …?" with the likeliest topics as buttons (or
     to rephrase, when there are none); a second miss in a row goes to a colleague."""
 
@@ -91,19 +91,19 @@ class ActionFallback(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         if previous_user_intent(tracker) == Intent.NLU_FALLBACK:
             dispatcher.utter_message(response="utter_handoff_fallback")
-            return hand_off(dispatcher, HandoffReason.FALLBACK)
-        settings = services().webcare
+            return hand_off(self.services, dispatcher, HandoffReason.FALLBACK)
+        settings = self.services.webcare
         guesses = likely_topics(tracker.latest_message.get("intent_ranking") or [], settings.topic_labels)
         if not guesses:
             dispatcher.utter_message(response="utter_default")
             return []
         buttons = [{"title": settings.topic_label(intent), "payload": f"/{intent}"} for intent in guesses]
-        buttons.append({"title": services().profile.text("colleague_button"), "payload": f"/{Intent.HUMAN_HANDOFF}"})
+        buttons.append({"title": self.services.profile.text("colleague_button"), "payload": f"/{Intent.HUMAN_HANDOFF}"})
         dispatcher.utter_message(response="utter_did_you_mean", buttons=buttons)
         return []
 
 
-class ActionRateService(Action):
+class ActionRateService(WithServices, Action):
     def name(self) -> str:
         return "action_rate_service"
 
@@ -113,7 +113,7 @@ class ActionRateService(Action):
             dispatcher.utter_message(response="utter_rating_unknown")
             return []
         try:
-            await services().handoffs.rate(tracker.sender_id, int(rating))
+            await self.services.handoffs.rate(tracker.sender_id, int(rating))
         except SQLAlchemyError:
             # The thanks is honest either way: the rating is a nicety, not the citizen's case.
             logger.exception("rating of conversation %s not stored", tracker.sender_id)

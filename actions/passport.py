@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.answers import asked_text, local_now, say
-from actions.services import services
+from actions.services import WithServices
 from bot.dates import DateSpan, find_span, is_working_day, next_working_day, relative_day_label
 
 TOPIC = "passport_urgent"
@@ -41,14 +41,14 @@ def urgent_advice(
     return key, {**days, "departure": relative_day_label(trip.first, today)}
 
 
-class ActionPassportUrgent(Action):
+class ActionPassportUrgent(WithServices, Action):
     def name(self) -> str:
         return "action_passport_urgent"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        shared = services()
+        shared = self.services
         topics, country = shared.topics, shared.webcare.holiday_country or "NL"
-        now = local_now()
+        now = local_now(self.services)
         deadline = time.fromisoformat(topics.facts["urgent_deadline"].zfill(5))
         key, days = urgent_advice(find_span(asked_text(tracker), now, country), now, deadline, country)
         if key == "no_date":

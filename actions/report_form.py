@@ -18,10 +18,11 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.report_turn import Turn
-from actions.services import services
+from actions.services import WithServices
 from bot.contract import Entity, Intent, Slot
 from bot.reports.contact import find_email, find_phone, looks_like_contact_attempt
 from bot.reports.places import valid_coordinates
+from bot.reports.settings import ReportSettings
 
 SUB_CONFIDENCE = 0.5
 MAIN_CONFIDENCE = 0.6
@@ -39,34 +40,32 @@ NO_PHOTO = re.compile(r"^\s*(geen|nee|no)\b", re.IGNORECASE)
 ANONYMOUS = re.compile(r"^\s*(anoniem|anonymous|liever niet)\b", re.IGNORECASE)
 
 
-def _category_from_choice(value: str) -> Slots:
+def _category_from_choice(reports: ReportSettings, value: str) -> Slots:
     """A tapped button: a whole category code, or a main category to narrow down."""
-    reports = services().reports
     if value in reports.categories or value in reports.main_categories:
         return {Slot.REPORT_CATEGORY: value}
     return {}
 
 
-def _category_from_words(text: str, main: Optional[str]) -> Slots:
+def _category_from_words(reports: ReportSettings, text: str, main: Optional[str]) -> Slots:
     """Typed instead of tapped: match the text to the labels on offer."""
-    reports = services().reports
     labels = reports.subcategories(main) if main else reports.main_categories
     by_label = {label.lower(): code for code, label in labels.items()}
     close = difflib.get_close_matches(text.lower(), by_label, n=1, cutoff=0.75)
-    return _category_from_choice(by_label[close[0]]) if close else {}
+    return _category_from_choice(reports, by_label[close[0]]) if close else {}
 
 
-def _category_from_suggestion(turn: Turn) -> Slots:
+def _category_from_suggestion(reports: ReportSettings, turn: Turn) -> Slots:
     suggestion = turn.suggestion or {}
     if suggestion.get("code") and suggestion.get("confidence", 0) >= SUB_CONFIDENCE:
-        return _category_from_choice(suggestion["code"])
+        return _category_from_choice(reports, suggestion["code"])
     main = suggestion.get("main") or {}
     if main.get("code") and main.get("confidence", 0) >= MAIN_CONFIDENCE:
-        return _category_from_choice(main["code"])
+        return _category_from_choice(reports, main["code"])
     return {}
 
 
-class ValidateReportForm(FormValidationAction):
+class ValidateReportForm(WithServices, FormValidationAction):
     def name(self) -> str:
         return "validate_report_form"
 
@@ -109,20 +108,22 @@ class ValidateReportForm(FormValidationAction):
     ) -> Slots:
         turn = Turn.of(tracker)
         if Entity.REPORT_CATEGORY in turn.entities:
-            return _category_from_choice(turn.entities[Entity.REPORT_CATEGORY])
+            return _category_from_choice(self.services.reports, turn.entities[Entity.REPORT_CATEGORY])
         if turn.changes_subject or tracker.get_slot(Slot.REPORT_CATEGORY):
             return {}
         if turn.requested in (None, Slot.REPORT_DESCRIPTION, Slot.REPORT_CATEGORY):
-            found = _category_from_suggestion(turn)
+            found = _category_from_suggestion(self.services.reports, turn)
             if not found and turn.requested == Slot.REPORT_CATEGORY and turn.typed:
-                found = _category_from_words(turn.text, tracker.get_slot(Slot.REPORT_MAIN_CATEGORY))
+                found = _category_from_words(
+                    self.services.reports, turn.text, tracker.get_slot(Slot.REPORT_MAIN_CATEGORY)
+                )
             return found
         return {}
 
     def validate_report_category(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Slots:
-        reports = services().reports
+        reports = self.services.reports
         if value in reports.categories:
             return {Slot.REPORT_CATEGORY: value, Slot.REPORT_MAIN_CATEGORY: value.split("/")[0]}
         if value in reports.main_categories:
@@ -146,7 +147,7 @@ class ValidateReportForm(FormValidationAction):
         if turn.requested == Slot.REPORT_LOCATION:
             # "bij het station" may look like a question about roads or events; asked
             # where, a known place that is not itself a question is the answer.
-            names_place = not turn.text.endswith("?") and services().reports.places.find_in(turn.text)
+            names_place = not turn.text.endswith("?") and self.services.reports.places.find_in(turn.text)
             if names_place or not turn.changes_subject:
                 return {Slot.REPORT_LOCATION: {"typed": turn.text}}
             return {}
@@ -154,7 +155,7 @@ class ValidateReportForm(FormValidationAction):
             return {}
         # Elsewhere only a place we know for sure: an opener's words are no answer to "where?".
         if tracker.get_slot(Slot.REPORT_LOCATION) is None or turn.requested == Slot.REPORT_CONFIRMED:
-            place = services().reports.places.find_in(turn.text)
+            place = self.services.reports.places.find_in(turn.text)
             if place is not None:
                 return {Slot.REPORT_LOCATION: place.as_slot("typed")}
         return {}
@@ -162,7 +163,7 @@ class ValidateReportForm(FormValidationAction):
     def validate_report_location(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Slots:
-        reports = services().reports
+        reports = self.services.reports
         if not isinstance(value, dict):
             return {Slot.REPORT_LOCATION: None}
         if "typed" in value:
@@ -181,11 +182,10 @@ class ValidateReportForm(FormValidationAction):
         address = value.get("address") or self._describe_point(*point)
         return {Slot.REPORT_LOCATION: {**value, "latitude": point[0], "longitude": point[1], "address": address}}
 
-    @staticmethod
-    def _describe_point(latitude: float, longitude: float) -> str:
-        nearest = services().reports.places.nearest(latitude, longitude)
+    def _describe_point(self, latitude: float, longitude: float) -> str:
+        nearest = self.services.reports.places.nearest(latitude, longitude)
         if nearest:
-            return services().profile.text("report_near_place", place=nearest)
+            return self.services.profile.text("report_near_place", place=nearest)
         return f"{latitude:.5f}, {longitude:.5f}"
 
     # --- photo -------------------------------------------------------------
@@ -203,7 +203,7 @@ class ValidateReportForm(FormValidationAction):
     def validate_report_photo(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Slots:
-        media = services().media
+        media = self.services.media
         ids = [i for i in value if isinstance(i, str) and media.path(i)] if isinstance(value, list) else []
         if isinstance(value, list) and value and not ids:
             dispatcher.utter_message(response="utter_report_photo_missing")

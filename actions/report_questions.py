@@ -9,7 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.services import services
+from actions.services import Services, WithServices
 from bot.contract import Entity, Slot
 
 
@@ -17,14 +17,14 @@ def _choice(value: str) -> str:
     return "/inform" + json.dumps({Entity.REPORT_CATEGORY: value}, ensure_ascii=False)
 
 
-class ActionAskReportCategory(Action):
+class ActionAskReportCategory(WithServices, Action):
     """Main categories as buttons, or the sub-categories of the main one chosen."""
 
     def name(self) -> str:
         return "action_ask_report_category"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        reports = services().reports
+        reports = self.services.reports
         main = tracker.get_slot(Slot.REPORT_MAIN_CATEGORY)
         if main in reports.main_categories:
             buttons = [
@@ -42,9 +42,8 @@ class ActionAskReportCategory(Action):
         return []
 
 
-def summary_values(tracker: Tracker) -> dict[str, str]:
+def summary_values(found: Services, tracker: Tracker) -> dict[str, str]:
     """The report being made, in the words of its summary."""
-    found = services()
     location = tracker.get_slot(Slot.REPORT_LOCATION) or {}
     photos = tracker.get_slot(Slot.REPORT_PHOTO) or []
     contact = tracker.get_slot(Slot.REPORT_CONTACT) or {}
@@ -59,12 +58,12 @@ def summary_values(tracker: Tracker) -> dict[str, str]:
     }
 
 
-class ActionAskReportConfirmed(Action):
+class ActionAskReportConfirmed(WithServices, Action):
     """ "Klopt dit?" with the report as it stands, and buttons to send, change or stop."""
 
     def name(self) -> str:
         return "action_ask_report_confirmed"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        dispatcher.utter_message(response="utter_report_summary", **summary_values(tracker))
+        dispatcher.utter_message(response="utter_report_summary", **summary_values(self.services, tracker))
         return []

@@ -10,19 +10,19 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.services import services
+from actions.services import WithServices
 from bot.contract import Entity
+from bot.reports.settings import ReportSettings
 from bot.reports.store import Report, find_reference
 
 logger = logging.getLogger(__name__)
 
 
-def _line(report: Report) -> str:
-    reports = services().reports
+def _line(reports: ReportSettings, report: Report) -> str:
     return f"• {report.reference}: {reports.label(report.service_code)}, {reports.status_labels[report.status]}"
 
 
-class ActionReportStatus(Action):
+class ActionReportStatus(WithServices, Action):
     """Only reports made in this conversation are shown: a number alone proves nothing."""
 
     def name(self) -> str:
@@ -51,7 +51,7 @@ class ActionReportStatus(Action):
         return []
 
     async def _one(self, dispatcher: CollectingDispatcher, reference: str, conversation_id: str) -> None:
-        found = services()
+        found = self.services
         report = await found.report_store.by_reference(reference, conversation_id)
         if report is None:
             dispatcher.utter_message(response="utter_report_not_found", reference=reference)
@@ -67,8 +67,11 @@ class ActionReportStatus(Action):
             dispatcher.utter_message(response="utter_report_status_notes", notes=report.status_notes)
 
     async def _all(self, dispatcher: CollectingDispatcher, conversation_id: str) -> None:
-        made_here = await services().report_store.for_conversation(conversation_id)
+        made_here = await self.services.report_store.for_conversation(conversation_id)
         if not made_here:
             dispatcher.utter_message(response="utter_report_none")
             return
-        dispatcher.utter_message(response="utter_report_list", report_lines="\n".join(map(_line, made_here)))
+        dispatcher.utter_message(
+            response="utter_report_list",
+            report_lines="\n".join(_line(self.services.reports, report) for report in made_here),
+        )

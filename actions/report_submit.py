@@ -12,7 +12,7 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.handoff import hand_off
-from actions.services import services
+from actions.services import WithServices
 from bot.contract import REPORT_SLOTS, HandoffReason, Slot
 from bot.reports.store import NewReport
 
@@ -42,14 +42,14 @@ def new_report(tracker: Tracker) -> NewReport:
     )
 
 
-class ActionSubmitReport(Action):
+class ActionSubmitReport(WithServices, Action):
     """Commits the report (and its forwarding job) before saying it was received."""
 
     def name(self) -> str:
         return "action_submit_report"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        found = services()
+        found = self.services
         try:
             report = await found.report_store.submit(new_report(tracker), forward=found.reports.backend.kind != "none")
         except SQLAlchemyError:
@@ -69,11 +69,11 @@ class ActionSubmitReport(Action):
             dispatcher.utter_message(response="utter_report_next_anonymous", reference=report.reference)
         if report.service_code == OTHER_CATEGORY:
             dispatcher.utter_message(response="utter_report_other_handoff")
-            return [*cleared_report(), *hand_off(dispatcher, HandoffReason.REPORT_OTHER)]
+            return [*cleared_report(), *hand_off(self.services, dispatcher, HandoffReason.REPORT_OTHER)]
         return cleared_report()
 
 
-class ActionResetReport(Action):
+class ActionResetReport(WithServices, Action):
     """Stops the report form and forgets its answers (cancel, emergency)."""
 
     def name(self) -> str:

@@ -14,14 +14,24 @@ from __future__ import annotations
 import argparse
 import hmac
 import ipaddress
+import json
 import logging
 import os
-from typing import Optional, Sequence
+import zlib
+from typing import Iterable, Optional, Sequence
 
+from rasa_sdk import Action, utils
+from rasa_sdk.executor import ActionExecutor
+from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundException
 from sanic import Sanic, response
 from sanic.request import Request
+from sanic.response import HTTPResponse
 
+from actions.registry import actions_with
+from actions.services import build_services
+from bot.logs import configure_logging
 from bot.settings import Settings
+from bot.store import Database
 
 logger = logging.getLogger(__name__)
 
@@ -37,26 +47,56 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def require_token(app: Sanic, token: str) -> None:
-    """Every request but the health check must carry ``token`` as bearer token."""
+def authorised(request: Request, expected: bytes) -> bool:
+    if request.path in OPEN_PATHS:
+        return True
+    return hmac.compare_digest(request.headers.get("authorization", "").encode(), expected)
+
+
+def create_app(token: str, actions: Iterable[Action]) -> Sanic:
+    """rasa-sdk's webhook for ``actions``, made by us so that every action gets
+    its services at start (rasa-sdk's own app makes actions without arguments).
+    No CORS: only Rasa calls the action server, never a browser."""
+    executor = ActionExecutor()
+    for action in actions:
+        executor.register_action(action)
+    app = Sanic("dorpspomp_actions", configure_logging=False)
     expected = f"Bearer {token}".encode()
 
     @app.middleware("request")
-    async def authenticate(request: Request) -> Optional[response.HTTPResponse]:
-        if request.path in OPEN_PATHS:
+    async def authenticate(request: Request) -> Optional[HTTPResponse]:
+        if authorised(request, expected):
             return None
-        given = request.headers.get("authorization", "").encode()
-        if not hmac.compare_digest(given, expected):
-            return response.json({"error": "missing or wrong action server token"}, status=401)
-        return None
+        return response.json({"error": "missing or wrong action server token"}, status=401)
 
+    @app.get("/health")
+    async def health(_: Request) -> HTTPResponse:
+        return response.json({"status": "ok"})
 
-def create_app(token: str) -> Sanic:
-    from rasa_sdk.endpoint import create_app as create_sdk_app
+    @app.get("/actions")
+    async def listed(_: Request) -> HTTPResponse:
+        return response.json([{"name": name} for name in executor.actions])
 
-    # No CORS: only Rasa calls the action server, never a browser.
-    app = create_sdk_app("actions", cors_origins=None)
-    require_token(app, token)
+    @app.post("/webhook")
+    async def webhook(request: Request) -> HTTPResponse:
+        body = request.body
+        if request.headers.get("Content-Encoding") == "deflate":
+            body = zlib.decompress(body)
+        try:
+            call = json.loads(body)
+        except ValueError:
+            call = None
+        if not isinstance(call, dict):
+            return response.json({"error": "Invalid body request"}, status=400)
+        utils.check_version_compatibility(call.get("version"))
+        try:
+            return response.json(await executor.run(call))
+        except ActionExecutionRejection as rejection:
+            return response.json({"error": rejection.message, "action_name": rejection.action_name}, status=400)
+        except ActionNotFoundException as missing:
+            logger.error("%s", missing)
+            return response.json({"error": missing.message, "action_name": missing.action_name}, status=404)
+
     return app
 
 
@@ -71,11 +111,10 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
             f"ACTION_SERVER_HOST={host} is reachable from the network: set ACTION_SERVER_TOKEN "
             "(the same value for the gateway) before the action server listens there"
         )
-    from bot.logs import configure_logging
-
     configure_logging(os.environ.get("LOG_LEVEL", "INFO"))
+    services = build_services(settings, Database(settings.database_url))
     logger.info("action server on http://%s:%d (token required)", host, args.port)
-    create_app(settings.action_token).run(host, args.port, workers=1, access_log=False)
+    create_app(settings.action_token, actions_with(services)).run(host, args.port, workers=1, access_log=False)
 
 
 if __name__ == "__main__":

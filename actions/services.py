@@ -1,9 +1,10 @@
-"""What the actions share, created once per action-server process from the
-same environment the gateway reads (DATABASE_URL, MUNICIPALITY_PROFILE, …)."""
+"""What the actions share, built once when the action server starts (from the
+same settings the gateway reads: DATABASE_URL, MUNICIPALITY_PROFILE, …) and
+handed to every action. The action server never migrates the database: the
+gateway (or ``dorpspomp migrate``) does, before it starts."""
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from typing import Callable, TypeVar
 
@@ -46,13 +47,7 @@ def _feed(profile: MunicipalityProfile, name: str, parse: Callable[[bytes], T]) 
     return Feed(feed_source(profile, name), parse, profile.feed_refresh_minutes * 60)
 
 
-@functools.lru_cache(maxsize=1)
-def services() -> Services:
-    settings = Settings.from_env()
-    database = Database(settings.database_url)
-    # The gateway migrates when it starts; `rasa shell` with only the action
-    # server running has no gateway, so the first action makes sure too.
-    database.migrate()
+def build_services(settings: Settings, database: Database) -> Services:
     profile = load_profile(settings.profile_path)
     return Services(
         profile=profile,
@@ -67,3 +62,10 @@ def services() -> Services:
         waste=_feed(profile, "waste", parse_waste_calendar),
         crisis=CrisisNotices(database),
     )
+
+
+class WithServices:
+    """An action given the action server's services when the server starts."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services

@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.answers import local_now, say
-from actions.services import services
+from actions.services import WithServices
 from bot.content.feed import FeedUnavailable
 from bot.content.waste import find_postcode
 from bot.dates import relative_day_label
@@ -32,7 +32,7 @@ def _question(tracker: Tracker) -> str:
     return " ".join(reversed(texts))
 
 
-class ValidateWasteForm(FormValidationAction):
+class ValidateWasteForm(WithServices, FormValidationAction):
     def name(self) -> str:
         return "validate_waste_form"
 
@@ -44,36 +44,36 @@ class ValidateWasteForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Slots:
         try:
-            calendar = await services().waste.get()
+            calendar = await self.services.waste.get()
         except FeedUnavailable:
             return {"postcode": value}  # the answer says the calendar is unavailable
         if calendar.area_for(str(value)) is None:
-            say(dispatcher, services().topics.text(TOPIC, "unknown_postcode", postcode=value))
+            say(dispatcher, self.services.topics.text(TOPIC, "unknown_postcode", postcode=value))
             return {"postcode": None}
         return {"postcode": value}
 
 
-class ActionAskPostcode(Action):
+class ActionAskPostcode(WithServices, Action):
     def name(self) -> str:
         return "action_ask_postcode"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        say(dispatcher, services().topics.text(TOPIC, "ask_postcode"))
+        say(dispatcher, self.services.topics.text(TOPIC, "ask_postcode"))
         return []
 
 
-class ActionWasteCollection(Action):
+class ActionWasteCollection(WithServices, Action):
     def name(self) -> str:
         return "action_waste_collection"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        topics, postcode = services().topics, str(tracker.get_slot("postcode") or "")
+        topics, postcode = self.services.topics, str(tracker.get_slot("postcode") or "")
         try:
-            calendar = await services().waste.get()
+            calendar = await self.services.waste.get()
         except FeedUnavailable:
             say(dispatcher, topics.text(TOPIC, "unavailable"))
             return []
-        area, today = calendar.area_for(postcode), local_now().date()
+        area, today = calendar.area_for(postcode), local_now(self.services).date()
         if area is None:
             say(dispatcher, topics.text(TOPIC, "unknown_postcode", postcode=postcode))
             return [SlotSet("postcode", None)]

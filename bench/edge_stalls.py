@@ -37,8 +37,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.report_throughput import percentile
 
+from bot.clock import utcnow
 from bot.privacy.redact import _EMAIL, review_key
-from bot.store.database import utcnow
 from tests.fake_rasa import running_fake_rasa
 from tests.support import STAFF_PASSWORD, add_colleague, start_gateway
 

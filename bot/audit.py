@@ -12,8 +12,9 @@ from typing import Any, Optional
 
 import sqlalchemy as sa
 
+from bot.clock import utcnow
 from bot.privacy.redact import redact
-from bot.store.database import Database, utcnow
+from bot.store.database import Database
 from bot.store.tables import audit_log
 
 # The actions recorded; record() refuses any other, so a typo cannot hide one.

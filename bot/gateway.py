@@ -23,7 +23,6 @@ from bot.dedupe import create_seen_messages
 from bot.engine import DialogueEngine
 from bot.engine.factory import create_engine
 from bot.events import create_event_bus
-from bot.headers import security_headers
 from bot.kpi.figures import KpiReport
 from bot.kpi.metrics import GatewayMetrics, metrics_routes
 from bot.learning.examples import TrainingData
@@ -50,6 +49,8 @@ from bot.store.channel_state import ChannelStateStore
 from bot.store.outbox import Outbox
 from bot.store.uploads import UploadStore
 from bot.throttle import Throttle
+from bot.web.headers import security_headers
+from bot.web.http import ClientAddress, json_errors
 from bot.webcare.auth import StaffAuth
 from bot.webcare.canned import CannedStore
 from bot.webcare.desk import WebcareDesk
@@ -61,7 +62,6 @@ from bot.webcare.settings import load_webcare_settings
 from bot.webcare.staff import StaffStore
 from bot.webcare.suggestions import Suggestions
 from channels.base import ChannelContext
-from channels.http import ClientAddress, json_errors
 
 logger = logging.getLogger(__name__)
 ROUTER = web.AppKey("router", Router)

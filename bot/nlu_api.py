@@ -10,7 +10,7 @@ from aiohttp import web
 from bot.engine import EngineError
 from bot.messages import MAX_TEXT_LENGTH, Understanding
 from bot.router import Router
-from channels.http import HttpProblem, read_json_object, require_bearer_token
+from bot.web.http import HttpProblem, read_json_object, require_bearer_token
 
 
 def understanding_json(text: str, understanding: Understanding) -> dict[str, Any]:

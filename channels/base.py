@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from bot.settings import Settings
     from bot.store.uploads import UploadStore
     from bot.throttle import Throttle
-    from channels.http import ClientAddress
+    from bot.web.http import ClientAddress
 
 
 class ConversationHub(Protocol):

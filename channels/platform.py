@@ -19,8 +19,8 @@ from typing import Any, Coroutine, Optional
 from aiohttp import web
 
 from bot.messages import MAX_TEXT_LENGTH, IncomingMessage, Reply
+from bot.web.http import HttpProblem, json_object, read_body
 from channels.base import Channel, ChannelContext
-from channels.http import HttpProblem, json_object, read_body
 
 logger = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ from typing import Any
 from aiohttp import web
 
 from bot.messages import IncomingMessage, MessageTooLong, Reply
+from bot.web.http import HttpProblem, read_json_object, require_bearer_token
 from channels.base import Channel, ChannelContext
-from channels.http import HttpProblem, read_json_object, require_bearer_token
 
 MAX_SENDER_LENGTH = 255
 

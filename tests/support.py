@@ -43,10 +43,10 @@ ACTION_TOKEN = "test-action-token"
 
 def is_response(text: str, response: str) -> bool:
     """Whether ``text`` is one of the variants of ``response`` in domain.yml, its
-    placeholders filled with anything but another placeholder."""
+    placeholders filled (or left empty) with anything but another placeholder."""
     variants = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"][response]
     patterns = (re.escape(v["text"]) for v in variants)
-    return any(re.fullmatch(re.sub(r"\\\{\w+\\\}", "[^{}]+", p), text) for p in patterns)
+    return any(re.fullmatch(re.sub(r"\\\{\w+\\\}", "[^{}]*", p), text) for p in patterns)
 
 
 def free_port() -> int:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import aiohttp
 import pytest
 
+from bot.clock import utcnow
 from bot.contract import HandoffReason
-from bot.store.database import utcnow
 from bot.webcare.hours import TeamHours
 from bot.webcare.settings import load_webcare_settings
 from tests.citizens import Citizen

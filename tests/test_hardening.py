@@ -21,6 +21,7 @@ from argon2 import PasswordHasher
 from PIL import Image, PngImagePlugin
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.clock import utcnow
 from bot.gateway import build_app
 from bot.logs import RedactingFilter
 from bot.media import MediaRejected, MediaStore, sweep_unsent_uploads
@@ -28,7 +29,6 @@ from bot.messages import IncomingMessage
 from bot.outgoing.deliveries import DELIVER_JOB, DeliveryStore
 from bot.outgoing.sender import DeliveryPostbox, DeliverySender
 from bot.store import ConversationStore, Database
-from bot.store.database import utcnow
 from bot.store.outbox import Outbox
 from bot.store.tables import messages
 from bot.store.uploads import UNSENT_LIFETIME, UploadStore

@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+from bot.clock import utcnow
 from bot.gateway import OUTREACH, ROUTER
 from bot.messages import Button, Reply
 from bot.store import Database
-from bot.store.database import utcnow
 from bot.store.tables import messages
 from tests.platform_payloads import (
     MESSENGER_VERIFY_TOKEN,

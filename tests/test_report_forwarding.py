@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
+from bot.clock import utcnow
 from bot.media import MediaStore
 from bot.reports.backends.open311 import Open311Backend
 from bot.reports.backends.signalen import MAX_TEXT, SignalenBackend
@@ -20,7 +21,6 @@ from bot.reports.forwarder import ReportForwarder
 from bot.reports.status_sync import ReportStatusSync
 from bot.reports.store import NewReport, Report, ReportStore
 from bot.store import ConversationStore, Database
-from bot.store.database import utcnow
 from bot.store.outbox import Outbox, RetryPolicy
 from bot.store.tables import outbox
 from tests.fake_backends import FakeOpen311, FakeSignalen

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
+from bot.clock import utcnow
 from bot.messages import IncomingMessage
 from bot.store import ConversationStore, Database
-from bot.store.database import utcnow
 from bot.webcare.canned import CannedError, CannedStore
 from bot.webcare.handoffs import ASSIGNED, BACK_TO_BOT, CLOSED, QUEUED, RESOLVED, HandoffStore, NewCitizenMessage
 from bot.webcare.staff import MAX_FAILED_LOGINS, StaffError, StaffStore, initials_of

@@ -25,9 +25,9 @@ from bot.learning.examples import ExampleError, TrainingData
 from bot.learning.launcher import TrainingLauncher
 from bot.learning.review import ReviewQueue
 from bot.learning.runs import RunError, TrainingRuns
+from bot.web.http import HttpProblem
 from bot.webcare.auth import StaffAuth
 from bot.webcare.staff import StaffSession
-from channels.http import HttpProblem
 
 STATIC = Path(__file__).parent / "static"
 KPI_DAYS = 30

@@ -14,8 +14,9 @@ from typing import Awaitable, Callable, Optional
 
 import sqlalchemy as sa
 
+from bot.clock import utcnow
 from bot.content.topics import TopicLibrary
-from bot.store.database import Database, utcnow
+from bot.store.database import Database
 from bot.store.tables import crisis_notices
 
 TOPIC = "crisis_info"

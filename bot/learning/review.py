@@ -23,9 +23,10 @@ from typing import Iterable, Optional
 
 import sqlalchemy as sa
 
+from bot.clock import utcnow
 from bot.contract import Intent
 from bot.privacy.redact import redact, review_key
-from bot.store.database import Database, utcnow
+from bot.store.database import Database
 from bot.store.tables import handoffs, message_flags, messages, review_decisions
 
 DECISIONS = ("intent", "new_intent", "out_of_scope", "dismissed")
@@ -286,10 +287,6 @@ class ReviewQueue:
                     sa.insert(message_flags).values(message_id=message_id, staff_id=staff_id, created_at=utcnow())
                 )
         return True
-
-    async def decided_count(self) -> int:
-        async with self._database.engine.connect() as connection:
-            return int(await connection.scalar(sa.select(sa.func.count()).select_from(review_decisions)) or 0)
 
 
 def _undecided(rows: Iterable[sa.engine.Row], decided: set[str]) -> list[Candidate]:

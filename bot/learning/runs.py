@@ -18,7 +18,8 @@ from typing import Any, Mapping, Optional
 
 import sqlalchemy as sa
 
-from bot.store.database import Database, utcnow
+from bot.clock import utcnow
+from bot.store.database import Database
 from bot.store.tables import training_runs
 
 logger = logging.getLogger(__name__)

@@ -18,10 +18,11 @@ from typing import Any, Iterable, Optional
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.clock import utcnow
 from bot.learning.review import decision_key
 from bot.media import MediaStore, photo_ids
 from bot.privacy.redact import review_key
-from bot.store.database import Database, utcnow
+from bot.store.database import Database
 from bot.store.tables import (
     conversations,
     deliveries,

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 from typing import Optional
 
 from bot.audit import AuditLog
+from bot.clock import utcnow
 from bot.privacy.citizens import CitizenRecords
-from bot.store.database import utcnow
 
 logger = logging.getLogger(__name__)
 RETENTION_ACTOR = "bewaartermijn"

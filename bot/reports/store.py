@@ -10,7 +10,8 @@ from typing import Any, Optional
 
 import sqlalchemy as sa
 
-from bot.store.database import Database, utcnow
+from bot.clock import utcnow
+from bot.store.database import Database
 from bot.store.outbox import enqueue
 from bot.store.tables import conversations, outbox, reports
 

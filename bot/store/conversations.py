@@ -12,9 +12,10 @@ from typing import Any, Iterable, Optional
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from bot.clock import utcnow
 from bot.messages import IncomingMessage, Reply, Understanding
 from bot.privacy.redact import review_key
-from bot.store.database import Database, utcnow
+from bot.store.database import Database
 from bot.store.tables import conversations, messages
 
 

@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import logging
 import weakref
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, AsyncIterator
 
@@ -24,11 +23,6 @@ from sqlalchemy.pool import AsyncAdaptedQueuePool
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 logger = logging.getLogger(__name__)
-
-
-def utcnow() -> datetime:
-    """Timestamps in the database are timezone-aware UTC."""
-    return datetime.now(timezone.utc)
 
 
 _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}

@@ -17,7 +17,8 @@ from typing import Optional
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.store.database import Database, utcnow
+from bot.clock import utcnow
+from bot.store.database import Database
 from bot.store.tables import outbox
 
 PENDING, DONE, FAILED = "pending", "done", "failed"

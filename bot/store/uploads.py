@@ -12,7 +12,8 @@ from typing import Collection, Optional
 
 import sqlalchemy as sa
 
-from bot.store.database import Database, utcnow
+from bot.clock import utcnow
+from bot.store.database import Database
 from bot.store.tables import media_uploads
 
 # Unsent uploads one session may hold; a report takes at most five photos.

@@ -9,7 +9,8 @@ from typing import Mapping, Optional
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from bot.store.database import Database, utcnow
+from bot.clock import utcnow
+from bot.store.database import Database
 from bot.store.tables import canned_responses
 
 PLACEHOLDERS = ("first_name", "agent_name", "municipality", "phone", "website")

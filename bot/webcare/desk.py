@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Optional
 
+from bot.clock import utcnow
 from bot.contract import Slot
 from bot.engine import DialogueEngine
 from bot.media import photo_ids
@@ -20,7 +21,6 @@ from bot.outreach import Outreach
 from bot.profile import MunicipalityProfile
 from bot.reports.settings import ReportSettings
 from bot.store import ConversationStore, written_in_public
-from bot.store.database import utcnow
 from bot.webcare.canned import CannedStore
 from bot.webcare.gate import HandoffGate
 from bot.webcare.handoffs import BACK_TO_BOT, CLOSED, Handoff, NewCitizenMessage

@@ -13,7 +13,8 @@ from typing import Optional
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from bot.store.database import Database, utcnow
+from bot.clock import utcnow
+from bot.store.database import Database
 from bot.store.tables import conversations, handoffs, messages, staff
 
 QUEUED, ASSIGNED, RESOLVED = "queued", "assigned", "resolved"

@@ -8,7 +8,8 @@ from typing import Optional
 
 import sqlalchemy as sa
 
-from bot.store.database import Database, utcnow
+from bot.clock import utcnow
+from bot.store.database import Database
 from bot.store.tables import staff, staff_notes
 
 MAX_NOTE_LENGTH = 4000

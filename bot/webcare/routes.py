@@ -15,6 +15,7 @@ from bot.events import EventBus
 from bot.learning.review import ReviewQueue
 from bot.media import MediaStore
 from bot.throttle import Throttle
+from bot.web.http import ClientAddress, HttpProblem, read_json_object
 from bot.webcare.auth import (
     COOKIE_PATH,
     LOGIN_CSRF_COOKIE,
@@ -28,7 +29,6 @@ from bot.webcare.canned import CannedError
 from bot.webcare.desk import DeskError, WebcareDesk
 from bot.webcare.gate import INBOX_TOPIC
 from bot.webcare.staff import SESSION_LIFETIME, StaffSession
-from channels.http import ClientAddress, HttpProblem, read_json_object
 
 STATIC = Path(__file__).parent / "static"
 # How often an open inbox socket checks that its session still holds (an

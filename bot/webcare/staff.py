@@ -11,7 +11,8 @@ from typing import Optional
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from bot.store.database import Database, utcnow
+from bot.clock import utcnow
+from bot.store.database import Database
 from bot.store.tables import staff, staff_sessions
 from bot.webcare.passwords import Passwords
 

@@ -22,13 +22,14 @@ from aiohttp import web
 
 from bot.media import MAX_BYTES, MEDIA_PREFIX, MediaRejected
 from bot.messages import Attachment, Reply
+from bot.web.http import HttpProblem
 from channels.base import ChannelContext
 from channels.credentials import required
-from channels.http import HttpProblem, hmac_sha256, require_signature
 from channels.messenger.events import CHANNEL, parse_delivery
 from channels.messenger.graph import GraphSendApi
 from channels.platform import PlatformChannel, PlatformEvent
 from channels.render import split_text
+from channels.signatures import hmac_sha256, require_signature
 
 logger = logging.getLogger(__name__)
 

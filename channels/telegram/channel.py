@@ -22,9 +22,9 @@ from bot.media import MEDIA_PREFIX, MediaRejected
 from bot.messages import Attachment, DeliveryFailed, Reply
 from channels.base import ChannelContext
 from channels.credentials import required
-from channels.http import require_signature
 from channels.platform import PlatformChannel, PlatformEvent
 from channels.render import split_text
+from channels.signatures import require_signature
 from channels.telegram.updates import CHANNEL, parse_update
 from telegram import (
     InlineKeyboardButton,

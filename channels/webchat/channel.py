@@ -35,8 +35,8 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from bot.media import MAX_BYTES, MEDIA_PREFIX, MediaRejected, MediaStore
 from bot.messages import Attachment, IncomingMessage, Location, MessageTooLong, Reply, Turn
 from bot.store.uploads import MAX_UNSENT_PER_SESSION
+from bot.web.http import HttpProblem, NotJson, TooDeep, parse_json, read_body
 from channels.base import Channel, ChannelContext
-from channels.http import HttpProblem, NotJson, TooDeep, parse_json, read_body
 from channels.webchat.session import SessionSigner
 
 logger = logging.getLogger(__name__)

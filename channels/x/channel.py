@@ -28,11 +28,12 @@ import tweepy
 from aiohttp import web
 
 from bot.messages import DeliveryFailed, Reply
+from bot.web.http import HttpProblem
 from channels.base import ChannelContext
 from channels.credentials import required
-from channels.http import HttpProblem, hmac_sha256, require_signature
 from channels.platform import PlatformChannel, PlatformEvent
 from channels.render import split_text
+from channels.signatures import hmac_sha256, require_signature
 from channels.x.client import DEFAULT_API_URL, x_client
 from channels.x.events import CHANNEL, parse_delivery
 from channels.x.polling import MentionPoller

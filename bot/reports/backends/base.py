@@ -10,8 +10,8 @@ from typing import Any, Optional, Protocol
 
 import aiohttp
 
+from bot.clock import utcnow
 from bot.reports.store import Report
-from bot.store.database import utcnow
 
 REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=15)
 

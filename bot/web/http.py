@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import logging
@@ -118,16 +117,3 @@ def require_bearer_token(request: web.Request, token: str) -> None:
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
         raise HttpProblem(401, "missing or wrong bearer token", {"WWW-Authenticate": "Bearer"})
-
-
-def hmac_sha256(secret: str, data: bytes) -> bytes:
-    """The HMAC-SHA256 digest platforms sign their webhook bodies with."""
-    return hmac.new(secret.encode(), data, hashlib.sha256).digest()
-
-
-def require_signature(given: str, expected: str) -> None:
-    """401 without a signature, 403 with a wrong one (compared in constant time)."""
-    if not given:
-        raise HttpProblem(401, "missing signature")
-    if not hmac.compare_digest(given.encode(), expected.encode()):
-        raise HttpProblem(403, "signature does not match the body")

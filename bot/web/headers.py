@@ -13,7 +13,7 @@ from typing import Awaitable, Callable
 
 from aiohttp import web
 
-from channels.http import Handler
+from bot.web.http import Handler
 
 HSTS = "max-age=31536000; includeSubDomains"
 
