@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import argparse
 import hmac
-import ipaddress
 import json
 import logging
-import os
 import zlib
 from typing import Iterable, Optional, Sequence
 
@@ -30,21 +28,13 @@ from sanic.response import HTTPResponse
 from actions.registry import actions_with
 from actions.services import build_services
 from bot.logs import configure_logging
-from bot.settings import Settings
+from bot.municipality import load_municipality
+from bot.settings import Settings, is_loopback
 from bot.store import Database
 
 logger = logging.getLogger(__name__)
 
 OPEN_PATHS = frozenset({"/health"})
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def authorised(request: Request, expected: bytes) -> bool:
@@ -111,8 +101,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
             f"ACTION_SERVER_HOST={host} is reachable from the network: set ACTION_SERVER_TOKEN "
             "(the same value for the gateway) before the action server listens there"
         )
-    configure_logging(os.environ.get("LOG_LEVEL", "INFO"))
-    services = build_services(settings, Database(settings.database_url))
+    configure_logging(settings.log_level)
+    services = build_services(settings, load_municipality(settings), Database(settings.database_url))
     logger.info("action server on http://%s:%d (token required)", host, args.port)
     create_app(settings.action_token, actions_with(services)).run(host, args.port, workers=1, access_log=False)
 

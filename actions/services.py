@@ -12,18 +12,19 @@ import icalendar
 
 from bot.content.agenda import parse_calendar
 from bot.content.crisis import CrisisNotices
-from bot.content.feed import Feed, feed_source
+from bot.content.feed import Feed
 from bot.content.roadworks import RoadWork, parse_roadworks
 from bot.content.topics import TopicLibrary
 from bot.content.waste import WasteCalendar, parse_waste_calendar
 from bot.media import MediaStore
-from bot.profile import MunicipalityProfile, load_profile
-from bot.reports.settings import ReportSettings, load_report_settings
+from bot.municipality import Municipality
+from bot.profile import MunicipalityProfile
+from bot.reports.settings import ReportSettings
 from bot.reports.store import ReportStore
 from bot.settings import Settings
 from bot.store import Database
 from bot.webcare.handoffs import HandoffStore
-from bot.webcare.settings import WebcareSettings, load_webcare_settings
+from bot.webcare.settings import WebcareSettings
 
 T = TypeVar("T")
 
@@ -44,19 +45,19 @@ class Services:
 
 
 def _feed(profile: MunicipalityProfile, name: str, parse: Callable[[bytes], T]) -> Feed[T]:
-    return Feed(feed_source(profile, name), parse, profile.feed_refresh_minutes * 60)
+    return Feed(profile.feed(name), parse, profile.feed_refresh_minutes * 60)
 
 
-def build_services(settings: Settings, database: Database) -> Services:
-    profile = load_profile(settings.profile_path)
+def build_services(settings: Settings, municipality: Municipality, database: Database) -> Services:
+    profile = municipality.profile
     return Services(
         profile=profile,
-        reports=load_report_settings(settings.profile_path),
+        reports=municipality.reports,
         report_store=ReportStore(database),
         media=MediaStore(settings.media_dir),
-        webcare=load_webcare_settings(settings.profile_path),
+        webcare=municipality.webcare,
         handoffs=HandoffStore(database),
-        topics=TopicLibrary.load(profile.content_dir, profile.facts),
+        topics=municipality.topics,
         roadworks=_feed(profile, "roadworks", parse_roadworks),
         agenda=_feed(profile, "events", parse_calendar),
         waste=_feed(profile, "waste", parse_waste_calendar),

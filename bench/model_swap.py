@@ -84,7 +84,7 @@ async def main(seconds: float, conversations: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         promoted = Path(folder) / "dorpspomp-promoted.tar.gz"
         shutil.copy(model, promoted)
-        engine = await RasaAgentEngine.load(model, make_settings("sqlite://"))
+        engine = await RasaAgentEngine.load(model, make_settings("sqlite://"), retention_days=90)
         await load(engine, 2, conversations)  # warm-up
         steady = await load(engine, seconds, conversations)
 

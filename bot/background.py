@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import AsyncIterator, Awaitable, Callable
+from typing import Any, AsyncIterator, Awaitable, Callable, Coroutine
 
 from aiohttp import web
 
@@ -25,16 +25,28 @@ async def repeat(step: Callable[[], Awaitable[object]], every_seconds: float, wh
         await asyncio.sleep(every_seconds)
 
 
+@contextlib.asynccontextmanager
+async def running(*work: Coroutine[Any, Any, None]) -> AsyncIterator[None]:
+    """``work`` runs in tasks of its own inside the block; on the way out the
+    tasks are cancelled and awaited, so none outlives the block."""
+    tasks = [asyncio.create_task(item) for item in work]
+    try:
+        yield
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
 def repeating(
     step: Callable[[], Awaitable[object]], every_seconds: float, what: str
 ) -> Callable[[web.Application], AsyncIterator[None]]:
     """An aiohttp cleanup context that repeats ``step`` while the gateway runs."""
 
     async def context(_: web.Application) -> AsyncIterator[None]:
-        task = asyncio.create_task(repeat(step, every_seconds, what))
-        yield
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        async with running(repeat(step, every_seconds, what)):
+            yield
 
     return context

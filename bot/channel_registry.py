@@ -12,6 +12,8 @@ from typing import AsyncIterator, Callable, Iterable, Iterator, Optional
 
 from aiohttp import web
 
+from bot.background import running
+from bot.kpi.charts import ChannelLooks
 from bot.outgoing.sender import DeliverySender
 from channels.base import Channel, ChannelContext
 from channels.messenger import MessengerChannel
@@ -22,6 +24,10 @@ from channels.webchat import WebchatChannel
 from channels.x import XChannel
 
 CHANNEL_TYPES: tuple[type[Channel], ...] = (RestChannel, WebchatChannel, XChannel, MessengerChannel, TelegramChannel)
+
+
+def channel_looks(types: Iterable[type[Channel]] = CHANNEL_TYPES) -> ChannelLooks:
+    return ChannelLooks({t.name: t.title for t in types}, {t.name: t.colour for t in types})
 
 
 class ChannelRegistry:
@@ -59,18 +65,17 @@ def channel_workers(
         platforms = list(channels.platforms.values())
         for channel in platforms:
             await channel.start()
-        worker = asyncio.create_task(sender.run())
         try:
-            yield
+            async with running(sender.run()):
+                try:
+                    yield
+                finally:
+                    for channel in platforms:
+                        await channel.finish_answering()
+                    # The last answers were posted: let them leave while the clients are open.
+                    with contextlib.suppress(Exception):
+                        await asyncio.wait_for(sender.send_due(), timeout=10)
         finally:
-            for channel in platforms:
-                await channel.finish_answering()
-            # The last answers were posted: let them leave while the clients are open.
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(sender.send_due(), timeout=10)
-            worker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await worker
             for channel in platforms:
                 await channel.close()
 

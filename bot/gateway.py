@@ -12,13 +12,12 @@ import jinja2
 import redis.asyncio as aioredis
 from aiohttp import web
 
-from bot.admin.routes import AdminDesk, admin_routes
-from bot.admin.settings import load_admin_settings
+from bot.admin.desk import AdminDesk
+from bot.admin.routes import admin_routes
 from bot.audit import AuditLog
 from bot.background import repeating
-from bot.channel_registry import ChannelRegistry, channel_workers
+from bot.channel_registry import ChannelRegistry, channel_looks, channel_workers
 from bot.content.crisis import CrisisBulletin, CrisisNotices
-from bot.content.topics import TopicLibrary
 from bot.dedupe import create_seen_messages
 from bot.engine import DialogueEngine
 from bot.engine.factory import create_engine
@@ -32,6 +31,7 @@ from bot.learning.review import ReviewQueue
 from bot.learning.runs import TrainingRuns
 from bot.locks import ConversationLocks
 from bot.media import MediaStore, sweep_unsent_uploads
+from bot.municipality import load_municipality
 from bot.nlu_api import nlu_routes
 from bot.outgoing.deliveries import DeliveryStore
 from bot.outgoing.sender import DeliveryPostbox, DeliverySender
@@ -39,8 +39,6 @@ from bot.outreach import Outreach
 from bot.pages import page_routes
 from bot.privacy.citizens import CitizenRecords
 from bot.privacy.retention import forget_old_audit, purge_expired
-from bot.profile import load_profile
-from bot.reports.settings import load_report_settings
 from bot.reports.workers import report_workers
 from bot.router import Router
 from bot.settings import Settings
@@ -58,7 +56,6 @@ from bot.webcare.gate import HandoffGate
 from bot.webcare.handoffs import HandoffStore
 from bot.webcare.notes import NoteStore
 from bot.webcare.routes import webcare_routes
-from bot.webcare.settings import load_webcare_settings
 from bot.webcare.staff import StaffStore
 from bot.webcare.suggestions import Suggestions
 from channels.base import ChannelContext
@@ -80,19 +77,18 @@ async def _promoted_model(runs: TrainingRuns, settings: Settings) -> Optional[Pa
 async def build_app(
     settings: Settings, engine: Optional[DialogueEngine] = None, throttle: Optional[Throttle] = None
 ) -> web.Application:
-    profile = load_profile(settings.profile_path)
-    reports = load_report_settings(settings.profile_path)
+    municipality = load_municipality(settings)
+    profile, reports, admin = municipality.profile, municipality.reports, municipality.admin
     media = MediaStore(settings.media_dir)
-    admin = load_admin_settings(settings.profile_path)
     database = Database(settings.database_url)
     await asyncio.to_thread(database.migrate)
     runs = TrainingRuns(database)
-    engine = engine or await create_engine(settings, await _promoted_model(runs, settings))
+    engine = engine or await create_engine(settings, admin.retention_days, await _promoted_model(runs, settings))
     redis = aioredis.from_url(settings.redis_url) if settings.redis_url else None
     bus = create_event_bus(redis)
     await bus.start()
     gate = HandoffGate(HandoffStore(database), bus, ConversationLocks(redis))
-    bulletin = CrisisBulletin(CrisisNotices(database), TopicLibrary.load(profile.content_dir, profile.facts))
+    bulletin = CrisisBulletin(CrisisNotices(database), municipality.topics)
     metrics = GatewayMetrics()
     throttle = throttle or Throttle.create(redis)
     uploads = UploadStore(database)
@@ -137,13 +133,10 @@ async def build_app(
     app[OUTREACH] = outreach
     app[CHANNELS] = channels
     aiohttp_jinja2.setup(app, loader=jinja2.PackageLoader("bot", "templates"), autoescape=True)
-    app.add_routes(page_routes(profile, readiness))
-    app.add_routes(nlu_routes(router, settings.rest_token))
-    app.add_routes(channels.routes())
     staff = StaffStore(database)
     audit = AuditLog(database)
     review = ReviewQueue(database, admin.review_below_confidence, admin.retention_days)
-    webcare_settings = load_webcare_settings(settings.profile_path)
+    webcare_settings = municipality.webcare
     desk = WebcareDesk(
         conversations=conversations,
         engine=engine,
@@ -158,7 +151,6 @@ async def build_app(
         reports=reports,
     )
     auth = StaffAuth(staff, settings.https)
-    app.add_routes(webcare_routes(desk, auth, bus, media, audit, review, throttle, client_address))
     admin_desk = AdminDesk(
         review=review,
         data=TrainingData(settings.root, profile.facts),
@@ -168,9 +160,19 @@ async def build_app(
         audit=audit,
         settings=admin,
         topic_label=webcare_settings.topic_label,
+        channels=channel_looks(),
     )
-    app.add_routes(admin_routes(admin_desk, auth))
-    app.add_routes(metrics_routes(metrics, database, engine.model_version))
+    # Every HTTP route of the gateway, by the part that serves it.
+    app.add_routes(
+        [
+            *page_routes(profile, readiness),
+            *channels.routes(),
+            *nlu_routes(router, settings.rest_token),
+            *webcare_routes(desk, auth, bus, media, audit, review, throttle, client_address),
+            *admin_routes(admin_desk, auth),
+            *metrics_routes(metrics, database, engine.model_version),
+        ]
+    )
     records = CitizenRecords(database, media)
 
     async def resources(_: web.Application) -> AsyncIterator[None]:

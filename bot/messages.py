@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Mapping, Optional
 
+from bot.retries import AttemptFailed
+
 MAX_TEXT_LENGTH = 4000
 # Messenger's limit for a quick reply's payload; ours are far shorter.
 MAX_PAYLOAD_LENGTH = 1000
@@ -208,11 +210,6 @@ class Turn:
     shared_location: bool = False
 
 
-class DeliveryFailed(Exception):
-    """A platform did not take a message. ``retryable`` for 429 and 5xx (after
+class DeliveryFailed(AttemptFailed):
+    """A platform did not take a message: retryable for 429 and 5xx (after
     ``retry_after`` seconds when the platform said so); anything else is final."""
-
-    def __init__(self, message: str, retryable: bool, retry_after: Optional[float] = None) -> None:
-        super().__init__(message)
-        self.retryable = retryable
-        self.retry_after = retry_after

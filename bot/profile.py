@@ -34,6 +34,10 @@ class MunicipalityProfile:
     feeds: Mapping[str, str]
     feed_refresh_minutes: int
 
+    def feed(self, name: str) -> str:
+        """Where a feed comes from; "" when nothing names one (it is then unavailable)."""
+        return self.feeds.get(name, "")
+
     def text(self, key: str, **values: Any) -> str:
         """One wording of a text, with the profile's facts and ``values`` filled in."""
         variants = self.texts.get(key)
@@ -55,10 +59,21 @@ def _beside(profile: Path, value: str) -> str:
     return str(profile.parent / value)
 
 
-def load_profile(path: Path) -> MunicipalityProfile:
+def read_profile(path: Path) -> Mapping[str, Any]:
+    """municipality.yml as data; each part of Dorpspomp reads its own section."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     if not isinstance(data, dict):
         raise ProfileError(f"{path} is not a mapping")
+    return data
+
+
+def load_profile(path: Path) -> MunicipalityProfile:
+    """The profile section alone (the content check; a process uses bot.municipality)."""
+    return profile_from(read_profile(path), path)
+
+
+def profile_from(data: Mapping[str, Any], path: Path, feeds: Mapping[str, str] = {}) -> MunicipalityProfile:
+    """The profile at ``path``; ``feeds`` (from the environment) replace its own."""
     address_form = data.get("address_form", "je")
     if address_form not in ("je", "u"):
         raise ProfileError("address_form must be 'je' or 'u'")
@@ -74,6 +89,9 @@ def load_profile(path: Path) -> MunicipalityProfile:
         texts=texts,
         widget_title=str(data.get("widget_title", data["name"])),
         content_dir=Path(_beside(path, str(data.get("content", "content")))),
-        feeds={str(k): _beside(path, str(v)) for k, v in (data.get("feeds") or {}).items() if k != "refresh_minutes"},
+        feeds={
+            **{str(k): _beside(path, str(v)) for k, v in (data.get("feeds") or {}).items() if k != "refresh_minutes"},
+            **feeds,
+        },
         feed_refresh_minutes=int((data.get("feeds") or {}).get("refresh_minutes", 15)),
     )

@@ -1,7 +1,11 @@
-"""Settings from the environment, with development defaults under ``var/``."""
+"""Settings from the environment, with development defaults under ``var/``.
+
+This is the only module that reads the environment; everything else is given
+a Settings (``dorpspomp config check`` prints the effective values)."""
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -11,6 +15,23 @@ from typing import Mapping, Optional
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Environment variables of the platform channels: each channel reads its own.
 PLATFORM_PREFIXES = ("X_", "MESSENGER_", "TELEGRAM_")
+# ROADWORKS_FEED, EVENTS_FEED, WASTE_FEED replace the profile's feeds.
+FEED_NAMES = ("roadworks", "events", "waste")
+# Secrets made up under var/ when their variable is unset (development only).
+SECRET_FILES = {
+    "DORPSPOMP_REST_TOKEN": "rest_token",
+    "DORPSPOMP_SECRET": "session_secret",
+    "ACTION_SERVER_TOKEN": "action_token",
+}
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def load_or_create_secret(path: Path) -> str:
@@ -44,18 +65,32 @@ class Settings:
     platforms: Mapping[str, str] = field(default_factory=dict)
     # Rasa sends it to the action server, which refuses requests without it.
     action_token: str = ""
-    # Whether it came from ACTION_SERVER_TOKEN rather than the development file.
-    action_token_set: bool = False
+    # The secrets made up for development under var/ because their variable was unset.
+    generated_secrets: tuple[str, ...] = ()
     # Where the action server listens: loopback unless it runs elsewhere.
     action_host: str = "127.0.0.1"
     # "production" refuses development shortcuts (a generated admin account).
     environment: str = "development"
     # Behind a reverse proxy, the client's address is the last X-Forwarded-For hop.
     trust_forwarded_for: bool = False
+    log_level: str = "INFO"
+    # Who runs a command on the command line, for the audit log.
+    operator: str = "beheer"
+    # Feeds and the reports back end set here win over municipality.yml.
+    feeds: Mapping[str, str] = field(default_factory=dict)
+    reports_backend: Optional[str] = None
+    reports_backend_url: Optional[str] = None
+    reports_api_key: Optional[str] = None
+    reports_status_poll_seconds: Optional[float] = None
 
     @property
     def production(self) -> bool:
         return self.environment == "production"
+
+    @property
+    def action_token_set(self) -> bool:
+        """ACTION_SERVER_TOKEN was set on purpose, not made up for development."""
+        return "ACTION_SERVER_TOKEN" not in self.generated_secrets
 
     @property
     def https(self) -> bool:
@@ -77,15 +112,30 @@ class Settings:
             action_endpoint=env.get("ACTION_ENDPOINT", "http://127.0.0.1:5055/webhook") or None,
             model_dir=Path(env.get("MODEL_DIR", root / "models")),
             profile_path=Path(env.get("MUNICIPALITY_PROFILE", root / "municipality.yml")),
-            rest_token=env.get("DORPSPOMP_REST_TOKEN") or load_or_create_secret(var / "rest_token"),
-            session_secret=env.get("DORPSPOMP_SECRET") or load_or_create_secret(var / "session_secret"),
+            rest_token=_secret(env, var, "DORPSPOMP_REST_TOKEN"),
+            session_secret=_secret(env, var, "DORPSPOMP_SECRET"),
             engine_timeout=float(env.get("ENGINE_TIMEOUT", "10")),
             public_url=env.get("PUBLIC_URL", f"http://localhost:{port}"),
             media_dir=Path(env.get("MEDIA_DIR", var / "media")),
             platforms={k: v for k, v in env.items() if k.startswith(PLATFORM_PREFIXES) and v},
-            action_token=env.get("ACTION_SERVER_TOKEN") or load_or_create_secret(var / "action_token"),
-            action_token_set=bool(env.get("ACTION_SERVER_TOKEN")),
+            action_token=_secret(env, var, "ACTION_SERVER_TOKEN"),
             action_host=env.get("ACTION_SERVER_HOST") or "127.0.0.1",
             environment=env.get("DORPSPOMP_ENV") or "development",
             trust_forwarded_for=env.get("TRUST_FORWARDED_FOR", "").lower() in ("1", "true", "yes"),
+            generated_secrets=tuple(name for name in SECRET_FILES if not env.get(name)),
+            log_level=env.get("LOG_LEVEL") or "INFO",
+            operator=env.get("USER") or "beheer",
+            feeds={name: env[f"{name.upper()}_FEED"] for name in FEED_NAMES if env.get(f"{name.upper()}_FEED")},
+            reports_backend=env.get("REPORTS_BACKEND") or None,
+            reports_backend_url=env.get("REPORTS_BACKEND_URL") or None,
+            reports_api_key=env.get("REPORTS_API_KEY") or None,
+            reports_status_poll_seconds=_number(env.get("REPORTS_STATUS_POLL_SECONDS")),
         )
+
+
+def _secret(env: Mapping[str, str], var: Path, name: str) -> str:
+    return env.get(name) or load_or_create_secret(var / SECRET_FILES[name])
+
+
+def _number(value: Optional[str]) -> Optional[float]:
+    return float(value) if value else None

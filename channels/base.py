@@ -104,6 +104,9 @@ class Channel(ABC):
     """
 
     name: str
+    # As the KPI dashboard shows it; a colour-blind safe colour (Okabe-Ito).
+    title: str
+    colour: str
 
     def __init__(self, context: ChannelContext) -> None:
         self.hub = context.hub

@@ -53,6 +53,8 @@ def parse(body: dict[str, Any]) -> IncomingMessage:
 
 class RestChannel(Channel):
     name = "rest"
+    title = "REST"
+    colour = "#999999"
 
     @classmethod
     def create(cls, context: ChannelContext) -> "RestChannel":

@@ -12,7 +12,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.gateway import SENDER, build_app
-from bot.store.outbox import RetryPolicy
+from bot.retries import RetryPolicy
 from tests.conftest import make_settings
 from tests.fake_platforms import FakeGraph, FakeTelegram, FakeX
 from tests.platform_payloads import (

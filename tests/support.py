@@ -27,12 +27,19 @@ import yaml
 from bot.events import create_event_bus
 from bot.locks import ConversationLocks
 from bot.messages import Button, EngineResult, IncomingMessage, Reply, Understanding
+from bot.municipality import Municipality, load_municipality
+from bot.settings import Settings
 from bot.store import Database
 from bot.webcare.gate import HandoffGate
 from bot.webcare.handoffs import HandoffStore
 from bot.webcare.staff import StaffStore
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def project_municipality() -> Municipality:
+    """The project's own municipality.yml, as the gateway reads it."""
+    return load_municipality(Settings.from_env({"MUNICIPALITY_PROFILE": str(ROOT / "municipality.yml")}))
 BIN = Path(sys.executable).parent
 POSTGRES_SERVER = os.environ.get("TEST_POSTGRES_URL", "postgresql://127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")

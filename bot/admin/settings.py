@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
-
-import yaml
+from typing import Any, Mapping
 
 from bot.profile import ProfileError
 
@@ -24,8 +22,8 @@ class AdminSettings:
     audit_retention_days: int = 365
 
 
-def load_admin_settings(path: Path) -> AdminSettings:
-    data = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("admin") or {}
+def admin_settings_from(profile: Mapping[str, Any]) -> AdminSettings:
+    data = profile.get("admin") or {}
     settings = AdminSettings(
         review_below_confidence=float(data.get("review_below_confidence", 0.6)),
         allowed_f1_drop=float(data.get("allowed_f1_drop", 0.02)),

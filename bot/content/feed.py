@@ -10,14 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import time
 from pathlib import Path
 from typing import Callable, Generic, Optional, TypeVar
 
 import aiohttp
-
-from bot.profile import MunicipalityProfile
 
 logger = logging.getLogger(__name__)
 
@@ -30,12 +27,6 @@ RETRY_SECONDS = 60
 
 class FeedUnavailable(RuntimeError):
     """The feed could not be read and there is no earlier copy."""
-
-
-def feed_source(profile: MunicipalityProfile, name: str) -> str:
-    """``ROADWORKS_FEED`` / ``EVENTS_FEED`` / ``WASTE_FEED`` in the environment, else the
-    profile's; "" when neither names one (the feed is then unavailable)."""
-    return os.environ.get(f"{name.upper()}_FEED") or profile.feeds.get(name, "")
 
 
 async def read_source(source: str) -> bytes:

@@ -10,9 +10,10 @@ from bot.settings import Settings
 from bot.training import current_model
 
 
-async def create_engine(settings: Settings, model: Optional[Path] = None) -> DialogueEngine:
+async def create_engine(settings: Settings, retention_days: int, model: Optional[Path] = None) -> DialogueEngine:
     """A remote Rasa server when ``RASA_URL`` is set, else Rasa in this process
-    with ``model``, or the model for the current training data."""
+    with ``model``, or the model for the current training data; Rasa's copy of
+    a conversation is kept ``retention_days``."""
     if settings.rasa_url:
         from bot.engine.rasa_remote import RemoteRasaEngine
 
@@ -22,4 +23,4 @@ async def create_engine(settings: Settings, model: Optional[Path] = None) -> Dia
         raise EngineError(f"no trained model in {settings.model_dir}: run 'dorpspomp train' first")
     from bot.engine.rasa_inprocess import RasaAgentEngine  # imports TensorFlow
 
-    return await RasaAgentEngine.load(model, settings)
+    return await RasaAgentEngine.load(model, settings, retention_days)

@@ -6,7 +6,6 @@ so that ``rasa shell`` and ``rasa run`` speak with the same facts as the gateway
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any, Dict, Optional, Text
 
@@ -17,6 +16,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 from bot.profile import load_profile
+from bot.settings import Settings
 
 MAX_NAME_LENGTH = 40
 
@@ -26,8 +26,11 @@ class ProfileResponseGenerator(TemplatedNaturalLanguageGenerator):
 
     def __init__(self, endpoint_config: EndpointConfig, domain: Domain) -> None:
         super().__init__(domain.responses)
-        path = os.environ.get("MUNICIPALITY_PROFILE") or endpoint_config.kwargs.get("profile") or "municipality.yml"
-        self.facts = dict(load_profile(Path(path)).facts)
+        # The gateway names its profile in the endpoint; a bare `rasa run` with
+        # endpoints.yml may leave it to MUNICIPALITY_PROFILE.
+        given = endpoint_config.kwargs.get("profile")
+        path = Path(given) if given else Settings.from_env().profile_path
+        self.facts = dict(load_profile(path).facts)
 
     async def generate(
         self,

@@ -13,7 +13,6 @@ from rasa.core.utils import AvailableEndpoints
 from rasa.utils.endpoints import EndpointConfig
 from redis.connection import parse_url
 
-from bot.admin.settings import load_admin_settings
 from bot.engine.redis_keys import KEY_PREFIX
 from bot.settings import Settings
 
@@ -41,10 +40,10 @@ def _action_server(settings: Settings) -> EndpointConfig | None:
     return EndpointConfig(url=settings.action_endpoint, headers=headers)
 
 
-def rasa_endpoints(settings: Settings) -> AvailableEndpoints:
+def rasa_endpoints(settings: Settings, retention_days: int) -> AvailableEndpoints:
     redis_url = settings.redis_url
     # Rasa's copy of a conversation leaves Redis when the retention period ends.
-    retention = {"record_exp": load_admin_settings(settings.profile_path).retention_days * 86400}
+    retention = {"record_exp": retention_days * 86400}
     return AvailableEndpoints(
         nlg=EndpointConfig(type=NLG_CLASS, profile=str(settings.profile_path)),
         action=_action_server(settings),

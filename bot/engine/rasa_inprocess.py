@@ -54,9 +54,9 @@ class RasaAgentEngine:
         self.agent = agent
 
     @classmethod
-    async def load(cls, model_path: Path, settings: Settings) -> "RasaAgentEngine":
+    async def load(cls, model_path: Path, settings: Settings, retention_days: int) -> "RasaAgentEngine":
         rasa_patches.apply()
-        agent = await load_agent(model_path=str(model_path), endpoints=rasa_endpoints(settings))
+        agent = await load_agent(model_path=str(model_path), endpoints=rasa_endpoints(settings, retention_days))
         if not agent.is_ready():
             raise EngineError(f"could not load the Rasa model {model_path}")
         logger.info("Rasa model %s loaded", model_path.name)

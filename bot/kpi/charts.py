@@ -11,16 +11,22 @@ from typing import Callable, Mapping, Optional
 
 from bot.kpi.figures import KpiFigures
 
-# Colour-blind safe (Okabe-Ito), one per channel.
-CHANNEL_COLOURS = {
-    "webchat": "#0072B2",
-    "rest": "#999999",
-    "x": "#000000",
-    "messenger": "#CC79A7",
-    "telegram": "#009E73",
-}
+# For a channel that no longer exists but still has figures.
 OTHER_COLOUR = "#E69F00"
-CHANNEL_NAMES = {"webchat": "Website-chat", "rest": "REST", "x": "X", "messenger": "Messenger", "telegram": "Telegram"}
+
+
+@dataclass(frozen=True)
+class ChannelLooks:
+    """How each channel is named and coloured in the charts (each channel class says)."""
+
+    titles: Mapping[str, str]
+    colours: Mapping[str, str]
+
+    def title(self, channel: str) -> str:
+        return self.titles.get(channel, channel)
+
+    def colour(self, channel: str) -> str:
+        return self.colours.get(channel, OTHER_COLOUR)
 
 
 @dataclass(frozen=True)
@@ -96,11 +102,3 @@ def minutes(seconds: Optional[float]) -> str:
     if seconds < 3600:
         return f"{seconds / 60:.0f} min"
     return f"{seconds / 3600:.1f} uur"
-
-
-def colour(channel: str) -> str:
-    return CHANNEL_COLOURS.get(channel, OTHER_COLOUR)
-
-
-def channel_name(channel: str) -> str:
-    return CHANNEL_NAMES.get(channel, channel)

@@ -14,7 +14,8 @@ from typing import Any, Mapping, Protocol
 
 from bot.messages import DeliveryFailed
 from bot.outgoing.deliveries import DELIVER_JOB, Delivery, DeliveryStore
-from bot.store.outbox import Job, Outbox, RetryPolicy
+from bot.retries import RetryPolicy
+from bot.store.outbox import Job, Outbox
 
 logger = logging.getLogger(__name__)
 
@@ -114,12 +115,10 @@ class DeliverySender:
         await self.outbox.complete(job)
 
     async def _failed(self, job: Job, delivery: Delivery, error: DeliveryFailed) -> None:
-        if error.retryable and job.attempts + 1 < self.policy.max_attempts:
-            delay = self.policy.delay(job.attempts, error.retry_after)
+        delay = await self.outbox.settle_failure(job, error, self.policy)
+        if delay is not None:
             logger.warning("delivery %s to %s failed (%s); retry in %.1fs", delivery.id, delivery.channel, error, delay)
             await self.store.note_error(delivery.id, str(error))
-            await self.outbox.retry_later(job, delay, str(error))
             return
         logger.error("delivery %s to %s failed for good: %s", delivery.id, delivery.channel, error)
         await self.store.mark_failed(delivery.id, str(error))
-        await self.outbox.fail(job, str(error))

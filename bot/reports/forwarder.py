@@ -15,7 +15,8 @@ import logging
 from bot.media import MediaStore
 from bot.reports.backends.base import BackendError, ReportBackend
 from bot.reports.store import FORWARD_JOB, Report, ReportStore
-from bot.store.outbox import Job, Outbox, RetryPolicy
+from bot.retries import RetryPolicy
+from bot.store.outbox import Job, Outbox
 
 logger = logging.getLogger(__name__)
 
@@ -70,11 +71,9 @@ class ReportForwarder:
             await self.store.mark_media_forwarded(report.id, index + 1)
 
     async def _failed(self, job: Job, report: Report, error: BackendError) -> None:
-        if error.retryable and job.attempts + 1 < self.policy.max_attempts:
-            delay = self.policy.delay(job.attempts, error.retry_after)
+        delay = await self.outbox.settle_failure(job, error, self.policy)
+        if delay is not None:
             logger.warning("report %s not forwarded (%s); retry in %.0fs", report.reference, error, delay)
-            await self.outbox.retry_later(job, delay, str(error))
             return
         logger.error("report %s could not be forwarded: %s", report.reference, error)
         await self.store.mark_forward_failed(report.id)
-        await self.outbox.fail(job, str(error))

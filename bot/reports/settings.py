@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Optional
@@ -11,6 +10,7 @@ import yaml
 
 from bot.profile import ProfileError
 from bot.reports.places import Area, Gazetteer
+from bot.settings import Settings
 
 BACKENDS = ("none", "signalen", "open311")
 STATUSES = ("ontvangen", "in_behandeling", "ingepland", "afgehandeld", "geannuleerd")
@@ -41,18 +41,18 @@ class ReportSettings:
         return self.categories.get(code) or self.main_categories.get(code) or code
 
 
-def _backend(section: Mapping[str, Any]) -> BackendConfig:
-    kind = os.environ.get("REPORTS_BACKEND") or str(section.get("backend", "none"))
+def _backend(section: Mapping[str, Any], settings: Settings) -> BackendConfig:
+    kind = settings.reports_backend or str(section.get("backend", "none"))
     if kind not in BACKENDS:
         raise ProfileError(f"reports.backend must be one of {', '.join(BACKENDS)}, not {kind!r}")
-    url = os.environ.get("REPORTS_BACKEND_URL") or str(section.get("backend_url") or "")
+    url = settings.reports_backend_url or str(section.get("backend_url") or "")
     if kind != "none" and not url:
         raise ProfileError(f"reports.backend {kind!r} needs backend_url (or REPORTS_BACKEND_URL)")
-    return BackendConfig(kind, url.rstrip("/"), os.environ.get("REPORTS_API_KEY") or None)
+    return BackendConfig(kind, url.rstrip("/"), settings.reports_api_key)
 
 
-def load_report_settings(profile_path: Path) -> ReportSettings:
-    data = yaml.safe_load(profile_path.read_text(encoding="utf-8")) or {}
+def report_settings_from(data: Mapping[str, Any], profile_path: Path, settings: Settings) -> ReportSettings:
+    """The ``reports`` section; the back end set in ``settings`` wins over the profile's."""
     section = data.get("reports")
     if not isinstance(section, dict):
         raise ProfileError(f"{profile_path} has no 'reports' section")
@@ -72,9 +72,7 @@ def load_report_settings(profile_path: Path) -> ReportSettings:
         status_labels=labels,
         area=Area(section["area"]),
         places=Gazetteer(places.get("streets") or {}, places.get("landmarks") or {}),
-        backend=_backend(section),
+        backend=_backend(section, settings),
         handling_days=int(section.get("handling_days", 5)),
-        status_poll_seconds=float(
-            os.environ.get("REPORTS_STATUS_POLL_SECONDS") or float(section.get("status_poll_minutes", 10)) * 60
-        ),
+        status_poll_seconds=settings.reports_status_poll_seconds or float(section.get("status_poll_minutes", 10)) * 60,
     )

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from typing import AsyncIterator, Callable
 
 from aiohttp import web
 
-from bot.background import repeat
+from bot.background import repeat, running
 from bot.media import MediaStore
 from bot.outreach import Outreach
 from bot.profile import MunicipalityProfile
@@ -45,19 +43,14 @@ def report_workers(
         status_sync = ReportStatusSync(
             store, backend, ReportNotifier(outreach, profile, reports), reports.status_poll_seconds
         )
-        tasks = [
-            asyncio.create_task(repeat(forwarder.forward_due, forwarder.poll_seconds, "forwarding reports")),
-            asyncio.create_task(repeat(status_sync.sync_once, status_sync.interval_seconds, "report status sync")),
-        ]
         logger.info("reports go to %s at %s", reports.backend.kind, reports.backend.url)
         try:
-            yield
+            async with running(
+                repeat(forwarder.forward_due, forwarder.poll_seconds, "forwarding reports"),
+                repeat(status_sync.sync_once, status_sync.interval_seconds, "report status sync"),
+            ):
+                yield
         finally:
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
             await backend.close()
 
     return run

@@ -9,7 +9,6 @@ worker picks the job up again.
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Optional
@@ -18,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.clock import utcnow
+from bot.retries import AttemptFailed, RetryPolicy
 from bot.store.database import Database
 from bot.store.tables import outbox
 
@@ -30,20 +30,6 @@ class Job:
     kind: str
     subject_id: str
     attempts: int
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Exponential backoff with full jitter, capped; ``max_attempts`` then failed."""
-
-    base_seconds: float = 2.0
-    cap_seconds: float = 900.0
-    max_attempts: int = 10
-
-    def delay(self, attempts: int, retry_after: Optional[float] = None) -> float:
-        backoff = random.uniform(0, min(self.cap_seconds, self.base_seconds * 2**attempts))
-        # The back end's own Retry-After is a floor: asking earlier only earns another 429.
-        return max(backoff, retry_after or 0.0)
 
 
 async def enqueue(connection: AsyncConnection, kind: str, subject_id: str) -> None:
@@ -118,6 +104,16 @@ class Outbox:
 
     async def fail(self, job: Job, error: str) -> None:
         await self._record_attempt(job, state=FAILED, last_error=error[:2000])
+
+    async def settle_failure(self, job: Job, error: AttemptFailed, policy: RetryPolicy) -> Optional[float]:
+        """After a failed attempt: the job comes back after a delay (returned) while
+        the error allows and attempts remain, else it has failed for good (None)."""
+        if error.retryable and job.attempts + 1 < policy.max_attempts:
+            delay = policy.delay(job.attempts, error.retry_after)
+            await self.retry_later(job, delay, str(error))
+            return delay
+        await self.fail(job, str(error))
+        return None
 
     async def retry_later(self, job: Job, delay_seconds: float, error: str) -> None:
         await self._record_attempt(

@@ -5,14 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import time
-from pathlib import Path
 from typing import Any, Mapping, Optional
 from zoneinfo import ZoneInfo
 
-import yaml
-
 from bot.content.topics import TopicLibrary
-from bot.profile import ProfileError, load_profile
+from bot.profile import ProfileError
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _SPAN = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
@@ -55,16 +52,9 @@ def _span(day: str, value: Any) -> Optional[Span]:
     return span
 
 
-def _content_titles(path: Path) -> dict[str, str]:
-    """The titles of the topic files, so a topic is named the same everywhere."""
-    profile = load_profile(path)
-    return {
-        intent: topic.title for intent, topic in TopicLibrary.load(profile.content_dir, profile.facts).topics.items()
-    }
-
-
-def load_webcare_settings(path: Path) -> WebcareSettings:
-    data = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("webcare") or {}
+def webcare_settings_from(data: Mapping[str, Any], topics: TopicLibrary) -> WebcareSettings:
+    """The ``webcare`` section; a topic is named as its topic file titles it, unless renamed here."""
+    data = data.get("webcare") or {}
     hours = data.get("hours") or {}
     sla = data.get("sla_minutes") or {}
     return WebcareSettings(
@@ -76,7 +66,7 @@ def load_webcare_settings(path: Path) -> WebcareSettings:
         sla_red_minutes=int(sla.get("red", 15)),
         ask_satisfaction=bool(data.get("ask_satisfaction", True)),
         topic_labels={
-            **_content_titles(path),
+            **{intent: topic.title for intent, topic in topics.topics.items()},
             **{str(k): str(v) for k, v in (data.get("topics") or {}).items()},
         },
     )

@@ -97,6 +97,8 @@ def render_replies(recipient: str, replies: list[Reply], window: dict[str, str])
 
 class MessengerChannel(PlatformChannel):
     name = CHANNEL
+    title = "Messenger"
+    colour = "#CC79A7"
 
     @classmethod
     def create(cls, context: ChannelContext) -> Optional["MessengerChannel"]:

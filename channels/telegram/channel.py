@@ -83,6 +83,8 @@ def render_replies(chat_id: str, replies: list[Reply]) -> list[dict[str, Any]]:
 
 class TelegramChannel(PlatformChannel):
     name = CHANNEL
+    title = "Telegram"
+    colour = "#009E73"
 
     @classmethod
     def create(cls, context: ChannelContext) -> Optional["TelegramChannel"]:

@@ -105,6 +105,8 @@ def render_turn(turn: Turn) -> dict[str, Any]:
 
 class WebchatChannel(Channel):
     name = "webchat"
+    title = "Website-chat"
+    colour = "#0072B2"
 
     @classmethod
     def create(cls, context: ChannelContext) -> "WebchatChannel":

@@ -88,6 +88,8 @@ class XConfig:
 
 class XChannel(PlatformChannel):
     name = CHANNEL
+    title = "X"
+    colour = "#000000"
 
     @classmethod
     def create(cls, context: ChannelContext) -> Optional["XChannel"]:

@@ -12,18 +12,14 @@ import aiohttp
 
 from bot.clock import utcnow
 from bot.reports.store import Report
+from bot.retries import AttemptFailed
 
 REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=15)
 
 
-class BackendError(Exception):
-    """A call failed. ``retryable`` when trying again later may succeed (5xx, 429,
-    network); ``retry_after`` when the back end said how long to wait."""
-
-    def __init__(self, message: str, retryable: bool, retry_after: Optional[float] = None) -> None:
-        super().__init__(message)
-        self.retryable = retryable
-        self.retry_after = retry_after
+class BackendError(AttemptFailed):
+    """A call to the reports back end failed: retryable for 5xx, 429 and the
+    network (after ``retry_after`` when the back end said so)."""
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import pytest
 from playwright.async_api import Browser, Page, expect
 
 from tests.support import STAFF_PASSWORD, Service, add_colleague
-from tests.test_browser import LAUNCHER, ask, assert_accessible
+from tests.channels.test_browser import LAUNCHER, ask, assert_accessible
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 MARKUP = '<img src=x onerror="window.__owned=1"><script>window.__owned=2</script>'

@@ -9,11 +9,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.webcare.hours import TeamHours
-from bot.webcare.settings import load_webcare_settings
-from tests.support import ROOT
+from tests.support import project_municipality
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
-HOURS = TeamHours(load_webcare_settings(ROOT / "municipality.yml"))
+HOURS = TeamHours(project_municipality().webcare)
 
 
 def at(*parts: int) -> datetime:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.admin.routes import HANDOFF_REASONS
+from bot.admin.kpi_pages import HANDOFF_REASONS
 from bot.contract import (
     CONTROL_INTENTS,
     NOT_GUESSED,
@@ -21,7 +21,7 @@ from bot.contract import (
     Slot,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 RASA_OWN_INTENTS = {Intent.NLU_FALLBACK}
 RASA_OWN_SLOTS = {Slot.REQUESTED, Slot.SESSION_STARTED_METADATA}
 

@@ -9,12 +9,11 @@ import pytest
 from bot.clock import utcnow
 from bot.contract import HandoffReason
 from bot.webcare.hours import TeamHours
-from bot.webcare.settings import load_webcare_settings
 from tests.citizens import Citizen
-from tests.support import ROOT, Agent, Service, add_colleague, is_response
+from tests.support import Agent, Service, add_colleague, is_response, project_municipality
 
 pytestmark = pytest.mark.integration
-TEAM_HOURS = TeamHours(load_webcare_settings(ROOT / "municipality.yml"))
+TEAM_HOURS = TeamHours(project_municipality().webcare)
 
 
 async def handed_off(citizen: Citizen, text: str) -> str:

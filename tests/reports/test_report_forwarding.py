@@ -20,8 +20,9 @@ from bot.reports.backends.signalen import MAX_TEXT, SignalenBackend
 from bot.reports.forwarder import ReportForwarder
 from bot.reports.status_sync import ReportStatusSync
 from bot.reports.store import NewReport, Report, ReportStore
+from bot.retries import RetryPolicy
 from bot.store import ConversationStore, Database
-from bot.store.outbox import Outbox, RetryPolicy
+from bot.store.outbox import Outbox
 from bot.store.tables import outbox
 from tests.fake_backends import FakeOpen311, FakeSignalen
 from tests.support import BIN

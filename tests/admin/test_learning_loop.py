@@ -22,7 +22,7 @@ from bot.webcare.staff import StaffStore
 from tests.conftest import REST_TOKEN, make_settings
 from tests.history import PastConversation, Turn, write_history
 from tests.support import ROOT, STAFF_PASSWORD, Agent, copy_project
-from tests.test_review import NOW
+from tests.admin.test_review import NOW
 
 SMALL_PROJECT = ROOT / "tests" / "data" / "small_project"
 QUESTION = "hoe laat gaat het stadhuis dicht vandaag"

@@ -12,8 +12,8 @@ from playwright.async_api import Browser, expect
 from bot.store import Database
 from tests.history import PastConversation, Turn, write_history
 from tests.support import Service
-from tests.test_browser import assert_accessible
-from tests.test_webcare_browser import log_in, new_colleague
+from tests.channels.test_browser import assert_accessible
+from tests.webcare.test_webcare_browser import log_in, new_colleague
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 

@@ -29,7 +29,7 @@ async def test_inprocess_engine_answers_understands_and_keeps_state_in_redis(
         redis_url=REDIS_URL,
         action_endpoint=action_server.url + "/webhook",
     )
-    engine = await RasaAgentEngine.load(trained_model, settings)
+    engine = await RasaAgentEngine.load(trained_model, settings, retention_days=90)
     conversation = uuid.uuid4().hex
     result = await engine.handle(conversation, IncomingMessage("rest", "anna", "wat kost een nieuw paspoort?"))
     assert result.understanding.intent == "passport_renewal"

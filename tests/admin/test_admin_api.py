@@ -17,7 +17,7 @@ from bot.webcare.staff import StaffStore
 from tests.conftest import make_settings
 from tests.history import PastConversation, Turn, write_history
 from tests.support import STAFF_PASSWORD, Agent, ScriptedEngine, copy_project
-from tests.test_review import NOW
+from tests.admin.test_review import NOW
 
 ADMIN_PAGES = ("/admin", "/admin/review", "/admin/training", "/admin/kpi", "/admin/kpi.csv", "/admin/audit")
 

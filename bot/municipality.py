@@ -1,0 +1,37 @@
+"""municipality.yml, read once per process and handed to every part that needs
+a section of it (the gateway, the action server, the command line)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.admin.settings import AdminSettings, admin_settings_from
+from bot.content.topics import TopicLibrary
+from bot.profile import MunicipalityProfile, profile_from, read_profile
+from bot.reports.settings import ReportSettings, report_settings_from
+from bot.settings import Settings
+from bot.webcare.settings import WebcareSettings, webcare_settings_from
+
+
+@dataclass(frozen=True)
+class Municipality:
+    profile: MunicipalityProfile
+    topics: TopicLibrary
+    reports: ReportSettings
+    webcare: WebcareSettings
+    admin: AdminSettings
+
+
+def load_municipality(settings: Settings) -> Municipality:
+    """Every section, checked; raises ``ProfileError`` on the first problem."""
+    path = settings.profile_path
+    data = read_profile(path)
+    profile = profile_from(data, path, settings.feeds)
+    topics = TopicLibrary.load(profile.content_dir, profile.facts)
+    return Municipality(
+        profile=profile,
+        topics=topics,
+        reports=report_settings_from(data, path, settings),
+        webcare=webcare_settings_from(data, topics),
+        admin=admin_settings_from(data),
+    )
