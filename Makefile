@@ -28,7 +28,7 @@ lint: $(VENV)/.installed
 # Hypothesis exploring new random examples (2,000 per property); `make test`
 # replays a fixed set so that CI never passes or fails by luck.
 fuzz: $(VENV)/.installed chromium
-	HYPOTHESIS_PROFILE=fuzz $(VENV)/bin/pytest tests/test_platform_fuzz.py tests/test_webcare_fuzz.py tests/test_redaction.py tests/test_platform_rendering.py
+	HYPOTHESIS_PROFILE=fuzz $(VENV)/bin/pytest tests/channels/test_platform_fuzz.py tests/webcare/test_webcare_fuzz.py tests/core/test_redaction.py tests/channels/test_platform_rendering.py
 
 # Reinstalled whenever pyproject.toml changes; one pip call resolves everything.
 $(VENV)/.installed: pyproject.toml

@@ -53,7 +53,7 @@ async def test_rest_conversation_in_dutch_is_answered_and_persisted(gateway: Ser
     assert is_response(greeting[0]["text"], "utter_greet"), greeting[0]["text"]
     urgent_text = " ".join(r["text"] for r in urgent)
     # Leaving today is too late for a spoedaanvraag on any day of the week: the
-    # emergency document is the answer (tests/test_dates.py covers the other days).
+    # emergency document is the answer (tests/dialogue/test_dates.py covers the other days).
     assert "Je vertrekt vandaag" in urgent_text and "te laat" in urgent_text and "nooddocument" in urgent_text
     assert "{" not in urgent_text, "every placeholder is filled from the profile"
     assert thanks and thanks[0]["text"]
