@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-import yaml
+from bot.yaml_files import read_yaml
 
 
 class ProfileError(ValueError):
@@ -61,7 +61,7 @@ def _beside(profile: Path, value: str) -> str:
 
 def read_profile(path: Path) -> Mapping[str, Any]:
     """municipality.yml as data; each part of Dorpspomp reads its own section."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = read_yaml(path)
     if not isinstance(data, dict):
         raise ProfileError(f"{path} is not a mapping")
     return data

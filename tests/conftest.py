@@ -5,10 +5,12 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+import shutil
 from pathlib import Path
 from typing import AsyncIterator, Iterator
 
 import pytest
+import sqlalchemy as sa
 from hypothesis import settings as hypothesis_settings
 from playwright.async_api import Browser, async_playwright
 
@@ -61,8 +63,8 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """Each storage test runs on a SQLite file and on a scratch PostgreSQL database."""
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A SQLite file and a scratch PostgreSQL database, without a schema."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'test.sqlite3'}"
     else:
@@ -70,11 +72,40 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
             yield url
 
 
+@dataclasses.dataclass(frozen=True)
+class MigratedTemplates:
+    sqlite_file: Path
+    postgres_database: str
+
+
+@pytest.fixture(scope="session")
+def migrated_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MigratedTemplates]:
+    """The schema migrated once per run; each test gets a copy (a file copy, or
+    PostgreSQL's CREATE DATABASE … TEMPLATE), not a migration of its own."""
+    sqlite_file = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    Database(f"sqlite:///{sqlite_file}").migrate()
+    with scratch_postgres_database() as url:
+        Database(url).migrate()
+        yield MigratedTemplates(sqlite_file, sa.engine.make_url(url).database or "")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, migrated_templates: MigratedTemplates) -> Iterator[str]:
+    """Each storage test runs on a SQLite file and on a scratch PostgreSQL
+    database, both with the schema of the newest migration."""
+    if request.param == "sqlite":
+        path = tmp_path / "test.sqlite3"
+        shutil.copyfile(migrated_templates.sqlite_file, path)
+        yield f"sqlite:///{path}"
+    else:
+        with scratch_postgres_database(migrated_templates.postgres_database) as url:
+            yield url
+
+
 @pytest.fixture
 async def database(database_url: str) -> AsyncIterator[Database]:
-    """A migrated database of :func:`database_url`, closed afterwards."""
+    """The migrated database of :func:`database_url`, closed afterwards."""
     database = Database(database_url)
-    database.migrate()
     yield database
     await database.close()
 

@@ -154,12 +154,14 @@ def start_gateway(log: Path, env: Mapping[str, str], ready_path: str = "/readyz"
 
 
 @contextmanager
-def scratch_postgres_database() -> Iterator[str]:
-    """A fresh database on the test server, dropped afterwards; yields its URL."""
+def scratch_postgres_database(template: Optional[str] = None) -> Iterator[str]:
+    """A fresh database on the test server (empty, or a copy of ``template``),
+    dropped afterwards; yields its URL."""
     name = f"dorpspomp_test_{uuid.uuid4().hex[:12]}"
     server = sa.create_engine(POSTGRES_SERVER, isolation_level="AUTOCOMMIT", future=True)
+    copy = f' TEMPLATE "{template}"' if template else ""
     with server.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"{copy}'))
     try:
         yield str(sa.engine.make_url(POSTGRES_SERVER).set(database=name))
     finally:

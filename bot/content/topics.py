@@ -21,9 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
-import yaml
-
 from bot.profile import ProfileError
+from bot.yaml_files import read_yaml
 
 TOPICS_FOLDER = "topics"
 
@@ -65,7 +64,7 @@ def _variants(value: Any, where: str) -> tuple[str, ...]:
 
 
 def load_topic(path: Path) -> Topic:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = read_yaml(path)
     if not isinstance(data, dict) or not isinstance(data.get("intent"), str):
         raise ContentError(f"{path} needs an 'intent'")
     texts = data.get("texts") or {}

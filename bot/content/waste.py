@@ -24,8 +24,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Mapping, Optional
 
-import yaml
 from dateutil.rrule import rrule, rrulestr
+
+from bot.yaml_files import parse_yaml
 
 POSTCODE = re.compile(r"\b([1-9][0-9]{3})\s?([A-Za-z]{2})\b")
 # How far ahead a collection is looked for.
@@ -95,7 +96,7 @@ def _rule(value: Mapping[str, Any], where: str) -> rrule:
 
 
 def parse_waste_calendar(raw: bytes) -> WasteCalendar:
-    data = yaml.safe_load(raw) or {}
+    data = parse_yaml(raw) or {}
     streams = {
         str(code): Stream(str(code), str(spec["name"]), tuple(str(w).lower() for w in spec.get("words") or (code,)))
         for code, spec in (data.get("streams") or {}).items()

@@ -6,11 +6,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
-import yaml
-
 from bot.profile import ProfileError
 from bot.reports.places import Area, Gazetteer
 from bot.settings import Settings
+from bot.yaml_files import read_yaml
 
 BACKENDS = ("none", "signalen", "open311")
 STATUSES = ("ontvangen", "in_behandeling", "ingepland", "afgehandeld", "geannuleerd")
@@ -65,7 +64,7 @@ def report_settings_from(data: Mapping[str, Any], profile_path: Path, settings: 
     missing = set(STATUSES) - set(labels)
     if missing:
         raise ProfileError(f"reports.status_labels lacks {', '.join(sorted(missing))}")
-    places = yaml.safe_load((profile_path.parent / section["places"]).read_text(encoding="utf-8"))
+    places = read_yaml(profile_path.parent / section["places"])
     return ReportSettings(
         categories=categories,
         main_categories=mains,

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Optional
 
 from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
-from rasa.shared.core.domain import Domain
 
 from bot.profile import MunicipalityProfile
+from bot.yaml_files import read_yaml
 
 # Intents whose answer is not named after them.
 RESPONSE_FOR_INTENT = {"bot_challenge": "utter_iamabot", "nlu_fallback": None}
@@ -21,7 +21,8 @@ RESPONSE_FOR_INTENT = {"bot_challenge": "utter_iamabot", "nlu_fallback": None}
 
 class Suggestions:
     def __init__(self, domain_path: Path, profile: MunicipalityProfile) -> None:
-        self._responses = Domain.load(str(domain_path)).responses
+        # Only the responses: Rasa's Domain.load would validate the whole domain's schema.
+        self._responses = read_yaml(domain_path).get("responses") or {}
         self._nlg = TemplatedNaturalLanguageGenerator(self._responses)
         self._facts = dict(profile.facts)
 

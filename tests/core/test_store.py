@@ -73,11 +73,11 @@ async def test_unknown_conversation_does_not_exist(store: ConversationStore) -> 
     assert await store.history("0" * 32) == []
 
 
-def test_migrations_are_idempotent_and_create_the_schema(database_url: str) -> None:
-    database = Database(database_url)
+def test_migrations_are_idempotent_and_create_the_schema(empty_database_url: str) -> None:
+    database = Database(empty_database_url)
     database.migrate()
     database.migrate()
-    sync = sa.create_engine(database_url)
+    sync = sa.create_engine(empty_database_url)
     tables = set(sa.inspect(sync).get_table_names())
     sync.dispose()
     assert {"conversations", "messages", "alembic_version"} <= tables
