@@ -120,6 +120,12 @@ class Channel(ABC):
     def routes(self) -> list[web.RouteDef]:
         """The HTTP routes this channel serves."""
 
+    @classmethod
+    def public_text_problem(cls, text: str) -> Optional[str]:
+        """Why ``text`` cannot be a public reply here as it stands (the content check
+        asks every channel about each topic's short answer); None when it can."""
+        return None
+
     def reply_limit(self, public: bool) -> int:
         """The most characters one message may have here (a public tweet: 280)."""
         return MAX_TEXT_LENGTH

@@ -18,9 +18,9 @@ from typing import Any, Iterable, Iterator
 
 import yaml
 
+from bot.channel_registry import CHANNEL_TYPES
 from bot.content.topics import ContentError, Topic, TopicLibrary, load_topic
 from bot.profile import MunicipalityProfile, load_profile
-from channels.x.render import TWEET_LIMIT, weighted_length
 
 # Rules that run one of these actions answer from the intent's topic file.
 TOPIC_ACTIONS = frozenset(
@@ -121,9 +121,11 @@ def _check_topic(topic: Topic, library: TopicLibrary, where: str) -> list[Proble
     if not topic.short:
         problems.append(Problem(where, "has no short version for public replies"))
     elif not placeholders(topic.short) - known:
-        length = weighted_length(library.short(topic.intent))
-        if length > TWEET_LIMIT:
-            problems.append(Problem(where, f"short is {length} weighted characters, a tweet takes {TWEET_LIMIT}"))
+        short = library.short(topic.intent)
+        for channel in CHANNEL_TYPES:
+            problem = channel.public_text_problem(short)
+            if problem:
+                problems.append(Problem(where, f"short {problem} ({channel.title})"))
     return problems
 
 

@@ -16,7 +16,6 @@ from typing import Optional
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-
 # argon2-cffi's default parameters over a random password nobody kept.
 DUMMY_HASH = "$argon2id$v=19$m=65536,t=3,p=4$8rOQLw01kpUtyeYsvnjRfQ$m1nKKM97BQ1dkVrGkj+swdSoEsEIiXHdbU4LqTmoRCY"
 

@@ -37,7 +37,7 @@ from channels.signatures import hmac_sha256, require_signature
 from channels.x.client import DEFAULT_API_URL, x_client
 from channels.x.events import CHANNEL, parse_delivery
 from channels.x.polling import MentionPoller
-from channels.x.render import DM_LIMIT, dm_text, fit_tweet
+from channels.x.render import DM_LIMIT, TWEET_LIMIT, dm_text, fit_tweet, weighted_length
 
 logger = logging.getLogger(__name__)
 
@@ -110,6 +110,11 @@ class XChannel(PlatformChannel):
 
     def routes(self) -> list[web.RouteDef]:
         return [web.get("/webhooks/x", self.crc), web.post("/webhooks/x", self.receive)]
+
+    @classmethod
+    def public_text_problem(cls, text: str) -> Optional[str]:
+        length = weighted_length(text)
+        return f"is {length} weighted characters, a tweet takes {TWEET_LIMIT}" if length > TWEET_LIMIT else None
 
     def reply_limit(self, public: bool) -> int:
         # What a colleague writes goes by direct message, public case or not.
