@@ -15,21 +15,8 @@ from typing import Callable, Optional
 import holidays
 from dateparser.search import search_dates
 
-DAY_NAMES = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
-MONTH_NAMES = (
-    "januari",
-    "februari",
-    "maart",
-    "april",
-    "mei",
-    "juni",
-    "juli",
-    "augustus",
-    "september",
-    "oktober",
-    "november",
-    "december",
-)
+from bot.dutch_names import DAY_NAMES, MONTH_NAMES
+
 MONTH_WORDS = {name: number for number, name in enumerate(MONTH_NAMES, start=1)}
 MONTH_WORDS.update({"january": 1, "february": 2, "march": 3, "june": 6, "july": 7, "august": 8, "october": 10})
 

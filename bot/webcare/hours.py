@@ -7,23 +7,8 @@ from typing import Optional
 
 import holidays
 
+from bot.dutch_names import DAY_NAMES, MONTH_NAMES
 from bot.webcare.settings import WebcareSettings
-
-DAY_NAMES = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
-MONTH_NAMES = (
-    "januari",
-    "februari",
-    "maart",
-    "april",
-    "mei",
-    "juni",
-    "juli",
-    "augustus",
-    "september",
-    "oktober",
-    "november",
-    "december",
-)
 
 
 class TeamHours:
