@@ -1,4 +1,5 @@
-"""The action server: rasa-sdk's app, on loopback by default, behind a shared secret.
+"""The action server: rasa-sdk's executor in a small app of ours, on loopback by
+default, behind a shared secret.
 
 Rasa sends ``Authorization: Bearer <ACTION_SERVER_TOKEN>`` with every call
 (bot/engine/rasa_endpoints.py); anything else is refused, so nobody on the

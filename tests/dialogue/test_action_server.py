@@ -3,6 +3,7 @@ and never without the shared secret."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -11,6 +12,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.support import ACTION_TOKEN, BIN, ROOT, start_action_server
 
@@ -56,6 +58,36 @@ def test_the_action_server_listens_on_loopback_and_wants_the_secret(tmp_path: Pa
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(forged, timeout=10)
         assert refused.value.code == 401
+    finally:
+        service.stop()
+
+
+def post(url: str, body: bytes) -> int:
+    request = urllib.request.Request(
+        url,
+        method="POST",
+        data=body,
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {ACTION_TOKEN}"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_every_action_of_the_domain_is_served_and_a_wrong_call_is_refused_clearly(tmp_path: Path) -> None:
+    service = start_action_server(tmp_path / "actions.log")
+    try:
+        listing = urllib.request.Request(service.url + "/actions", headers={"Authorization": f"Bearer {ACTION_TOKEN}"})
+        with urllib.request.urlopen(listing, timeout=10) as response:
+            served = {entry["name"] for entry in json.load(response)}
+        domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+        custom = {name for name in domain["actions"] if name.startswith(("action_", "validate_"))}
+        assert served == custom, "every action the domain names, and no other"
+        assert post(service.url + "/webhook", b"{not json") == 400
+        unknown = json.dumps({"next_action": "action_that_is_not", "sender_id": "x", "tracker": {}, "domain": {}})
+        assert post(service.url + "/webhook", unknown.encode()) == 404
     finally:
         service.stop()
 
