@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Optional
 
 from rasa_sdk import Action, Tracker
@@ -41,7 +42,7 @@ class ActionRoadDiversion(WithServices, Action):
         text, today = asked_text(tracker), local_now(self.services).date()
         named = works_named(works, text, today)
         for work in named:
-            say(dispatcher, self._describe(work))
+            say(dispatcher, self._describe(work, today))
         if named:
             return []
         street = _street_named(self.services.reports.places, tracker, text)
@@ -55,10 +56,10 @@ class ActionRoadDiversion(WithServices, Action):
             say(dispatcher, topics.text(TOPIC, "none"))
         return []
 
-    def _describe(self, work: RoadWork) -> str:
+    def _describe(self, work: RoadWork, today: date) -> str:
         topics = self.services.topics
         until = (
-            topics.text(TOPIC, "until_date", day=day_label(work.until))
+            topics.text(TOPIC, "until_date", day=day_label(work.until, today))
             if work.until
             else topics.text(TOPIC, "until_unknown")
         )

@@ -17,6 +17,8 @@ from dateparser.search import search_dates
 
 from bot.dutch_names import DAY_NAMES, MONTH_NAMES
 
+# A date this many days from today or fewer is said without its year.
+WITHOUT_YEAR_DAYS = 90
 MONTH_WORDS = {name: number for number, name in enumerate(MONTH_NAMES, start=1)}
 MONTH_WORDS.update({"january": 1, "february": 2, "march": 3, "june": 6, "july": 7, "august": 8, "october": 10})
 
@@ -55,20 +57,23 @@ class DateSpan:
         return self.first == self.last
 
 
-def day_label(day: date) -> str:
-    """ "donderdag 3 december"."""
-    return f"{DAY_NAMES[day.weekday()]} {day.day} {MONTH_NAMES[day.month - 1]}"
+def day_label(day: date, today: date) -> str:
+    """ "donderdag 3 december"; with the year when the day is not within the
+    coming (or last) months: "zaterdag 18 december 2027", which a reader in
+    December 2026 would otherwise take for a fortnight away."""
+    label = f"{DAY_NAMES[day.weekday()]} {day.day} {MONTH_NAMES[day.month - 1]}"
+    return f"{label} {day.year}" if abs((day - today).days) > WITHOUT_YEAR_DAYS else label
 
 
 def relative_day_label(day: date, today: date) -> str:
     """ "vandaag", "morgen", "overmorgen", else "donderdag 3 december"."""
-    return {0: "vandaag", 1: "morgen", 2: "overmorgen"}.get((day - today).days, day_label(day))
+    return {0: "vandaag", 1: "morgen", 2: "overmorgen"}.get((day - today).days, day_label(day, today))
 
 
 def span_label(span: DateSpan, today: date) -> str:
     if span.is_one_day:
         return relative_day_label(span.first, today)
-    return f"van {day_label(span.first)} tot en met {day_label(span.last)}"
+    return f"van {day_label(span.first, today)} tot en met {day_label(span.last, today)}"
 
 
 def _weekend(today: date, weeks_ahead: int) -> DateSpan:

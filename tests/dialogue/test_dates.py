@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from actions.passport import urgent_advice
-from bot.dates import DateSpan, find_span, is_working_day, next_working_day, span_label
+from bot.dates import DateSpan, day_label, find_span, is_working_day, next_working_day, span_label
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 # A Saturday.
@@ -62,6 +62,16 @@ def test_spans_are_said_in_dutch() -> None:
     assert span_label(DateSpan(date(2026, 12, 3), date(2026, 12, 3)), today) == "donderdag 3 december"
     assert span_label(DateSpan(date(2026, 12, 5), date(2026, 12, 6)), today) == (
         "van zaterdag 5 december tot en met zondag 6 december"
+    )
+
+
+def test_a_date_beyond_the_coming_months_says_its_year() -> None:
+    today = date(2026, 12, 2)
+    assert day_label(date(2027, 1, 15), today) == "vrijdag 15 januari", "next month: no year needed"
+    assert day_label(date(2027, 12, 18), today) == "zaterdag 18 december 2027"
+    assert day_label(date(2025, 12, 18), today) == "donderdag 18 december 2025"
+    assert span_label(DateSpan(date(2027, 4, 1), date(2027, 6, 30)), today) == (
+        "van donderdag 1 april 2027 tot en met woensdag 30 juni 2027"
     )
 
 
