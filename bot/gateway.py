@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from pathlib import Path
 from typing import AsyncIterator, Optional
@@ -17,6 +18,7 @@ from bot.admin.routes import admin_routes
 from bot.audit import AuditLog
 from bot.background import repeating
 from bot.channel_registry import ChannelRegistry, channel_looks, channel_workers
+from bot.clock import local_time
 from bot.content.crisis import CrisisBulletin, CrisisNotices
 from bot.dedupe import create_seen_messages
 from bot.engine import DialogueEngine
@@ -132,7 +134,8 @@ async def build_app(
     app[SENDER] = sender
     app[OUTREACH] = outreach
     app[CHANNELS] = channels
-    aiohttp_jinja2.setup(app, loader=jinja2.PackageLoader("bot", "templates"), autoescape=True)
+    pages = aiohttp_jinja2.setup(app, loader=jinja2.PackageLoader("bot", "templates"), autoescape=True)
+    pages.filters["local"] = functools.partial(local_time, zone=municipality.webcare.timezone)
     staff = StaffStore(database)
     audit = AuditLog(database)
     review = ReviewQueue(database, admin.review_below_confidence, admin.retention_days)

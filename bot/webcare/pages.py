@@ -18,7 +18,12 @@ class StaffPages:
         return aiohttp_jinja2.render_template(
             "webcare/inbox.html",
             request,
-            {"member": session.member, "csrf": session.csrf_token, "profile": self._desk.profile},
+            {
+                "member": session.member,
+                "csrf": session.csrf_token,
+                "profile": self._desk.profile,
+                "timezone": str(self._desk.settings.timezone),
+            },
         )
 
     async def _canned(self, request: web.Request, session: StaffSession, error: str = "") -> web.Response:

@@ -4,6 +4,8 @@ review decision from the page, the KPI export, the audit log of staff actions.""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 from pathlib import Path
 from typing import AsyncIterator
 
@@ -136,6 +138,11 @@ async def test_kpi_page_export_and_the_audit_log(setup) -> None:
         assert "conversations,,1" in await response.text()
     audit, _ = await page_csrf(carla, "/admin/audit")
     assert "carla" in audit and "login" in audit and "export" in audit
-    actions = [(e.actor, e.action) for e in await AuditLog(database).latest()]
-    assert actions[:2] == [("carla", "export"), ("carla", "login")]
+    entries = await AuditLog(database).latest()
+    assert [(e.actor, e.action) for e in entries][:2] == [("carla", "export"), ("carla", "login")]
+    # Times are the municipality's, not the server's UTC.
+    amsterdam = entries[0].at.astimezone(ZoneInfo("Europe/Amsterdam"))
+    assert amsterdam.utcoffset() != timedelta(0)
+    assert f"<td>{amsterdam:%d-%m-%Y %H:%M:%S}</td>" in audit
+    assert f"<td>{entries[0].at:%d-%m-%Y %H:%M:%S}</td>" not in audit
     await carla.close()

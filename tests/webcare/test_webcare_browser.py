@@ -4,6 +4,8 @@ in the widget and a colleague in the webcare inbox."""
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.async_api import Browser, Page, expect
@@ -12,6 +14,7 @@ from tests.support import STAFF_PASSWORD, Service, add_colleague
 from tests.channels.test_browser import LAUNCHER, ask, assert_accessible
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 MARKUP = '<img src=x onerror="window.__owned=1"><script>window.__owned=2</script>'
 
 
@@ -30,7 +33,8 @@ async def log_in(page: Page, gateway: Service, username: str) -> None:
 
 
 async def test_a_colleague_takes_over_from_the_bot_and_hands_back(browser: Browser, gateway: Service) -> None:
-    agent = await (await browser.new_context()).new_page()
+    # The colleague's computer keeps UTC; the inbox still shows the municipality's time.
+    agent = await (await browser.new_context(timezone_id="UTC")).new_page()
     await log_in(agent, gateway, await new_colleague(gateway))
     await assert_accessible(agent)
 
@@ -48,6 +52,10 @@ async def test_a_colleague_takes_over_from_the_bot_and_hands_back(browser: Brows
     await waiting.click()
     await expect(agent.locator("#history")).to_contain_text("ik wil graag een medewerker spreken")
     await expect(agent.locator("#history")).to_contain_text("bot begreep: human_handoff")
+    view = await agent.evaluate(f"fetch('/webcare/api/conversations/{conversation}').then(r => r.json())")
+    sent = datetime.fromisoformat(view["messages"][0]["created_at"])
+    said = await agent.locator("#history .from-citizen .meta").first.inner_text()
+    assert f"{sent.astimezone(AMSTERDAM):%H:%M}" in said and f"{sent.astimezone(timezone.utc):%H:%M}" not in said
     await agent.get_by_role("button", name="Overnemen").click()
     await expect(agent.get_by_role("button", name="Terug naar de bot")).to_be_visible()
     await assert_accessible(agent)

@@ -9,6 +9,8 @@
   var me = Number(document.querySelector(".inbox").dataset.me);
   var admin = document.querySelector(".inbox").dataset.admin === "true";
   var signature = " ^" + document.querySelector(".inbox").dataset.initials;
+  // The municipality's time, whatever clock the colleague's computer keeps.
+  var timeZone = document.querySelector(".inbox").dataset.timezone;
   var current = null, view = null;
   var $ = function (id) { return document.getElementById(id); };
   var CHANNELS = { webchat: "Webchat", rest: "API", twitter: "X", messenger: "Messenger", telegram: "Telegram" };
@@ -38,7 +40,7 @@
   }
 
   function time(iso) {
-    return new Date(iso).toLocaleString("nl-NL", { dateStyle: "short", timeStyle: "short" });
+    return new Date(iso).toLocaleString("nl-NL", { dateStyle: "short", timeStyle: "short", timeZone: timeZone });
   }
 
   function renderList(id, entries, emptyText) {
