@@ -24,6 +24,7 @@ from bot.store import ConversationStore, written_in_public
 from bot.webcare.canned import CannedStore
 from bot.webcare.gate import HandoffGate
 from bot.webcare.handoffs import BACK_TO_BOT, CLOSED, Handoff, NewCitizenMessage
+from bot.webcare.hours import TeamHours
 from bot.webcare.notes import MAX_NOTE_LENGTH, NoteStore
 from bot.webcare.settings import WebcareSettings
 from bot.webcare.staff import StaffMember, StaffStore
@@ -56,8 +57,7 @@ def signed(text: str, member: StaffMember) -> str:
     return f"{text.strip()} ^{member.initials}"
 
 
-def sla_colour(handoff: Handoff, settings: WebcareSettings, now: datetime) -> str:
-    minutes = handoff.waiting_minutes(now)
+def sla_colour(minutes: float, settings: WebcareSettings) -> str:
     if minutes >= settings.sla_red_minutes:
         return "red"
     return "amber" if minutes >= settings.sla_amber_minutes else "green"
@@ -176,8 +176,11 @@ class WebcareDesk:
     async def queue(self, now: Optional[datetime] = None) -> dict[str, Any]:
         now = now or utcnow()
         handoffs = self.gate.handoffs
+        hours = TeamHours(self.settings)
 
         def entry(h: Handoff) -> dict[str, Any]:
+            # Only the team's working time counts: a message at night is not late by morning.
+            waited = hours.working_minutes(h.queued_at, now)
             return {
                 "conversation_id": h.conversation_id,
                 "channel": h.channel,
@@ -186,8 +189,8 @@ class WebcareDesk:
                 "state": h.state,
                 "staff": h.staff_initials,
                 "queued_at": h.queued_at.isoformat(),
-                "waiting_minutes": int(h.waiting_minutes(now)),
-                "sla": sla_colour(h, self.settings, now),
+                "waiting_minutes": int(waited),
+                "sla": sla_colour(waited, self.settings),
                 "outcome": h.outcome,
             }
 

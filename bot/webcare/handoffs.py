@@ -40,9 +40,6 @@ class Handoff:
     outcome: Optional[str]
     channel: str
 
-    def waiting_minutes(self, now: datetime) -> float:
-        return (now - self.queued_at).total_seconds() / 60
-
 
 def _select() -> sa.sql.Select:
     return sa.select(

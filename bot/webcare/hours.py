@@ -24,6 +24,22 @@ class TeamHours:
         span = self.settings.hours[local.weekday()]
         return span is not None and self._working_day(local.date()) and span.start <= local.time() < span.end
 
+    def working_minutes(self, start: datetime, end: datetime) -> float:
+        """The minutes of the team's working hours between ``start`` and ``end``:
+        what a citizen's wait counts against the queue's thresholds (a night or
+        a weekend does not)."""
+        zone = self.settings.timezone
+        first, last = start.astimezone(zone), end.astimezone(zone)
+        total, day = 0.0, first.date()
+        while day <= last.date():
+            span = self.settings.hours[day.weekday()]
+            if span is not None and self._working_day(day):
+                opens = datetime.combine(day, span.start, tzinfo=zone)
+                closes = datetime.combine(day, span.end, tzinfo=zone)
+                total += max(0.0, (min(closes, last) - max(opens, first)).total_seconds()) / 60
+            day += timedelta(days=1)
+        return total
+
     def next_opening(self, moment: datetime) -> Optional[datetime]:
         """The start of the next working period after ``moment`` (None: the team never works)."""
         local = moment.astimezone(self.settings.timezone)

@@ -51,6 +51,15 @@ def test_a_long_wait_names_the_date() -> None:
     assert HOURS.when(friday, far) == "op dinsdag 29 december vanaf 8:00"
 
 
+def test_a_wait_counts_only_the_teams_working_time() -> None:
+    friday_late, monday_early = at(2026, 11, 27, 16, 50), at(2026, 11, 30, 8, 10)
+    assert HOURS.working_minutes(friday_late, monday_early) == 20, "ten minutes each side of the weekend"
+    assert HOURS.working_minutes(at(2026, 11, 24, 3, 47), at(2026, 11, 24, 4, 0)) == 0, "a night is not a wait"
+    assert HOURS.working_minutes(at(2026, 11, 26, 19, 0), at(2026, 11, 26, 21, 0)) == 60, "Thursday until 20:00"
+    # Christmas Eve is a Thursday (until 20:00); Christmas, Boxing Day and the weekend are off.
+    assert HOURS.working_minutes(at(2026, 12, 24, 16, 0), at(2026, 12, 28, 9, 0)) == 4 * 60 + 60
+
+
 @given(st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2030, 12, 31), timezones=st.just(AMSTERDAM)))
 def test_the_next_opening_is_always_later_and_open(moment: datetime) -> None:
     opening = HOURS.next_opening(moment)
