@@ -75,7 +75,7 @@ def create_app(token: str, actions: Iterable[Action]) -> Sanic:
             body = zlib.decompress(body)
         try:
             call = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):
             call = None
         if not isinstance(call, dict):
             return response.json({"error": "Invalid body request"}, status=400)

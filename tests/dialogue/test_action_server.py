@@ -86,6 +86,7 @@ def test_every_action_of_the_domain_is_served_and_a_wrong_call_is_refused_clearl
         custom = {name for name in domain["actions"] if name.startswith(("action_", "validate_"))}
         assert served == custom, "every action the domain names, and no other"
         assert post(service.url + "/webhook", b"{not json") == 400
+        assert post(service.url + "/webhook", b"[" * 100_000 + b"]" * 100_000) == 400, "nested too deep"
         unknown = json.dumps({"next_action": "action_that_is_not", "sender_id": "x", "tracker": {}, "domain": {}})
         assert post(service.url + "/webhook", unknown.encode()) == 404
     finally:
