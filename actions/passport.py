@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
-from typing import Any, Optional
+from datetime import time
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -11,34 +11,9 @@ from rasa_sdk.types import DomainDict
 
 from actions.answers import asked_text, local_now, say
 from actions.services import WithServices
-from bot.dates import DateSpan, find_span, is_working_day, next_working_day, relative_day_label
+from bot.dates import find_span, urgent_advice
 
 TOPIC = "passport_urgent"
-
-
-def urgent_days(now: datetime, deadline: time, holiday_country: str) -> tuple[date, date]:
-    """The day an urgent application can still be made, and the day it is ready
-    (the next working day after it, from the deadline hour on)."""
-    today = now.date()
-    if is_working_day(today, holiday_country) and now.time() < deadline:
-        apply_day = today
-    else:
-        apply_day = next_working_day(today, holiday_country)
-    return apply_day, next_working_day(apply_day, holiday_country)
-
-
-def urgent_advice(
-    trip: Optional[DateSpan], now: datetime, deadline: time, holiday_country: str
-) -> tuple[str, dict[str, str]]:
-    """Which text of the topic file fits ("in_time", "too_late", "no_date"), and its days."""
-    today = now.date()
-    apply_day, ready_day = urgent_days(now, deadline, holiday_country)
-    days = {"apply_day": relative_day_label(apply_day, today), "ready_day": relative_day_label(ready_day, today)}
-    if trip is None:
-        return "no_date", days
-    # Ready on the day of departure is ready too late: after noon, the plane may be gone.
-    key = "in_time" if trip.first > ready_day else "too_late"
-    return key, {**days, "departure": relative_day_label(trip.first, today)}
 
 
 class ActionPassportUrgent(WithServices, Action):

@@ -1,7 +1,7 @@
 """Does hostile or heavy work at the edge stall everyone else?
 
 A real gateway (``dorpspomp serve``; the engine is a local server speaking
-Rasa's HTTP API, so only the gateway's own work is measured) answers
+the engine service's API, so only the gateway's own work is measured) answers
 ``/healthz`` over and over while, in turn:
 
 - nothing else happens (the baseline, same run);
@@ -39,7 +39,7 @@ from bench.report_throughput import percentile
 
 from bot.clock import utcnow
 from bot.privacy.redact import _EMAIL, review_key
-from tests.fake_rasa import running_fake_rasa
+from tests.fake_engine import running_fake_engine
 from tests.support import STAFF_PASSWORD, add_colleague, start_gateway
 
 OLD_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
@@ -154,12 +154,12 @@ async def main() -> None:
     parser.add_argument("--probes", type=int, default=200)
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="edge-stalls-"))
-    rasa_servers = running_fake_rasa()
-    rasa = next(rasa_servers)
+    engines = running_fake_engine()
+    engine = next(engines)
     env = {
         "DATABASE_URL": f"sqlite:///{folder / 'edge.sqlite3'}",
         "REDIS_URL": "",
-        "RASA_URL": rasa.url,
+        **engine.env,
         "MEDIA_DIR": str(folder / "media"),
         "TRUST_FORWARDED_FOR": "1",
         "LOG_LEVEL": "WARNING",
@@ -189,7 +189,7 @@ async def main() -> None:
             print(line)
     finally:
         gateway.stop()
-        next(rasa_servers, None)
+        next(engines, None)
 
 
 if __name__ == "__main__":

@@ -1,13 +1,13 @@
 """What citizens notice of a model promotion: reply latency while the gateway
 swaps models, side by side with the same load without a swap.
 
-The real model answers four conversations at once in-process (the engine the
-gateway runs); a quarter into the second phase the engine swaps to a copy of
+The real model answers four conversations at once in-process (as in the
+engine service; run it in the engine's environment); a quarter into the second phase the engine swaps to a copy of
 the model under another name, exactly as a promotion does, and the phase goes
 on until the swap is done. Printed: replies,
 failures, p50/p95/max latency per phase, and how long the swap took.
 
-    .venv/bin/python bench/model_swap.py [--seconds 20] [--conversations 4]
+    .venv-engine/bin/python bench/model_swap.py [--seconds 20] [--conversations 4]
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.report_throughput import percentile
 
-from bot.engine.rasa_inprocess import RasaAgentEngine
+from bot.engine.rasa_agent import RasaAgentEngine
+from bot.engine.wire import EngineTurn
 from bot.logs import configure_logging
-from bot.messages import IncomingMessage
 from bot.training import train_if_changed
 from tests.conftest import make_settings
 from tests.support import ROOT
@@ -56,7 +56,7 @@ async def load(
             started = time.perf_counter()
             try:
                 result = await engine.handle(
-                    sender, IncomingMessage("rest", sender, TEXTS[(turn + number) % len(TEXTS)])
+                    sender, EngineTurn(TEXTS[(turn + number) % len(TEXTS)], "rest", {})
                 )
                 if not result.replies:
                     failures += 1

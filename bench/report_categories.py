@@ -1,6 +1,6 @@
 """Report category accuracy on held-out texts the model never saw in training.
 
-    .venv/bin/python bench/report_categories.py
+    .venv-engine/bin/python bench/report_categories.py
 
 Compares, on bench/data/report_categories_heldout.yml:
 - the trained model end to end (DIET must take the text for ``report_issue``,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import re
 import statistics
 import sys
@@ -30,9 +31,16 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.training import train_if_changed
 from tests.fake_backends import FakeSignalen
-from tests.support import ROOT, Service, start_action_server, start_gateway, start_rasa_server
+from tests.support import (
+    ROOT,
+    Service,
+    start_action_server,
+    start_engine_side,
+    start_gateway,
+    start_rasa_server,
+    trained_model_for,
+)
 
 TOKEN = "bench-token"
 REFERENCE = re.compile(r"M-\d{4}-\d{6}")
@@ -122,7 +130,7 @@ async def direct_post_ms(signalen: FakeSignalen, count: int = 50) -> list[float]
 
 
 async def main_async(args: argparse.Namespace) -> None:
-    model = train_if_changed(ROOT, ROOT / "models")
+    model = trained_model_for(ROOT)
     folder = Path(tempfile.mkdtemp(prefix="dorpspomp-bench-"))
     signalen = FakeSignalen()
     await signalen.start()
@@ -132,17 +140,15 @@ async def main_async(args: argparse.Namespace) -> None:
         "REPORTS_BACKEND": "signalen",
         "REPORTS_BACKEND_URL": signalen.url,
         "REDIS_URL": args.redis_url,
-        "RASA_URL": "",
         "MODEL_DIR": str(model.parent),
         "DORPSPOMP_REST_TOKEN": TOKEN,
         "DORPSPOMP_SECRET": "bench",
         "LOG_LEVEL": "WARNING",
     }
     # Started in threads: the fake Signalen in this loop must answer meanwhile.
-    actions: Service = await asyncio.to_thread(start_action_server, folder / "actions.log", env)
-    gateway: Service = await asyncio.to_thread(
-        start_gateway, folder / "gateway.log", {**env, "ACTION_ENDPOINT": actions.url + "/webhook"}
-    )
+    stack = contextlib.ExitStack()
+    engine = await asyncio.to_thread(start_engine_side, stack, folder, env)
+    gateway: Service = await asyncio.to_thread(start_gateway, folder / "gateway.log", {**env, **engine})
     # The bare Rasa's reports are stored but stay put, so they do not load the forwarder.
     kept_actions: Service = await asyncio.to_thread(
         start_action_server, folder / "actions-bare.log", {**env, "REPORTS_BACKEND": "none"}
@@ -186,8 +192,9 @@ async def main_async(args: argparse.Namespace) -> None:
             f"at most {max(per_reference.values())} signal(s) each"
         )
     finally:
-        for service in (bare, kept_actions, gateway, actions):
+        for service in (bare, kept_actions, gateway):
             await asyncio.to_thread(service.stop)
+        await asyncio.to_thread(stack.close)
         await signalen.stop()
 
 

@@ -1,9 +1,12 @@
-"""Throughput and latency through the REST channel: the gateway against a bare `rasa run`.
+"""Throughput and latency through the REST channel: the gateway (Python 3.12+)
+with the engine service (Rasa on 3.10) behind it, against a bare `rasa run`.
 
-Both serve the same trained model with the same action server and response
+All serve the same trained model with the same action server and response
 generator; only what sits in front of Rasa differs (the gateway also persists
-every message in SQL). Each concurrency level runs a fixed number of messages,
-spread over that many simultaneous conversations, against loopback only.
+every message in SQL, and reaches Rasa over one more HTTP hop). The engine
+service is also measured on its own: the gateway's p50 minus the engine's is
+what the gateway and the hop add. Each concurrency level runs a fixed number
+of messages, spread over that many simultaneous conversations, on loopback.
 
     .venv/bin/python bench/rest_throughput.py [--messages 400] [--rounds 3] [--concurrency 1 20]
 
@@ -23,14 +26,23 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Callable, Mapping
 
 import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.training import train_if_changed
-from tests.support import ROOT, Service, start_action_server, start_gateway, start_rasa_server
+from bot.engine import wire
+from tests.support import (
+    ENGINE_TOKEN,
+    ROOT,
+    Service,
+    start_action_server,
+    start_engine_service,
+    start_gateway,
+    start_rasa_server,
+    trained_model_for,
+)
 
 TOKEN = "bench-token"
 MESSAGES = [
@@ -45,11 +57,23 @@ MESSAGES = [
 ]
 
 
+def rest_message(sender: str, text: str) -> tuple[str, dict[str, Any]]:
+    return "/webhooks/rest/webhook", {"sender": sender, "message": text}
+
+
+def engine_turn(sender: str, text: str) -> tuple[str, dict[str, Any]]:
+    return wire.turn_path(sender), {"text": text, "channel": "rest", "metadata": {}}
+
+
 @dataclass
 class Target:
     name: str
     service: Service
     headers: Mapping[str, str]
+    request: Callable[[str, str], tuple[str, dict[str, Any]]] = rest_message
+
+    def answered(self, body: Any) -> bool:
+        return bool(body.get("replies") if isinstance(body, dict) else body)
 
 
 @dataclass
@@ -79,14 +103,11 @@ async def citizen(
     for index in range(count):
         if index % len(MESSAGES) == 0:
             sender = uuid.uuid4().hex
+        path, json = target.request(sender, MESSAGES[index % len(MESSAGES)])
         started = time.perf_counter()
-        async with session.post(
-            target.service.url + "/webhooks/rest/webhook",
-            json={"sender": sender, "message": MESSAGES[index % len(MESSAGES)]},
-            headers=target.headers,
-        ) as response:
+        async with session.post(target.service.url + path, json=json, headers=target.headers) as response:
             body = await response.json()
-            if response.status != 200 or not body:
+            if response.status != 200 or not target.answered(body):
                 raise RuntimeError(f"{target.name} answered {response.status}: {body}")
         latencies.append((time.perf_counter() - started) * 1000)
         if think:
@@ -110,6 +131,7 @@ async def run(target: Target, total: int, concurrency: int, think: float) -> tup
 
 
 def rss_mb(service: Service) -> float:
+    """The resident memory of the service's process (its own, not its children's)."""
     for line in Path(f"/proc/{service.process.pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
@@ -128,26 +150,28 @@ def main() -> None:
     parser.add_argument("--redis-url", default="", help="the gateway's Redis (default: none)")
     args = parser.parse_args()
 
-    model = train_if_changed(ROOT, ROOT / "models")
+    model = trained_model_for(ROOT)
     folder = Path(tempfile.mkdtemp(prefix="dorpspomp-bench-"))
     actions = start_action_server(folder / "actions.log")
-    gateway_env = {
+    env = {
         "DATABASE_URL": args.database_url or f"sqlite:///{folder / 'bench.sqlite3'}",
         "REDIS_URL": args.redis_url,
-        "RASA_URL": "",
         "ACTION_ENDPOINT": actions.url + "/webhook",
         "MODEL_DIR": str(model.parent),
         "DORPSPOMP_REST_TOKEN": TOKEN,
         "DORPSPOMP_SECRET": "bench",
         "LOG_LEVEL": "WARNING",
     }
+    engine = start_engine_service(folder / "engine.log", env)
+    gateway = start_gateway(folder / "gateway.log", {**env, "ENGINE_URL": engine.url})
     targets = [
-        Target("gateway", start_gateway(folder / "gateway.log", gateway_env), {"Authorization": f"Bearer {TOKEN}"}),
+        Target("gateway", gateway, {"Authorization": f"Bearer {TOKEN}"}),
+        Target("engine", engine, {"Authorization": f"Bearer {ENGINE_TOKEN}"}, engine_turn),
         Target("bare rasa", start_rasa_server(model, actions.url + "/webhook", folder), {}),
     ]
     try:
         print(
-            f"model {model.name}; {args.rounds} rounds of {args.messages} messages per level; think {args.think_ms} ms; gateway database {gateway_env['DATABASE_URL'].split(':')[0]}"
+            f"model {model.name}; {args.rounds} rounds of {args.messages} messages per level; think {args.think_ms} ms; gateway database {env['DATABASE_URL'].split(':')[0]}"
             f"{', Redis' if args.redis_url else ''}\n"
         )
         print(f"{'target':<10} {'conc':>4} {'msg/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
@@ -165,9 +189,10 @@ def main() -> None:
                     f"{target.name:<10} {concurrency:>4} {result.per_second:>8.1f} "
                     f"{result.percentile(50):>8.1f} {result.percentile(95):>8.1f} {result.percentile(99):>8.1f}"
                 )
-        print()
+        print("\n(gateway: the whole path a citizen's message takes; engine: the engine service's API alone)\n")
         for target in targets:
             print(f"{target.name:<10} resident memory {rss_mb(target.service):7.0f} MB")
+        print(f"{'actions':<10} resident memory {rss_mb(actions):7.0f} MB")
     finally:
         for target in targets:
             target.service.stop()

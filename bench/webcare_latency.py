@@ -34,7 +34,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.report_throughput import percentile
 
-from bot.training import train_if_changed
 from tests.conftest import CHROMIUM, CHROMIUM_FLAGS
 from tests.support import (
     REDIS_URL,
@@ -43,8 +42,9 @@ from tests.support import (
     Service,
     add_colleague,
     scratch_postgres_database,
-    start_action_server,
+    start_engine_side,
     start_gateway,
+    trained_model_for,
 )
 
 # Records when each citizen line first shows in the inbox's history.
@@ -101,14 +101,13 @@ def row(name: str, latencies: list[float]) -> str:
 
 
 async def main_async(args: argparse.Namespace) -> None:
-    model = train_if_changed(ROOT, ROOT / "models")
+    model = trained_model_for(ROOT)
     folder = Path(tempfile.mkdtemp(prefix="webcare-bench-"))
     base_env = {
         "DORPSPOMP_REST_TOKEN": "bench",
         "DORPSPOMP_SECRET": "bench",
         "MODEL_DIR": str(model.parent),
         "MEDIA_DIR": str(folder / "media"),
-        "RASA_URL": "",
         "LOG_LEVEL": "WARNING",
     }
     results: list[tuple[str, list[float]]] = []
@@ -121,9 +120,7 @@ async def main_async(args: argparse.Namespace) -> None:
         }
         services: dict[str, Service] = {}
         for name, env in (("sqlite", sqlite_env), ("shared", shared_env)):
-            actions = start_action_server(folder / f"actions-{name}.log", env)
-            stack.callback(actions.stop)
-            env["ACTION_ENDPOINT"] = actions.url + "/webhook"
+            env.update(start_engine_side(stack, folder / name, env))
             services[name] = start_gateway(folder / f"{name}.log", env)
             stack.callback(services[name].stop)
         services["second"] = start_gateway(folder / "second.log", shared_env)

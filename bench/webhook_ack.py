@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import sys
 import tempfile
@@ -38,7 +39,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.report_throughput import percentile
 
-from bot.training import train_if_changed
+from bot.engine import wire
+from bot.messages import EngineResult, Reply, Understanding
 from tests.platform_payloads import (
     TELEGRAM_SECRET,
     messenger_batch,
@@ -49,7 +51,7 @@ from tests.platform_payloads import (
     x_signature,
 )
 from tests.platforms import Fakes, fake_platforms
-from tests.support import ROOT, free_port, start_action_server, start_gateway
+from tests.support import ROOT, free_port, start_engine_side, start_gateway, trained_model_for
 
 TOKEN = "bench-token"
 Delivery = Callable[[int], tuple[str, bytes, dict[str, str]]]
@@ -134,9 +136,9 @@ async def measure(url: str, fakes: Fakes, args: argparse.Namespace, label: str, 
     return rows
 
 
-class SlowRasa:
-    """A Rasa server (the part of its HTTP API the remote engine uses) that takes
-    ``delay`` seconds for every answer: an engine that is slow, not busy."""
+class SlowEngine:
+    """An engine service (its API, bot/engine/wire.py) that takes ``delay``
+    seconds for every answer: an engine that is slow, not busy."""
 
     def __init__(self, delay: float) -> None:
         self.delay = delay
@@ -145,28 +147,24 @@ class SlowRasa:
         app = web.Application()
         app.add_routes(
             [
-                web.post("/webhooks/rest/webhook", self.answer),
-                web.get("/conversations/{id}/tracker", self.tracker),
-                web.get("/status", self.status),
+                web.post(wire.turn_path("{conversation}"), self.answer),
+                web.get(wire.HEALTH_PATH, self.health),
+                web.get(wire.MODEL_PATH, self.health),
             ]
         )
         return app
 
     async def answer(self, request: web.Request) -> web.Response:
-        body = await request.json()
         await asyncio.sleep(self.delay)
-        return web.json_response([{"recipient_id": body["sender"], "text": "Het stadhuis is open van 9 tot 17 uur."}])
+        result = EngineResult((Reply("Het stadhuis is open van 9 tot 17 uur."),), Understanding("greet", 0.9))
+        return web.json_response(wire.result_to_json(result))
 
-    async def tracker(self, request: web.Request) -> web.Response:
-        latest = {"text": "", "intent": {"name": "greet", "confidence": 0.9}, "entities": []}
-        return web.json_response({"latest_message": latest, "paused": False, "slots": {}, "active_loop": {}})
-
-    async def status(self, request: web.Request) -> web.Response:
-        return web.json_response({"model_file": "slow.tar.gz"})
+    async def health(self, request: web.Request) -> web.Response:
+        return web.json_response({"ready": True, "model": "slow.tar.gz"})
 
 
 async def slow_engine_gateway(fakes: Fakes, folder: Path, args: argparse.Namespace) -> list[str]:
-    runner = web.AppRunner(SlowRasa(args.engine_delay).app())
+    runner = web.AppRunner(SlowEngine(args.engine_delay).app())
     await runner.setup()
     port = free_port()
     await web.TCPSite(runner, "127.0.0.1", port).start()
@@ -177,10 +175,10 @@ async def slow_engine_gateway(fakes: Fakes, folder: Path, args: argparse.Namespa
         "DATABASE_URL": f"sqlite:///{folder / 'slow.sqlite3'}",
         "MEDIA_DIR": str(folder / "media"),
         "REDIS_URL": "",
-        "RASA_URL": f"http://127.0.0.1:{port}",
+        "ENGINE_URL": f"http://127.0.0.1:{port}",
         "ENGINE_TIMEOUT": str(args.engine_delay + 10),
     }
-    # Started from a thread: the gateway asks the slow Rasa, on this loop, whether it is ready.
+    # Started from a thread: the gateway asks the slow engine, on this loop, whether it is ready.
     gateway = await asyncio.to_thread(start_gateway, folder / "slow-gateway.log", env)
     try:
         return await measure(gateway.url, fakes, args, f"engine taking {args.engine_delay:.0f} s", True)
@@ -190,7 +188,7 @@ async def slow_engine_gateway(fakes: Fakes, folder: Path, args: argparse.Namespa
 
 
 async def real_gateway(fakes: Fakes, folder: Path, args: argparse.Namespace) -> list[str]:
-    model = train_if_changed(ROOT, ROOT / "models")
+    model = trained_model_for(ROOT)
     env = {
         **fakes.env(),
         "DORPSPOMP_REST_TOKEN": TOKEN,
@@ -199,18 +197,15 @@ async def real_gateway(fakes: Fakes, folder: Path, args: argparse.Namespace) -> 
         "MODEL_DIR": str(model.parent),
         "MEDIA_DIR": str(folder / "media"),
         "REDIS_URL": "",
-        "RASA_URL": "",
     }
-    actions = start_action_server(folder / "actions.log", env)
-    # From a thread, so the fake Telegram on this loop answers the gateway's getMe.
-    gateway = await asyncio.to_thread(
-        start_gateway, folder / "gateway.log", {**env, "ACTION_ENDPOINT": actions.url + "/webhook"}
-    )
-    try:
-        return await measure(gateway.url, fakes, args, "real gateway and model", True)
-    finally:
-        gateway.stop()
-        actions.stop()
+    with contextlib.ExitStack() as stack:
+        engine = start_engine_side(stack, folder, env)
+        # From a thread, so the fake Telegram on this loop answers the gateway's getMe.
+        gateway = await asyncio.to_thread(start_gateway, folder / "gateway.log", {**env, **engine})
+        try:
+            return await measure(gateway.url, fakes, args, "real gateway and model", True)
+        finally:
+            gateway.stop()
 
 
 async def main(args: argparse.Namespace) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Callable, Optional
 
 import holidays
@@ -180,3 +180,28 @@ def next_working_day(day: date, holiday_country: Optional[str] = "NL") -> date:
     while not is_working_day(following, holiday_country):
         following += timedelta(days=1)
     return following
+
+
+def urgent_days(now: datetime, deadline: time, holiday_country: str) -> tuple[date, date]:
+    """The day an urgent application can still be made, and the day it is ready
+    (the next working day after it, from the deadline hour on)."""
+    today = now.date()
+    if is_working_day(today, holiday_country) and now.time() < deadline:
+        apply_day = today
+    else:
+        apply_day = next_working_day(today, holiday_country)
+    return apply_day, next_working_day(apply_day, holiday_country)
+
+
+def urgent_advice(
+    trip: Optional[DateSpan], now: datetime, deadline: time, holiday_country: str
+) -> tuple[str, dict[str, str]]:
+    """Which text of the topic file fits ("in_time", "too_late", "no_date"), and its days."""
+    today = now.date()
+    apply_day, ready_day = urgent_days(now, deadline, holiday_country)
+    days = {"apply_day": relative_day_label(apply_day, today), "ready_day": relative_day_label(ready_day, today)}
+    if trip is None:
+        return "no_date", days
+    # Ready on the day of departure is ready too late: after noon, the plane may be gone.
+    key = "in_time" if trip.first > ready_day else "too_late"
+    return key, {**days, "departure": relative_day_label(trip.first, today)}

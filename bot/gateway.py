@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from pathlib import Path
 from typing import AsyncIterator, Optional
 
 import aiohttp_jinja2
@@ -22,12 +21,11 @@ from bot.clock import local_time
 from bot.content.crisis import CrisisBulletin, CrisisNotices
 from bot.dedupe import create_seen_messages
 from bot.engine import DialogueEngine
-from bot.engine.factory import create_engine
+from bot.engine.client import EngineClient
 from bot.events import create_event_bus
 from bot.kpi.figures import KpiReport
 from bot.kpi.metrics import GatewayMetrics, metrics_routes
 from bot.learning.examples import TrainingData
-from bot.learning.launcher import TrainingLauncher
 from bot.learning.model_watch import PromotionFollower
 from bot.learning.review import ReviewQueue
 from bot.learning.runs import TrainingRuns
@@ -69,13 +67,6 @@ OUTREACH = web.AppKey("outreach", Outreach)
 CHANNELS = web.AppKey("channels", ChannelRegistry)
 
 
-async def _promoted_model(runs: TrainingRuns, settings: Settings) -> Optional[Path]:
-    """The model an admin promoted last, when its file is here."""
-    name = await runs.active_model()
-    path = settings.model_dir / name if name else None
-    return path if path is not None and path.exists() else None
-
-
 async def build_app(
     settings: Settings, engine: Optional[DialogueEngine] = None, throttle: Optional[Throttle] = None
 ) -> web.Application:
@@ -85,7 +76,8 @@ async def build_app(
     database = Database(settings.database_url)
     await asyncio.to_thread(database.migrate)
     runs = TrainingRuns(database)
-    engine = engine or await create_engine(settings, admin.retention_days, await _promoted_model(runs, settings))
+    engine_service = EngineClient(settings.engine_url, settings.engine_token, settings.engine_timeout)
+    engine = engine or engine_service
     redis = aioredis.from_url(settings.redis_url) if settings.redis_url else None
     bus = create_event_bus(redis)
     await bus.start()
@@ -158,7 +150,7 @@ async def build_app(
         review=review,
         data=TrainingData(settings.root, profile.facts),
         runs=runs,
-        launcher=TrainingLauncher(settings, runs),
+        launcher=engine_service,
         kpi=KpiReport(database, webcare_settings.timezone),
         audit=audit,
         settings=admin,
@@ -183,6 +175,7 @@ async def build_app(
         yield
         await bus.close()
         await engine.close()
+        await engine_service.close()
         await database.close()
         if redis is not None:
             await redis.close()
@@ -190,9 +183,7 @@ async def build_app(
     app.cleanup_ctx.append(resources)
     app.cleanup_ctx.append(report_workers(database, outreach, profile, reports, media))
     app.cleanup_ctx.append(channel_workers(channels, sender))
-    app.cleanup_ctx.append(
-        repeating(PromotionFollower(engine, runs, settings.model_dir).follow, 3.0, "following the promoted model")
-    )
+    app.cleanup_ctx.append(repeating(PromotionFollower(engine, runs).follow, 3.0, "following the promoted model"))
 
     async def retention() -> None:
         await purge_expired(records, audit, admin.retention_days)

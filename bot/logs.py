@@ -1,7 +1,9 @@
-"""Logging for every dorpspomp command: stdlib logging on stderr, Rasa's structlog included."""
+"""Logging for every dorpspomp command: stdlib logging on stderr, Rasa's structlog
+included where Rasa is (the engine's environment)."""
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import sys
 
@@ -43,6 +45,7 @@ def configure_logging(level_name: str) -> None:
     for handler in logging.getLogger().handlers:
         if not any(isinstance(f, RedactingFilter) for f in handler.filters):
             handler.addFilter(RedactingFilter())
-    from rasa.utils.log_utils import configure_structlog
+    if importlib.util.find_spec("rasa") is not None:
+        from rasa.utils.log_utils import configure_structlog
 
-    configure_structlog(level)
+        configure_structlog(level)

@@ -22,7 +22,9 @@ SECRET_FILES = {
     "DORPSPOMP_REST_TOKEN": "rest_token",
     "DORPSPOMP_SECRET": "session_secret",
     "ACTION_SERVER_TOKEN": "action_token",
+    "ENGINE_TOKEN": "engine_token",
 }
+ENGINE_PORT = 5006
 
 
 def is_loopback(host: str) -> bool:
@@ -52,8 +54,6 @@ class Settings:
     port: int
     database_url: str
     redis_url: Optional[str]
-    rasa_url: Optional[str]
-    rasa_token: Optional[str]
     action_endpoint: Optional[str]
     model_dir: Path
     profile_path: Path
@@ -62,6 +62,14 @@ class Settings:
     engine_timeout: float
     public_url: str
     media_dir: Path = PROJECT_ROOT / "var" / "media"
+    # The engine service (Rasa on its frozen Python, private): where the gateway
+    # reaches it, the secret both hold, and where it listens.
+    engine_url: str = f"http://127.0.0.1:{ENGINE_PORT}"
+    engine_token: str = ""
+    engine_host: str = "127.0.0.1"
+    engine_port: int = ENGINE_PORT
+    # The engine environment's interpreter, for what 'dorpspomp run' starts.
+    engine_python: Path = PROJECT_ROOT / ".venv-engine" / "bin" / "python"
     platforms: Mapping[str, str] = field(default_factory=dict)
     # Rasa sends it to the action server, which refuses requests without it.
     action_token: str = ""
@@ -93,6 +101,11 @@ class Settings:
         return "ACTION_SERVER_TOKEN" not in self.generated_secrets
 
     @property
+    def engine_token_set(self) -> bool:
+        """ENGINE_TOKEN was set on purpose, not made up for development."""
+        return "ENGINE_TOKEN" not in self.generated_secrets
+
+    @property
     def https(self) -> bool:
         return self.public_url.startswith("https:")
 
@@ -101,14 +114,13 @@ class Settings:
         root = Path(env.get("DORPSPOMP_HOME", PROJECT_ROOT))
         var = root / "var"
         port = int(env.get("PORT", "8080"))
+        engine_port = int(env.get("ENGINE_PORT") or ENGINE_PORT)
         return cls(
             root=root,
             host=env.get("HOST", "127.0.0.1"),
             port=port,
             database_url=env.get("DATABASE_URL") or f"sqlite:///{var / 'dorpspomp.sqlite3'}",
             redis_url=env.get("REDIS_URL") or None,
-            rasa_url=env.get("RASA_URL") or None,
-            rasa_token=env.get("RASA_TOKEN") or None,
             action_endpoint=env.get("ACTION_ENDPOINT", "http://127.0.0.1:5055/webhook") or None,
             model_dir=Path(env.get("MODEL_DIR", root / "models")),
             profile_path=Path(env.get("MUNICIPALITY_PROFILE", root / "municipality.yml")),
@@ -117,6 +129,11 @@ class Settings:
             engine_timeout=float(env.get("ENGINE_TIMEOUT", "10")),
             public_url=env.get("PUBLIC_URL", f"http://localhost:{port}"),
             media_dir=Path(env.get("MEDIA_DIR", var / "media")),
+            engine_url=(env.get("ENGINE_URL") or f"http://127.0.0.1:{engine_port}").rstrip("/"),
+            engine_token=_secret(env, var, "ENGINE_TOKEN"),
+            engine_host=env.get("ENGINE_HOST") or "127.0.0.1",
+            engine_port=engine_port,
+            engine_python=Path(env.get("ENGINE_PYTHON") or root / ".venv-engine" / "bin" / "python"),
             platforms={k: v for k, v in env.items() if k.startswith(PLATFORM_PREFIXES) and v},
             action_token=_secret(env, var, "ACTION_SERVER_TOKEN"),
             action_host=env.get("ACTION_SERVER_HOST") or "127.0.0.1",

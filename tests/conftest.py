@@ -7,17 +7,15 @@ import dataclasses
 import os
 import shutil
 from pathlib import Path
-from typing import AsyncIterator, Iterator
+from typing import TYPE_CHECKING, AsyncIterator, Iterator
 
 import pytest
 import sqlalchemy as sa
 from hypothesis import settings as hypothesis_settings
-from playwright.async_api import Browser, async_playwright
 
 from bot.settings import Settings
 from bot.store import Database
 from bot.throttle import KEY_PREFIX as RATE_KEY_PREFIX
-from bot.training import train_if_changed
 from tests.fake_backends import FakeSignalen
 from tests.support import (
     ACTION_TOKEN,
@@ -27,8 +25,13 @@ from tests.support import (
     Service,
     scratch_postgres_database,
     start_action_server,
+    start_engine_side,
     start_gateway,
+    trained_model_for,
 )
+
+if TYPE_CHECKING:
+    from playwright.async_api import Browser
 
 # `make test` (and CI) explores the same examples every run: a failure there is
 # a failure, never luck. `make fuzz` explores new ones, many more of them.
@@ -48,8 +51,6 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         port=0,
         database_url=database_url,
         redis_url=None,
-        rasa_url=None,
-        rasa_token=None,
         action_endpoint=None,
         model_dir=ROOT / "models",
         profile_path=ROOT / "municipality.yml",
@@ -135,8 +136,9 @@ def fresh_rate_limits() -> None:
 
 @pytest.fixture(scope="session")
 def trained_model() -> Path:
-    """The model for the current training data, trained once if it is missing."""
-    return train_if_changed(ROOT, ROOT / "models")
+    """The model for the current training data, trained (in the engine's
+    environment, where Rasa is) once if it is missing."""
+    return trained_model_for(ROOT)
 
 
 @pytest.fixture(scope="session")
@@ -160,7 +162,6 @@ def gateway(
         "MODEL_DIR": str(trained_model.parent),
         "MEDIA_DIR": str(folder / "media"),
         "REDIS_URL": "",
-        "RASA_URL": "",
         # Road works without dates, so answers do not change with the day the tests run.
         "ROADWORKS_FEED": str(ROOT / "tests" / "data" / "roadworks.geojson"),
     }
@@ -170,16 +171,17 @@ def gateway(
         else:
             env["DATABASE_URL"] = stack.enter_context(scratch_postgres_database())
             env["REDIS_URL"] = REDIS_URL
-        actions = start_action_server(folder / "actions.log", env)
-        stack.callback(actions.stop)
-        service = start_gateway(folder / "gateway.log", {**env, "ACTION_ENDPOINT": actions.url + "/webhook"})
+        engine = start_engine_side(stack, folder, env)
+        service = start_gateway(folder / "gateway.log", {**env, **engine})
         stack.callback(service.stop)
         yield service
 
 
 @pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
+async def browser() -> AsyncIterator["Browser"]:
     """Debian's headless Chromium; no tool may download a browser of its own."""
+    from playwright.async_api import async_playwright
+
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         yield browser

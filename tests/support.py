@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import shutil
@@ -14,7 +15,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Optional
@@ -30,6 +31,7 @@ from bot.messages import Button, EngineResult, IncomingMessage, Reply, Understan
 from bot.municipality import Municipality, load_municipality
 from bot.settings import Settings
 from bot.store import Database
+from bot.training import model_path_for
 from bot.webcare.gate import HandoffGate
 from bot.webcare.handoffs import HandoffStore
 from bot.webcare.staff import StaffStore
@@ -40,12 +42,16 @@ ROOT = Path(__file__).resolve().parent.parent
 def project_municipality() -> Municipality:
     """The project's own municipality.yml, as the gateway reads it."""
     return load_municipality(Settings.from_env({"MUNICIPALITY_PROFILE": str(ROOT / "municipality.yml")}))
+# The gateway's environment runs the tests; Rasa's is beside it (bot/engine/service.py).
 BIN = Path(sys.executable).parent
+ENGINE_BIN = Path(os.environ.get("ENGINE_PYTHON") or ROOT / ".venv-engine" / "bin" / "python").parent
 POSTGRES_SERVER = os.environ.get("TEST_POSTGRES_URL", "postgresql://127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 STAFF_PASSWORD = "correct horse battery"
 # The secret between Rasa and the action server in every test process.
 ACTION_TOKEN = "test-action-token"
+# The secret between the gateway and the engine service.
+ENGINE_TOKEN = "test-engine-token"
 
 
 def is_response(text: str, response: str) -> bool:
@@ -110,12 +116,34 @@ def start_action_server(log: Path, env: Mapping[str, str] = {}) -> Service:
     """The action server; ``env`` as the gateway's, so both use one database."""
     port = free_port()
     return start_process(
-        [str(BIN / "python"), "-m", "actions.server", "--port", str(port)],
+        [str(ENGINE_BIN / "python"), "-m", "actions.server", "--port", str(port)],
         "/health",
         port,
         {"ACTION_SERVER_TOKEN": ACTION_TOKEN, **env},
         log,
     )
+
+
+def trained_model_for(root: Path = ROOT, env: Mapping[str, str] = {}) -> Path:
+    """The model for ``root``'s training data, trained in the engine's
+    environment (where Rasa is) if it is missing."""
+    model = model_path_for(root, Path(env.get("MODEL_DIR") or root / "models"))
+    if not model.exists():
+        subprocess.run([str(ENGINE_BIN / "dorpspomp"), "train"], cwd=root, env={**os.environ, **env}, check=True)
+    return model
+
+
+def rasa_examples(path: Path) -> list[str]:
+    """The intent examples Rasa's own loader reads from the training file ``path``."""
+    script = (
+        "import json, sys\n"
+        "from rasa.shared.nlu.training_data.loading import load_data\n"
+        "print(json.dumps([m.get('text') for m in load_data(sys.argv[1]).intent_examples]))\n"
+    )
+    completed = subprocess.run(
+        [str(ENGINE_BIN / "python"), "-c", script, str(path)], capture_output=True, text=True, check=True, timeout=120
+    )
+    return list(json.loads(completed.stdout.splitlines()[-1]))
 
 
 def start_rasa_server(model: Path, action_url: str, folder: Path) -> Service:
@@ -128,7 +156,7 @@ def start_rasa_server(model: Path, action_url: str, folder: Path) -> Service:
     port = free_port()
     return start_process(
         [
-            str(BIN / "rasa"),
+            str(ENGINE_BIN / "rasa"),
             "run",
             "--enable-api",
             "-m",
@@ -147,9 +175,27 @@ def start_rasa_server(model: Path, action_url: str, folder: Path) -> Service:
     )
 
 
+def start_engine_service(log: Path, env: Mapping[str, str]) -> Service:
+    """``dorpspomp engine`` in the engine's environment; answers once its model is loaded."""
+    port = free_port()
+    full_env = {"ENGINE_PORT": str(port), "ENGINE_TOKEN": ENGINE_TOKEN, "ACTION_SERVER_TOKEN": ACTION_TOKEN, **env}
+    return start_process([str(ENGINE_BIN / "python"), "-m", "bot.cli", "engine"], "/healthz", port, full_env, log)
+
+
+def start_engine_side(stack: ExitStack, folder: Path, env: Mapping[str, str]) -> dict[str, str]:
+    """The action server and the engine service for a gateway with ``env`` (one
+    database for all three), stopped with ``stack``; returns what the gateway
+    needs to reach the engine."""
+    actions = start_action_server(folder / "actions.log", env)
+    stack.callback(actions.stop)
+    engine = start_engine_service(folder / "engine.log", {**env, "ACTION_ENDPOINT": actions.url + "/webhook"})
+    stack.callback(engine.stop)
+    return {"ENGINE_URL": engine.url, "ENGINE_TOKEN": ENGINE_TOKEN}
+
+
 def start_gateway(log: Path, env: Mapping[str, str], ready_path: str = "/readyz") -> Service:
     port = free_port()
-    full_env = {"PORT": str(port), "HOST": "127.0.0.1", "ACTION_SERVER_TOKEN": ACTION_TOKEN, **env}
+    full_env = {"PORT": str(port), "HOST": "127.0.0.1", "ENGINE_TOKEN": ENGINE_TOKEN, **env}
     return start_process([str(BIN / "dorpspomp"), "serve"], ready_path, port, full_env, log)
 
 
@@ -240,7 +286,7 @@ class ScriptedEngine:
     async def model_version(self) -> Optional[str]:
         return "scripted"
 
-    async def swap(self, model_path: Path) -> None:
+    async def swap(self, model_name: str) -> None:
         raise AssertionError("the scripted engine has no model to swap")
 
     async def ready(self) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Protocol
 
 import aiohttp_jinja2
 from aiohttp import web
@@ -13,10 +13,15 @@ from bot.audit import AuditLog
 from bot.kpi.charts import ChannelLooks
 from bot.kpi.figures import KpiReport
 from bot.learning.examples import TrainingData
-from bot.learning.launcher import TrainingLauncher
 from bot.learning.review import ReviewQueue
 from bot.learning.runs import TrainingRuns
 from bot.webcare.staff import StaffSession
+
+
+class TrainingStarter(Protocol):
+    """Starts a training run where Rasa lives (the engine service, bot/engine/client.py)."""
+
+    async def launch(self, run_id: int, promote: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -24,7 +29,7 @@ class AdminDesk:
     review: ReviewQueue
     data: TrainingData
     runs: TrainingRuns
-    launcher: TrainingLauncher
+    launcher: TrainingStarter
     kpi: KpiReport
     audit: AuditLog
     settings: AdminSettings

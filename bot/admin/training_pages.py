@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+
 from aiohttp import web
 
 from bot.admin.desk import AdminDesk, render
-from bot.learning.runs import RunError
+from bot.engine import EngineError
+from bot.learning.runs import FAILED, RunError
 from bot.web.http import HttpProblem
 from bot.webcare.staff import StaffSession
+
+logger = logging.getLogger(__name__)
 
 
 def _run_id(request: web.Request) -> int:
@@ -45,7 +50,12 @@ class TrainingPages:
         except RunError as error:
             return await self._page(request, session, str(error), 409)
         await self._desk.audit.record(session.member.username, "training", f"run {run.id}", {"promote": promote})
-        await self._desk.launcher.launch(run.id, promote)
+        try:
+            await self._desk.launcher.launch(run.id, promote)
+        except EngineError as error:
+            logger.error("could not start training run %s: %s", run.id, error)
+            error_text = "kon de training niet starten: de dialoogmotor antwoordt niet"
+            await self._desk.runs.update(run.id, state=FAILED, stage="mislukt", error=error_text)
         raise web.HTTPSeeOther("/admin/training")
 
     async def promote(self, request: web.Request, session: StaffSession) -> web.Response:

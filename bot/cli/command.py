@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import contextlib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import AsyncIterator, Awaitable, Callable
 
 from bot.municipality import Municipality, load_municipality
@@ -27,6 +28,9 @@ class Command:
     help: str
     run: Handler
     arguments: Callable[[argparse.ArgumentParser], None] = no_arguments
+    # Needs Rasa: run in the engine's environment (Python 3.10), whichever
+    # environment's ``dorpspomp`` was called.
+    engine_env: bool = False
 
 
 @contextlib.asynccontextmanager
@@ -51,3 +55,11 @@ def with_database(handler: DatabaseHandler) -> Handler:
         asyncio.run(work())
 
     return run
+
+
+def engine_python(settings: Settings) -> Path:
+    """The engine environment's interpreter (Rasa lives there, not here)."""
+    python = settings.engine_python
+    if not python.exists():
+        raise SystemExit(f"the engine environment is missing ({python}): 'make run' sets it up, or set ENGINE_PYTHON")
+    return python

@@ -14,7 +14,7 @@ from bot.profile import ProfileError
 from bot.settings import Settings, is_loopback
 from bot.training import current_model
 
-SECRET_FIELDS = frozenset({"rest_token", "session_secret", "action_token", "rasa_token", "reports_api_key"})
+SECRET_FIELDS = frozenset({"rest_token", "session_secret", "action_token", "engine_token", "reports_api_key"})
 SECRET_WORDS = ("SECRET", "TOKEN", "KEY", "PASSWORD")
 MASK = "********"
 
@@ -48,7 +48,9 @@ def problems_of(settings: Settings, municipality: Municipality | None) -> list[s
         found.append(f"ACTION_SERVER_HOST={settings.action_host} needs ACTION_SERVER_TOKEN set")
     if settings.engine_timeout <= 0:
         found.append("ENGINE_TIMEOUT must be more than 0 seconds")
-    if not settings.rasa_url:
+    if not is_loopback(settings.engine_host) and not settings.engine_token_set:
+        found.append(f"ENGINE_HOST={settings.engine_host} needs ENGINE_TOKEN set")
+    if is_loopback(urlsplit(settings.engine_url).hostname or ""):  # the engine runs here: its models too
         found += _model_problems(settings)
     backend = municipality.reports.backend if municipality is not None else None
     if (

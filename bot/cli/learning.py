@@ -168,17 +168,18 @@ def evaluate_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 async def _parse_lines(settings: Settings) -> None:
-    from bot.engine.factory import create_engine
+    from bot.engine.rasa_agent import RasaAgentEngine
     from bot.nlu_api import understanding_json
+    from bot.training import current_model
 
-    engine = await create_engine(settings, load_municipality(settings).admin.retention_days)
-    try:
-        for line in sys.stdin:
-            text = line.rstrip("\n")
-            if text.strip():
-                print(json.dumps(understanding_json(text, await engine.parse(text)), ensure_ascii=False), flush=True)
-    finally:
-        await engine.close()
+    model = current_model(settings.root, settings.model_dir)
+    if model is None:
+        raise SystemExit(f"no trained model in {settings.model_dir}: run 'dorpspomp train' first")
+    engine = await RasaAgentEngine.load(model, settings, load_municipality(settings).admin.retention_days)
+    for line in sys.stdin:
+        text = line.rstrip("\n")
+        if text.strip():
+            print(json.dumps(understanding_json(text, await engine.parse(text)), ensure_ascii=False), flush=True)
 
 
 def parse(settings: Settings, args: argparse.Namespace) -> None:
@@ -192,6 +193,7 @@ COMMANDS = (
         "train a model unless one exists for the current data (--compare: evaluate, compare, promote)",
         train,
         train_arguments,
+        engine_env=True,
     ),
     Command(
         "review", "the review queue of questions the bot did not handle well", with_database(review), review_arguments
@@ -202,6 +204,7 @@ COMMANDS = (
         "measure the NLU on held-out messages (--time-training, --folds N)",
         evaluate,
         evaluate_arguments,
+        engine_env=True,
     ),
-    Command("parse", "parse stdin lines, print JSON lines", parse),
+    Command("parse", "parse stdin lines, print JSON lines", parse, engine_env=True),
 )

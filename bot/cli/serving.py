@@ -1,16 +1,15 @@
-"""Starting Dorpspomp: the gateway alone, or with its action server; the schema."""
+"""Starting Dorpspomp: the gateway alone, the engine service alone, or both
+with the action server as ``make run`` does; the schema."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import subprocess
-import sys
-from pathlib import Path
 from typing import Optional
 from urllib.parse import urlsplit
 
-from bot.cli.command import Command, migrated_database
+from bot.cli.command import Command, engine_python, migrated_database
 from bot.settings import Settings, load_or_create_secret
 from bot.store import Database
 from bot.webcare.staff import StaffStore
@@ -28,9 +27,14 @@ def _serve(settings: Settings) -> None:
     web.run_app(build_app(settings), host=settings.host, port=settings.port, print=None)
 
 
-def _start_action_server(action_endpoint: str, root: Path) -> subprocess.Popen[bytes]:
+def _engine_side(settings: Settings, action_endpoint: str) -> list[subprocess.Popen[bytes]]:
+    """The action server and the engine service, in the engine's environment."""
+    python = engine_python(settings)
     port = urlsplit(action_endpoint).port or 5055
-    return subprocess.Popen([sys.executable, "-m", "actions.server", "--port", str(port)], cwd=root)
+    return [
+        subprocess.Popen([str(python), "-m", "actions.server", "--port", str(port)], cwd=settings.root),
+        subprocess.Popen([str(python), "-m", "bot.cli", "engine"], cwd=settings.root),
+    ]
 
 
 async def _staff_count(settings: Settings) -> int:
@@ -59,12 +63,12 @@ def _require_staff_in_production(settings: Settings) -> None:
 
 
 def run(settings: Settings, args: argparse.Namespace) -> None:
-    """Action server and gateway together, as ``make run`` starts them."""
+    """Action server, engine service and gateway together, as ``make run`` starts them."""
     if not settings.action_endpoint:
         raise SystemExit("ACTION_ENDPOINT is empty: 'dorpspomp run' starts the action server there")
     _require_staff_in_production(settings)
     password = None if settings.production else asyncio.run(_development_admin(settings))
-    actions = _start_action_server(settings.action_endpoint, settings.root)
+    engine_side = _engine_side(settings, settings.action_endpoint)
     print(f"\nDorpspomp: open {settings.public_url}", flush=True)
     if not settings.production:
         print(f"Development REST token: {settings.rest_token}", flush=True)
@@ -74,8 +78,10 @@ def run(settings: Settings, args: argparse.Namespace) -> None:
     try:
         _serve(settings)
     finally:
-        actions.terminate()
-        actions.wait(timeout=10)
+        for process in engine_side:
+            process.terminate()
+        for process in engine_side:
+            process.wait(timeout=10)
 
 
 def serve(settings: Settings, args: argparse.Namespace) -> None:
@@ -83,12 +89,19 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
     _serve(settings)
 
 
+def engine(settings: Settings, args: argparse.Namespace) -> None:
+    from bot.engine.service import serve as serve_engine
+
+    serve_engine(settings)
+
+
 def migrate(settings: Settings, args: argparse.Namespace) -> None:
     Database(settings.database_url).migrate()
 
 
 COMMANDS = (
-    Command("run", "start the action server and the gateway", run),
+    Command("run", "start the action server, the engine service and the gateway", run),
     Command("serve", "start the gateway only", serve),
+    Command("engine", "start the engine service only (Rasa, private)", engine, engine_env=True),
     Command("migrate", "bring the database schema up to date", migrate),
 )

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from bot.clock import utcnow
 from bot.content.topics import TopicLibrary
-from bot.store.database import Database
+from bot.store.database import Database, inserted_id
 from bot.store.tables import crisis_notices
 
 TOPIC = "crisis_info"
@@ -67,11 +67,11 @@ class CrisisNotices:
             await connection.execute(
                 crisis_notices.update().where(crisis_notices.c.ended_at.is_(None)).values(ended_at=now)
             )
-            notice_id = (
+            notice_id = inserted_id(
                 await connection.execute(
                     crisis_notices.insert().values(text=text, link=link.strip(), started_by=by, started_at=now)
                 )
-            ).inserted_primary_key[0]
+            )
         self._cached_until = float("-inf")
         return CrisisNotice(notice_id, text, link.strip(), by, now)
 

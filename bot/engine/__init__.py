@@ -1,8 +1,13 @@
-"""The dialogue engine behind a small interface, so Rasa stays replaceable."""
+"""The dialogue engine behind a small interface, so Rasa stays replaceable.
+
+The gateway holds a :class:`bot.engine.client.EngineClient`; Rasa itself runs
+in the engine service (:mod:`bot.engine.service`), in its own environment.
+Of this package only ``__init__``, ``client`` and ``wire`` are the gateway's;
+the other modules are the engine's and import Rasa.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Optional, Protocol
 
 from bot.messages import EngineResult, IncomingMessage, Understanding
@@ -30,8 +35,8 @@ class DialogueEngine(Protocol):
     async def model_version(self) -> Optional[str]:
         """The file name of the model answering now."""
 
-    async def swap(self, model_path: Path) -> None:
-        """Answer with the model at ``model_path`` from now on, without failing a
+    async def swap(self, model_name: str) -> None:
+        """Answer with the model file ``model_name`` from now on, without failing a
         message in flight."""
 
     async def ready(self) -> bool:

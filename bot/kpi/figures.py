@@ -14,7 +14,7 @@ import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Iterable, Iterator, Mapping, Optional
+from typing import Iterable, Iterator, Mapping, Optional, Sequence
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -169,7 +169,7 @@ class KpiReport:
         return figures
 
     def _count_messages(
-        self, figures: KpiFigures, rows: list[sa.engine.Row], since: datetime, until: datetime, open_ids: set[str]
+        self, figures: KpiFigures, rows: Sequence[sa.engine.Row], since: datetime, until: datetime, open_ids: set[str]
     ) -> None:
         by_conversation: Mapping[str, list[sa.engine.Row]] = _grouped(rows)
         understood = fallbacks = 0
@@ -201,7 +201,7 @@ class KpiReport:
         figures.fallback_rate = _share(fallbacks, understood)
         figures.bot_first_response = Durations.of(bot_waits)
 
-    def _count_handoffs(self, figures: KpiFigures, rows: list[sa.engine.Row]) -> None:
+    def _count_handoffs(self, figures: KpiFigures, rows: Sequence[sa.engine.Row]) -> None:
         figures.handoffs = len(rows)
         figures.handoff_reasons = Counter(r.reason for r in rows)
         handed_off = {r.conversation_id for r in rows}

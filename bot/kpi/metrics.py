@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
+from bot.engine import EngineError
 from bot.store.database import Database
 from bot.store.tables import deliveries, handoffs, outbox
 
@@ -73,7 +74,7 @@ class GatewayMetrics:
 
     async def refresh(self, database: Database, model_version: Optional[str]) -> None:
         async with database.engine.connect() as connection:
-            queued = dict(
+            queued: dict[str, int] = dict(
                 (
                     await connection.execute(
                         sa.select(handoffs.c.state, sa.func.count())
@@ -82,7 +83,7 @@ class GatewayMetrics:
                     )
                 ).all()
             )
-            backlog = dict(
+            backlog: dict[str, int] = dict(
                 (
                     await connection.execute(
                         sa.select(outbox.c.kind, sa.func.count())
@@ -109,7 +110,11 @@ def metrics_routes(
     metrics: GatewayMetrics, database: Database, model_version: Callable[[], Awaitable[Optional[str]]]
 ) -> list[web.RouteDef]:
     async def scrape(request: web.Request) -> web.Response:
-        await metrics.refresh(database, await model_version())
+        try:
+            model = await model_version()
+        except EngineError:  # the engine being down is no reason to hide the other figures
+            model = None
+        await metrics.refresh(database, model)
         response = web.Response(body=generate_latest(metrics.registry))
         response.content_type = CONTENT_TYPE_LATEST.split(";")[0]
         return response

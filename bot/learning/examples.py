@@ -34,9 +34,8 @@ class ExampleError(ValueError):
 def _yaml() -> YAML:
     yaml = YAML()  # round trip: comments and key order survive
     yaml.indent(mapping=2, sequence=4, offset=2)
-    # ruamel's annotations say None for both; its documentation sets them so.
-    yaml.width = 4096  # type: ignore[assignment]
-    yaml.preserve_quotes = True  # type: ignore[assignment]
+    yaml.width = 4096
+    yaml.preserve_quotes = True
     # Rasa's files say "active_loop: null"; ruamel would write an empty value.
     yaml.representer.add_representer(
         type(None), lambda representer, _: representer.represent_scalar("tag:yaml.org,2002:null", "null")

@@ -19,7 +19,7 @@ from typing import Any, Mapping, Optional
 import sqlalchemy as sa
 
 from bot.clock import utcnow
-from bot.store.database import Database
+from bot.store.database import Database, inserted_id
 from bot.store.tables import training_runs
 
 logger = logging.getLogger(__name__)
@@ -99,13 +99,13 @@ class TrainingRuns:
             )
             if busy is not None:
                 raise RunError(f"training {busy} loopt nog; wacht tot die klaar is")
-            run_id = (
+            run_id = inserted_id(
                 await connection.execute(
                     sa.insert(training_runs).values(
                         state=RUNNING, stage="wacht", requested_by=requested_by, created_at=now, updated_at=now
                     )
                 )
-            ).inserted_primary_key[0]
+            )
         run = await self.get(run_id)
         assert run is not None
         return run

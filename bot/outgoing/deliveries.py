@@ -9,7 +9,7 @@ from typing import Any, Optional
 import sqlalchemy as sa
 
 from bot.clock import utcnow
-from bot.store.database import Database
+from bot.store.database import Database, inserted_id
 from bot.store.outbox import enqueue
 from bot.store.tables import deliveries
 
@@ -65,7 +65,7 @@ class DeliveryStore:
                     updated_at=now,
                 )
             )
-            delivery_id = int(result.inserted_primary_key[0])
+            delivery_id = inserted_id(result)
             await enqueue(connection, DELIVER_JOB, str(delivery_id))
         return delivery_id
 

@@ -11,7 +11,7 @@ from typing import Any, Optional
 import sqlalchemy as sa
 
 from bot.clock import utcnow
-from bot.store.database import Database
+from bot.store.database import Database, inserted_id
 from bot.store.outbox import enqueue
 from bot.store.tables import conversations, outbox, reports
 
@@ -85,7 +85,7 @@ class ReportStore:
                     updated_at=now,
                 )
             )
-            report_id = int(result.inserted_primary_key[0])
+            report_id = inserted_id(result)
             await connection.execute(
                 reports.update().where(reports.c.id == report_id).values(reference=format_reference(report_id, now))
             )

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.clock import utcnow
 from bot.messages import IncomingMessage, Reply, Understanding
 from bot.privacy.redact import review_key
-from bot.store.database import Database
+from bot.store.database import Database, inserted_id
 from bot.store.tables import conversations, messages
 
 
@@ -151,7 +151,7 @@ class ConversationStore:
                     review_key=key,
                 )
             )
-            return int(result.inserted_primary_key[0])
+            return inserted_id(result)
 
     async def record_outcome(
         self,

@@ -26,7 +26,9 @@ logger = logging.getLogger(__name__)
 
 
 _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
-_SYNC_DRIVERS = {"sqlite": "sqlite", "postgresql": "postgresql+psycopg2"}
+# SQLAlchemy's default PostgreSQL driver: psycopg 3 for the gateway's SQLAlchemy 2,
+# psycopg2 for the 1.4 that Rasa's environment keeps (pyproject.toml's extras).
+_SYNC_DRIVERS = {"sqlite": "sqlite", "postgresql": "postgresql"}
 
 
 def _backend(url: URL) -> str:
@@ -53,6 +55,13 @@ def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def inserted_id(result: sa.engine.CursorResult) -> int:
+    """The primary key of the row an INSERT made."""
+    key = result.inserted_primary_key
+    assert key is not None  # an INSERT of one row always has one
+    return int(key[0])
 
 
 class Database:

@@ -137,4 +137,5 @@ class Outbox:
                     .select_from(outbox)
                     .where(outbox.c.kind == kind, outbox.c.state == PENDING)
                 )
+                or 0
             )

@@ -9,11 +9,14 @@ to them (README, "Embedding the chat").
 
 from __future__ import annotations
 
-from typing import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
 from bot.web.http import Handler
+
+if TYPE_CHECKING:
+    from aiohttp.typedefs import Middleware
 
 HSTS = "max-age=31536000; includeSubDomains"
 
@@ -33,9 +36,6 @@ def page_policy(host: str) -> str:
             "base-uri 'none'",
         )
     )
-
-
-Middleware = Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]
 
 
 def security_headers(https: bool) -> Middleware:

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from bot.clock import utcnow
-from bot.store.database import Database
+from bot.store.database import Database, inserted_id
 from bot.store.tables import staff, staff_sessions
 from bot.webcare.passwords import Passwords
 
@@ -98,7 +98,7 @@ class StaffStore:
                 )
         except IntegrityError:
             raise StaffError(f"there is already an account {username!r}") from None
-        member = await self.get(int(result.inserted_primary_key[0]))
+        member = await self.get(inserted_id(result))
         assert member is not None
         return member
 
@@ -128,7 +128,7 @@ class StaffStore:
 
     async def count(self) -> int:
         async with self._database.engine.connect() as connection:
-            return int(await connection.scalar(sa.select(sa.func.count()).select_from(staff)))
+            return int(await connection.scalar(sa.select(sa.func.count()).select_from(staff)) or 0)
 
     async def login(self, username: str, password: str, now: Optional[datetime] = None) -> LoginResult:
         """A new session token for the right password; repeated failures lock the account.
@@ -177,7 +177,7 @@ class StaffStore:
             )
             if counted.rowcount != 1:
                 return None
-            attempts = int(await connection.scalar(sa.select(staff.c.failed_logins).where(staff.c.id == staff_id)))
+            attempts = int(await connection.scalar(sa.select(staff.c.failed_logins).where(staff.c.id == staff_id)) or 0)
         # Attempts beyond the limit that were sent together: refused unchecked.
         return None if attempts > MAX_FAILED_LOGINS else attempts
 

@@ -13,13 +13,14 @@ SECRETS = {
     "DORPSPOMP_REST_TOKEN": "rest-token-value-1234",
     "DORPSPOMP_SECRET": "session-secret-value-5678",
     "ACTION_SERVER_TOKEN": "action-token-value-9012",
+    "ENGINE_TOKEN": "engine-token-value-2468",
     "REPORTS_API_KEY": "signalen-key-3456",
     "X_CONSUMER_SECRET": "x-consumer-secret-7890",
 }
 
 
 def config_check(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("DORPSPOMP_", "ACTION_SERVER_", "REPORTS_", "X_"))}
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("DORPSPOMP_", "ACTION_SERVER_", "ENGINE_", "REPORTS_", "X_"))}
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", "config", "check"],
         cwd=ROOT,
@@ -52,6 +53,7 @@ def test_production_without_its_own_secrets_or_https_is_refused_with_every_probl
         "problem: DORPSPOMP_REST_TOKEN is not set: production needs its own",
         "problem: DORPSPOMP_SECRET is not set: production needs its own",
         "problem: ACTION_SERVER_TOKEN is not set: production needs its own",
+        "problem: ENGINE_TOKEN is not set: production needs its own",
         "problem: PUBLIC_URL http://localhost:8080 is not https: staff cookies would travel in the clear",
         f"problem: no trained model for the current data in {tmp_path / 'no-models'}: run 'dorpspomp train'",
     ]

@@ -1,7 +1,7 @@
 """The learning loop end to end on a small project: a logged question is
-reviewed and annotated on the admin page, a new model is trained in the
-background, evaluated and compared, promoted, and swapped into two running
-gateways while citizens keep writing; not one message fails."""
+reviewed and annotated on the admin page, a new model is trained by the engine
+service in the background, evaluated and compared, promoted, and swapped in
+while citizens keep writing to two gateways; not one message fails."""
 
 from __future__ import annotations
 
@@ -17,11 +17,18 @@ from bot.gateway import ROUTER, build_app
 from bot.learning.runs import compare
 from bot.profile import load_profile
 from bot.store import Database
-from bot.training import train_if_changed
 from bot.webcare.staff import StaffStore
 from tests.conftest import REST_TOKEN, make_settings
 from tests.history import PastConversation, Turn, write_history
-from tests.support import ROOT, STAFF_PASSWORD, Agent, copy_project
+from tests.support import (
+    ENGINE_TOKEN,
+    ROOT,
+    STAFF_PASSWORD,
+    Agent,
+    copy_project,
+    start_engine_service,
+    trained_model_for,
+)
 from tests.admin.test_review import NOW
 
 SMALL_PROJECT = ROOT / "tests" / "data" / "small_project"
@@ -64,10 +71,20 @@ async def test_review_annotate_train_compare_promote_and_swap_while_citizens_wri
     root = copy_project(tmp_path, ("municipality.yml", "places.yml", "content"))
     shutil.copytree(SMALL_PROJECT, root, dirs_exist_ok=True)
     models = root / "models"
-    baseline = await asyncio.to_thread(train_if_changed, root, models)
     url = f"sqlite:///{root / 'loop.sqlite3'}"
+    project = {
+        "DORPSPOMP_HOME": str(root),
+        "MODEL_DIR": str(models),
+        "MUNICIPALITY_PROFILE": str(root / "municipality.yml"),
+        "DATABASE_URL": url,
+        "REDIS_URL": "",
+    }
+    baseline = await asyncio.to_thread(trained_model_for, root, project)
     database = Database(url)
     database.migrate()
+    engine_service = await asyncio.to_thread(
+        start_engine_service, root / "engine.log", {**project, "ACTION_ENDPOINT": ""}
+    )
     await StaffStore(database).add("carla", "Carla Smit", "admin", STAFF_PASSWORD)
     await write_history(database, PastConversation("webchat", NOW, [Turn(QUESTION, "nlu_fallback", 0.21)]))
     await write_history(database, PastConversation("x", NOW, [Turn(QUESTION + "?", "nlu_fallback", 0.25)]))
@@ -79,6 +96,8 @@ async def test_review_annotate_train_compare_promote_and_swap_while_citizens_wri
         media_dir=root / "media",
         # The swap loads a model while the training process holds the CPU: slow, never failed.
         engine_timeout=60.0,
+        engine_url=engine_service.url,
+        engine_token=ENGINE_TOKEN,
     )
     apology = set(load_profile(settings.profile_path).texts["engine_failed"])
     one, two = TestClient(TestServer(await build_app(settings))), TestClient(TestServer(await build_app(settings)))
@@ -134,6 +153,7 @@ async def test_review_annotate_train_compare_promote_and_swap_while_citizens_wri
 
         await wait_for(swapped, 120, "both gateways to serve the promoted model")
         await wait_for(more_sent, 60, "more messages after the swap")
+        assert (await engines[0].parse(QUESTION)).intent == "opening_hours"
     finally:
         stop.set()
         await writing
@@ -141,11 +161,11 @@ async def test_review_annotate_train_compare_promote_and_swap_while_citizens_wri
         await one.close()
         await two.close()
         await database.close()
+        engine_service.stop()
 
     assert len(results) > 20
     assert all(status == 200 for status, _ in results)
     assert not [text for _, text in results if text in apology or not text]
-    assert (await engines[0].parse(QUESTION)).intent == "opening_hours"
     audit = Database(url)
     try:
         from bot.audit import AuditLog

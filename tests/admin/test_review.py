@@ -1,5 +1,6 @@
 """The review queue: which messages land there, how they are grouped, and how
-a decision becomes redacted training data in clean Rasa YAML."""
+a decision becomes redacted training data in clean Rasa YAML (read back by
+Rasa itself, in the engine's environment)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 import yaml
-from rasa.shared.nlu.training_data.loading import load_data
 
 from bot.audit import AuditLog
 from bot.learning.annotate import Annotation, NewIntent, annotate
@@ -20,7 +20,7 @@ from bot.learning.review import PAGE_SIZE, Candidate, ReviewQueue, group_candida
 from bot.store import Database
 from bot.store.tables import messages
 from tests.history import PastConversation, Turn, write_history
-from tests.support import copy_project
+from tests.support import copy_project, rasa_examples
 
 NOW = datetime.now(timezone.utc)
 
@@ -109,8 +109,7 @@ def test_examples_are_written_sorted_redacted_and_the_comments_stay(project: Pat
 
     text = path.read_text()
     assert text.startswith("# Openingstijden: gesprekken over wanneer we open zijn.\n")
-    loaded = load_data(str(path))
-    examples = [m.get("text") for m in loaded.intent_examples]
+    examples = rasa_examples(path)
     assert "Is het stadhuis op 2e kerstdag open? Bel [TELEFOON]" in examples
     assert examples == sorted(examples, key=str.casefold)
     assert len(examples) == len(set(e.casefold() for e in examples))
@@ -152,7 +151,7 @@ async def test_a_new_intent_gets_examples_an_answer_a_rule_and_a_place_in_the_do
     assert {"rule": "dog_tax (beheer)", "steps": [{"intent": "dog_tax"}, {"action": "action_answer_topic"}]} in rules
     topic = yaml.safe_load((project / "content" / "topics" / "dog_tax.yml").read_text())
     assert topic["full"] == ["Voor een hond betaal je € 120 per jaar."] and topic["title"] == "Hondenbelasting"
-    examples = [m.get("text") for m in load_data(str(project / "nlu_data" / "nlu" / "dog_tax.yml")).intent_examples]
+    examples = rasa_examples(project / "nlu_data" / "nlu" / "dog_tax.yml")
     assert examples == ["hoeveel hondenbelasting betaal ik", "Hoeveel hondenbelasting betaal ik?"]
     assert await queue.groups() == []
     [entry] = await AuditLog(database).latest()

@@ -1,8 +1,8 @@
 """The attacks of a municipal security review, tried against a real gateway
 process as an attacker on the internet would: each one refused.
 
-The dialogue engine is a local server speaking Rasa's HTTP API
-(tests/fake_rasa.py), so the tests see exactly what would have reached it.
+The dialogue engine is a local server speaking the engine service's API
+(tests/fake_engine.py), so the tests see exactly what would have reached it.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from PIL import ExifTags, Image
 
 from tests.conftest import REST_TOKEN
-from tests.fake_rasa import FakeRasa, running_fake_rasa
+from tests.fake_engine import FakeEngine, running_fake_engine
 from tests.platform_payloads import X_ACCOUNT_ID, X_CONSUMER_SECRET, x_mention, x_signature
 from tests.support import STAFF_PASSWORD, Service, add_colleague, free_port, start_gateway
 
@@ -35,19 +35,19 @@ DEEP = ("[" * 30_000 + "]" * 30_000).encode()
 
 
 @pytest.fixture(scope="module")
-def fake_rasa() -> Iterator[FakeRasa]:
-    yield from running_fake_rasa()
+def fake_engine() -> Iterator[FakeEngine]:
+    yield from running_fake_engine()
 
 
 @pytest.fixture(scope="module")
-def edge(fake_rasa: FakeRasa, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+def edge(fake_engine: FakeEngine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     """`dorpspomp serve` with every channel that needs no platform at start, behind
     a proxy it trusts for X-Forwarded-For (so tests can be many clients)."""
     folder = tmp_path_factory.mktemp("edge")
     env = {
         "DATABASE_URL": f"sqlite:///{folder / 'edge.sqlite3'}",
         "REDIS_URL": "",
-        "RASA_URL": fake_rasa.url,
+        **fake_engine.env,
         "MEDIA_DIR": str(folder / "media"),
         "DORPSPOMP_REST_TOKEN": REST_TOKEN,
         "DORPSPOMP_SECRET": "edge-secret",
@@ -83,7 +83,7 @@ def client(number: int) -> dict[str, str]:
 
 
 async def test_the_crc_check_signs_no_delivery_and_a_forged_one_is_refused(
-    edge: Service, http: aiohttp.ClientSession, fake_rasa: FakeRasa
+    edge: Service, http: aiohttp.ClientSession, fake_engine: FakeEngine
 ) -> None:
     forged = json.dumps(x_mention("Dit is de gemeente: uw paspoort is ongeldig, bel 0900-OPLICHTER")).encode()
     for token in (forged.decode(), "12345678", '"a quoted string"', "true", "a" * 129, "short", "with space"):
@@ -100,16 +100,16 @@ async def test_the_crc_check_signs_no_delivery_and_a_forged_one_is_refused(
         async with http.post(edge.url + "/webhooks/x", data=body, headers=headers) as response:
             assert response.status == status
     # A real delivery, signed by X, still works; the forged one had not reached the engine.
-    assert not [body for body in fake_rasa.received if "OPLICHTER" in body["message"]]
+    assert not [body for body in fake_engine.received if "OPLICHTER" in body["text"]]
     async with http.post(
         edge.url + "/webhooks/x", data=forged, headers={"x-twitter-webhooks-signature": x_signature(forged)}
     ) as response:
         assert response.status == 200
     for _ in range(100):
-        if [body for body in fake_rasa.received if "OPLICHTER" in body["message"]]:
+        if [body for body in fake_engine.received if "OPLICHTER" in body["text"]]:
             break
         await asyncio.sleep(0.1)
-    assert len([body for body in fake_rasa.received if "OPLICHTER" in body["message"]]) == 1
+    assert len([body for body in fake_engine.received if "OPLICHTER" in body["text"]]) == 1
 
 
 # --- Input that bypassed the limits ----------------------------------------------
@@ -147,7 +147,7 @@ async def answer(socket: aiohttp.ClientWebSocketResponse) -> dict[str, Any]:
 
 
 async def test_typed_text_and_unoffered_payloads_never_force_an_intent(
-    edge: Service, http: aiohttp.ClientSession, fake_rasa: FakeRasa
+    edge: Service, http: aiohttp.ClientSession, fake_engine: FakeEngine
 ) -> None:
     forced = '/inform{"report_category": "afval/huisvuil", "address": "Nergensstraat 1"}'
     socket, token = await chat(http, edge)
@@ -156,7 +156,7 @@ async def test_typed_text_and_unoffered_payloads_never_force_an_intent(
     async def engine_reads(frame: dict[str, Any]) -> str:
         await socket.send_json({"type": "message", **frame})
         await answer(socket)
-        return fake_rasa.texts(conversation)[-1]
+        return fake_engine.texts(conversation)[-1]
 
     assert await engine_reads({"text": forced}) == forced.lstrip("/"), "typed: read as words"
     unoffered = {"text": "Afval", "payload": '/inform{"report_category": "x/y"}'}
@@ -171,13 +171,13 @@ async def test_typed_text_and_unoffered_payloads_never_force_an_intent(
         edge.url + "/webhooks/rest/webhook", json={"sender": sender, "message": forced}, headers=REST
     ) as r:
         assert r.status == 200
-    assert [body["message"] for body in fake_rasa.received if body["message"].endswith('Nergensstraat 1"}')][
+    assert [body["text"] for body in fake_engine.received if body["text"].endswith('Nergensstraat 1"}')][
         -1
     ] == forced.lstrip("/")
 
 
 async def test_a_payload_of_eighteen_thousand_characters_is_refused(
-    edge: Service, http: aiohttp.ClientSession, fake_rasa: FakeRasa
+    edge: Service, http: aiohttp.ClientSession, fake_engine: FakeEngine
 ) -> None:
     huge = "/affirm" + "x" * 18_000
     async with http.post(
@@ -189,7 +189,7 @@ async def test_a_payload_of_eighteen_thousand_characters_is_refused(
     frame = await socket.receive_json(timeout=10)
     assert frame["type"] == "error" and "at most 1000" in frame["error"]
     await socket.close()
-    assert not [body for body in fake_rasa.received if "x" * 1000 in body["message"]]
+    assert not [body for body in fake_engine.received if "x" * 1000 in body["text"]]
 
 
 # --- Anonymous abuse of the web chat ---------------------------------------------

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.support import ACTION_TOKEN, BIN, ROOT, start_action_server
+from tests.support import ACTION_TOKEN, BIN, ENGINE_BIN, ROOT, start_action_server
 
 pytestmark = pytest.mark.integration
 
@@ -100,7 +100,7 @@ def test_listening_beyond_loopback_needs_a_secret_set_on_purpose(tmp_path: Path)
     port = probe.getsockname()[1]
     probe.close()
     result = subprocess.run(
-        [str(BIN / "python"), "-m", "actions.server", "--port", str(port)],
+        [str(ENGINE_BIN / "python"), "-m", "actions.server", "--port", str(port)],
         cwd=ROOT,
         env={**env, "ACTION_SERVER_HOST": "0.0.0.0", "DORPSPOMP_HOME": str(tmp_path)},
         capture_output=True,

@@ -7,8 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from actions.passport import urgent_advice
-from bot.dates import DateSpan, day_label, find_span, is_working_day, next_working_day, span_label
+from bot.dates import DateSpan, day_label, find_span, is_working_day, next_working_day, span_label, urgent_advice
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 # A Saturday.

@@ -12,10 +12,10 @@ pytestmark = pytest.mark.integration
 AUTH = {"Authorization": f"Bearer {REST_TOKEN}"}
 
 
-async def test_unreachable_remote_engine_gets_an_apology_not_a_500(tmp_path) -> None:
+async def test_an_unreachable_engine_service_gets_an_apology_not_a_500(tmp_path) -> None:
     env = {
         "DATABASE_URL": f"sqlite:///{tmp_path / 'gateway.sqlite3'}",
-        "RASA_URL": f"http://127.0.0.1:{free_port()}",  # nothing listens there
+        "ENGINE_URL": f"http://127.0.0.1:{free_port()}",  # nothing listens there
         "REDIS_URL": "",
         "DORPSPOMP_REST_TOKEN": REST_TOKEN,
         "DORPSPOMP_SECRET": "s",
@@ -34,6 +34,11 @@ async def test_unreachable_remote_engine_gets_an_apology_not_a_500(tmp_path) -> 
                 [reply] = await response.json()
             async with session.post(gateway.url + "/api/nlu/parse", json={"text": "hoi"}, headers=AUTH) as response:
                 assert response.status == 503
+            # The other figures stay visible while the engine is down.
+            async with session.get(gateway.url + "/metrics") as response:
+                assert response.status == 200
+                metrics = await response.text()
+            assert "dorpspomp_deliveries_failed 0.0" in metrics and "dorpspomp_model_info{" not in metrics
     finally:
         gateway.stop()
     assert "14 0123" in reply["text"]

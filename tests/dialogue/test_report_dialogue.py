@@ -241,7 +241,7 @@ async def test_the_parse_api_and_cli_name_the_category_of_report_texts(gateway: 
         input="er ligt hondenpoep op het speelveld\nhoi\n",
         capture_output=True,
         text=True,
-        env={**os.environ, "MODEL_DIR": str(trained_model.parent), "RASA_URL": ""},
+        env={**os.environ, "MODEL_DIR": str(trained_model.parent)},
         timeout=300,
         check=True,
     )

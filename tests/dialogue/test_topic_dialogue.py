@@ -8,10 +8,8 @@ from datetime import time
 
 import pytest
 
-from actions.handoff import likely_topics
-from actions.passport import urgent_advice
 from bot.clock import utcnow
-from bot.dates import find_span
+from bot.dates import find_span, urgent_advice
 from tests.citizens import Citizen
 from tests.support import project_municipality
 
@@ -86,18 +84,3 @@ async def test_a_postcode_outside_the_municipality_is_asked_again(citizen: Citiz
 async def test_a_crisis_question_without_a_notice_gets_the_honest_answer(citizen: Citizen) -> None:
     answer = await citizen.says("waarom gaan de sirenes af?")
     assert "112" in answer and "crisis.nl" in answer
-
-
-def test_did_you_mean_offers_the_likeliest_topics_a_citizen_can_choose() -> None:
-    labels = {"passport_renewal": "Paspoort", "drivers_license": "Rijbewijs", "human_handoff": "Medewerker"}
-    ranking = [
-        {"name": "nlu_fallback", "confidence": 0.55},
-        {"name": "drivers_license", "confidence": 0.41},
-        {"name": "greet", "confidence": 0.2},
-        {"name": "human_handoff", "confidence": 0.1},
-        {"name": "passport_renewal", "confidence": 0.09},
-        {"name": "opening_hours", "confidence": 0.01},
-    ]
-    assert likely_topics(ranking, labels) == ["drivers_license", "passport_renewal"]
-    gibberish = [{"name": "nlu_fallback", "confidence": 1.0}, *ranking[1:]]
-    assert likely_topics(gibberish, labels) == []

@@ -4,6 +4,7 @@ Signalen's news about it reaches the conversation."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import uuid
 from pathlib import Path
@@ -15,7 +16,7 @@ import sqlalchemy as sa
 
 from tests.conftest import REST_TOKEN
 from tests.fake_backends import FakeSignalen
-from tests.support import Service, start_action_server, start_gateway
+from tests.support import Service, start_engine_side, start_gateway
 
 pytestmark = pytest.mark.integration
 AUTH = {"Authorization": f"Bearer {REST_TOKEN}"}
@@ -30,23 +31,18 @@ async def gateway_to_signalen(signalen: FakeSignalen, trained_model: Path, tmp_p
         "MODEL_DIR": str(trained_model.parent),
         "MEDIA_DIR": str(tmp_path / "media"),
         "REDIS_URL": "",
-        "RASA_URL": "",
         "REPORTS_BACKEND": "signalen",
         "REPORTS_BACKEND_URL": signalen.url,
         "REPORTS_STATUS_POLL_SECONDS": "0.5",
     }
     # The processes start in threads: the fake Signalen must keep answering meanwhile.
-    actions = await asyncio.to_thread(start_action_server, tmp_path / "actions.log", env)
-    try:
-        gateway = await asyncio.to_thread(
-            start_gateway, tmp_path / "gateway.log", {**env, "ACTION_ENDPOINT": actions.url + "/webhook"}
-        )
+    with contextlib.ExitStack() as stack:
+        engine = await asyncio.to_thread(start_engine_side, stack, tmp_path, env)
+        gateway = await asyncio.to_thread(start_gateway, tmp_path / "gateway.log", {**env, **engine})
         try:
             yield gateway
         finally:
             await asyncio.to_thread(gateway.stop)
-    finally:
-        await asyncio.to_thread(actions.stop)
 
 
 async def eventually(check, what: str, seconds: float = 30.0):  # type: ignore[no-untyped-def]

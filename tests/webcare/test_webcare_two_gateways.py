@@ -17,7 +17,7 @@ from tests.support import (
     Service,
     add_colleague,
     scratch_postgres_database,
-    start_action_server,
+    start_engine_side,
     start_gateway,
 )
 
@@ -35,11 +35,9 @@ def gateways(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> I
             "MEDIA_DIR": str(folder / "media"),
             "DATABASE_URL": stack.enter_context(scratch_postgres_database()),
             "REDIS_URL": REDIS_URL,
-            "RASA_URL": "",
         }
-        actions = start_action_server(folder / "actions.log", env)
-        stack.callback(actions.stop)
-        env["ACTION_ENDPOINT"] = actions.url + "/webhook"
+        # One engine service behind both gateways, as in production.
+        env.update(start_engine_side(stack, folder, env))
         first = start_gateway(folder / "a.log", env)
         stack.callback(first.stop)
         second = start_gateway(folder / "b.log", env)

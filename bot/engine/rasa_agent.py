@@ -1,4 +1,8 @@
-"""Rasa running inside the gateway process (the default engine)."""
+"""Rasa's ``Agent`` in the engine service's process: NLU, policies and responses.
+
+Only the engine environment (Python 3.10, Rasa 3.6) imports this module; the
+gateway reaches it through :mod:`bot.engine.service`.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +22,8 @@ from rasa.shared.core.events import ActionExecuted, ConversationResumed, Event, 
 from bot.contract import Slot
 from bot.engine import EngineError, rasa_patches
 from bot.engine.rasa_endpoints import rasa_endpoints
-from bot.messages import EngineResult, IncomingMessage, Reply, Understanding
+from bot.engine.wire import EngineTurn
+from bot.messages import EngineResult, Reply, Understanding
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -62,14 +67,10 @@ class RasaAgentEngine:
         logger.info("Rasa model %s loaded", model_path.name)
         return cls(agent)
 
-    async def handle(self, conversation_id: str, message: IncomingMessage) -> EngineResult:
+    async def handle(self, conversation_id: str, turn: EngineTurn) -> EngineResult:
         output = CollectingOutputChannel()
         user_message = UserMessage(
-            message.engine_text,
-            output,
-            conversation_id,
-            input_channel=message.channel,
-            metadata=message.engine_metadata,
+            turn.text, output, conversation_id, input_channel=turn.channel, metadata=dict(turn.metadata)
         )
         processor = self.agent.processor
         assert processor is not None  # load() refuses an agent without a model
