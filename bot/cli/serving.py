@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import subprocess
+import time
+import urllib.request
 from typing import Optional
 from urllib.parse import urlsplit
 
@@ -14,6 +16,9 @@ from bot.settings import Settings, load_or_create_secret
 from bot.store import Database
 from bot.webcare.staff import StaffStore
 
+# Loading the model takes 10 to 20 s on two cores; a slow disk or a busy machine more.
+ENGINE_START_SECONDS = 300
+
 
 def _serve(settings: Settings) -> None:
     import uvloop
@@ -21,8 +26,8 @@ def _serve(settings: Settings) -> None:
 
     from bot.gateway import build_app
 
-    # Rasa's own server runs on uvloop too; the engine's many small awaits are
-    # noticeably cheaper on it.
+    # The gateway's many small awaits (SQL, the engine service, platforms) are
+    # noticeably cheaper on uvloop.
     uvloop.install()
     web.run_app(build_app(settings), host=settings.host, port=settings.port, print=None)
 
@@ -35,6 +40,21 @@ def _engine_side(settings: Settings, action_endpoint: str) -> list[subprocess.Po
         subprocess.Popen([str(python), "-m", "actions.server", "--port", str(port)], cwd=settings.root),
         subprocess.Popen([str(python), "-m", "bot.cli", "engine"], cwd=settings.root),
     ]
+
+
+def _wait_for_engine(settings: Settings, processes: list[subprocess.Popen[bytes]]) -> None:
+    """Until the engine service answers (its model loaded), so that the first
+    citizen after the URL is printed gets an answer, not an apology."""
+    deadline = time.monotonic() + ENGINE_START_SECONDS
+    while time.monotonic() < deadline:
+        if any(process.poll() is not None for process in processes):
+            raise SystemExit("the engine service or the action server stopped while starting; see above")
+        try:
+            with urllib.request.urlopen(settings.engine_url + "/healthz", timeout=2):
+                return
+        except OSError:
+            time.sleep(0.5)
+    raise SystemExit(f"the engine service did not answer within {ENGINE_START_SECONDS} s")
 
 
 async def _staff_count(settings: Settings) -> int:
@@ -69,19 +89,24 @@ def run(settings: Settings, args: argparse.Namespace) -> None:
     _require_staff_in_production(settings)
     password = None if settings.production else asyncio.run(_development_admin(settings))
     engine_side = _engine_side(settings, settings.action_endpoint)
-    print(f"\nDorpspomp: open {settings.public_url}", flush=True)
-    if not settings.production:
-        print(f"Development REST token: {settings.rest_token}", flush=True)
-    if password:
-        print(f"Webcare inbox: {settings.public_url}/webcare (user 'beheer', password {password})", flush=True)
-    print(flush=True)
     try:
+        _wait_for_engine(settings, engine_side)
+        print(f"\nDorpspomp: open {settings.public_url}", flush=True)
+        if not settings.production:
+            print(f"Development REST token: {settings.rest_token}", flush=True)
+        if password:
+            print(f"Webcare inbox: {settings.public_url}/webcare (user 'beheer', password {password})", flush=True)
+        print(flush=True)
         _serve(settings)
     finally:
-        for process in engine_side:
-            process.terminate()
-        for process in engine_side:
-            process.wait(timeout=10)
+        _stop(engine_side)
+
+
+def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.wait(timeout=10)
 
 
 def serve(settings: Settings, args: argparse.Namespace) -> None:

@@ -68,10 +68,12 @@ class EngineClient:
         await self._call("PUT", wire.MODEL_PATH, timeout=SWAP_TIMEOUT, json={"model": model_name})
 
     async def ready(self) -> bool:
+        """Whether the engine service answers, speaks this API version and has a model loaded."""
         try:
-            return (await self._call("GET", wire.HEALTH_PATH, timeout=HEALTH_TIMEOUT)).get("ready") is True
+            health = await self._call("GET", wire.HEALTH_PATH, timeout=HEALTH_TIMEOUT)
         except EngineError:
             return False
+        return health.get("ready") is True and health.get("api") == wire.VERSION
 
     async def launch(self, run_id: int, promote: str) -> None:
         """Start training run ``run_id`` in the engine's environment; it reports through the database."""
