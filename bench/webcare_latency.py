@@ -11,7 +11,7 @@ clocks are this machine's). Three set-ups in one run, side by side:
 - two gateways on PostgreSQL with Redis, the citizen on one and the colleague on
   the other, so every message travels through Redis pub/sub.
 
-    .venv/bin/python bench/webcare_latency.py [--messages 60]
+    .venv/bin/python bench/webcare_latency.py [--messages 18]
 """
 
 from __future__ import annotations
@@ -150,7 +150,8 @@ async def main_async(args: argparse.Namespace) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--messages", type=int, default=60)
+    # A chat session may send 20 messages a minute (bot/throttle.py); more would be refused.
+    parser.add_argument("--messages", type=int, default=18, choices=range(1, 20), metavar="1-19")
     asyncio.run(main_async(parser.parse_args()))
 
 

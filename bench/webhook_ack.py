@@ -160,7 +160,7 @@ class SlowEngine:
         return web.json_response(wire.result_to_json(result))
 
     async def health(self, request: web.Request) -> web.Response:
-        return web.json_response({"ready": True, "model": "slow.tar.gz"})
+        return web.json_response({"ready": True, "model": "slow.tar.gz", "api": wire.VERSION})
 
 
 async def slow_engine_gateway(fakes: Fakes, folder: Path, args: argparse.Namespace) -> list[str]:

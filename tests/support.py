@@ -186,6 +186,7 @@ def start_engine_side(stack: ExitStack, folder: Path, env: Mapping[str, str]) ->
     """The action server and the engine service for a gateway with ``env`` (one
     database for all three), stopped with ``stack``; returns what the gateway
     needs to reach the engine."""
+    folder.mkdir(parents=True, exist_ok=True)
     actions = start_action_server(folder / "actions.log", env)
     stack.callback(actions.stop)
     engine = start_engine_service(folder / "engine.log", {**env, "ACTION_ENDPOINT": actions.url + "/webhook"})
