@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 import subprocess
 import time
 import urllib.request
-from typing import Optional
+from typing import Callable, Optional
 from urllib.parse import urlsplit
 
 from bot.cli.command import Command, engine_python, migrated_database
@@ -20,7 +21,8 @@ from bot.webcare.staff import StaffStore
 ENGINE_START_SECONDS = 300
 
 
-def _serve(settings: Settings) -> None:
+def _serve(settings: Settings, announce: Callable[[], None] = lambda: None) -> None:
+    """The gateway until SIGINT or SIGTERM; ``announce`` once it listens."""
     import uvloop
     from aiohttp import web
 
@@ -29,7 +31,7 @@ def _serve(settings: Settings) -> None:
     # The gateway's many small awaits (SQL, the engine service, platforms) are
     # noticeably cheaper on uvloop.
     uvloop.install()
-    web.run_app(build_app(settings), host=settings.host, port=settings.port, print=None)
+    web.run_app(build_app(settings), host=settings.host, port=settings.port, print=lambda _: announce())
 
 
 def _engine_side(settings: Settings, action_endpoint: str) -> list[subprocess.Popen[bytes]]:
@@ -88,18 +90,28 @@ def run(settings: Settings, args: argparse.Namespace) -> None:
         raise SystemExit("ACTION_ENDPOINT is empty: 'dorpspomp run' starts the action server there")
     _require_staff_in_production(settings)
     password = None if settings.production else asyncio.run(_development_admin(settings))
+    # Until the gateway's event loop takes SIGTERM over, it must still end in
+    # the finally below, or the engine's processes would outlive this one.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     engine_side = _engine_side(settings, settings.action_endpoint)
-    try:
-        _wait_for_engine(settings, engine_side)
+
+    def announce() -> None:
         print(f"\nDorpspomp: open {settings.public_url}", flush=True)
         if not settings.production:
             print(f"Development REST token: {settings.rest_token}", flush=True)
         if password:
             print(f"Webcare inbox: {settings.public_url}/webcare (user 'beheer', password {password})", flush=True)
         print(flush=True)
-        _serve(settings)
+
+    try:
+        _wait_for_engine(settings, engine_side)
+        _serve(settings, announce)
     finally:
         _stop(engine_side)
+
+
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
