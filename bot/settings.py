@@ -68,7 +68,8 @@ class Settings:
     engine_token: str = ""
     engine_host: str = "127.0.0.1"
     engine_port: int = ENGINE_PORT
-    # The engine environment's interpreter, for what 'dorpspomp run' starts.
+    # The engine environment's interpreter (beside the code, not under
+    # DORPSPOMP_HOME), for what 'dorpspomp run' starts.
     engine_python: Path = PROJECT_ROOT / ".venv-engine" / "bin" / "python"
     platforms: Mapping[str, str] = field(default_factory=dict)
     # Rasa sends it to the action server, which refuses requests without it.
@@ -133,7 +134,7 @@ class Settings:
             engine_token=_secret(env, var, "ENGINE_TOKEN"),
             engine_host=env.get("ENGINE_HOST") or "127.0.0.1",
             engine_port=engine_port,
-            engine_python=Path(env.get("ENGINE_PYTHON") or root / ".venv-engine" / "bin" / "python"),
+            engine_python=Path(env.get("ENGINE_PYTHON") or PROJECT_ROOT / ".venv-engine" / "bin" / "python"),
             platforms={k: v for k, v in env.items() if k.startswith(PLATFORM_PREFIXES) and v},
             action_token=_secret(env, var, "ACTION_SERVER_TOKEN"),
             action_host=env.get("ACTION_SERVER_HOST") or "127.0.0.1",

@@ -6,9 +6,9 @@ one transaction, so every gateway process shares it) and in process otherwise.
 Keys are hashed: a client's address is personal data and never lands in Redis
 as it is.
 
-The ``limits`` library would be our first choice, but every release that
-supports asyncio requires ``packaging>=21`` and Rasa 3.6 requires
-``packaging<21`` in the same environment.
+The ``limits`` library would be our first choice, but its asyncio Redis
+storage needs a second Redis client (coredis) or a redis-py below 8, older
+than the gateway's; what we need of it is the one transaction below.
 """
 
 from __future__ import annotations

@@ -145,6 +145,3 @@ class RasaAgentEngine:
 
     async def ready(self) -> bool:
         return self.agent.is_ready()
-
-    async def close(self) -> None:
-        return None
