@@ -12,7 +12,7 @@ from typing import AsyncIterator, Callable, Iterable, Iterator, Optional
 
 from aiohttp import web
 
-from bot.background import running
+from bot.background import repeat, running
 from bot.kpi.charts import ChannelLooks
 from bot.outgoing.sender import DeliverySender
 from channels.base import Channel, ChannelContext
@@ -22,6 +22,9 @@ from channels.rest import RestChannel
 from channels.telegram import TelegramChannel
 from channels.webchat import WebchatChannel
 from channels.x import XChannel
+
+# How often each platform channel looks for kept messages nobody is answering.
+RECOVER_EVERY_SECONDS = 5.0
 
 CHANNEL_TYPES: tuple[type[Channel], ...] = (RestChannel, WebchatChannel, XChannel, MessengerChannel, TelegramChannel)
 
@@ -57,16 +60,20 @@ class ChannelRegistry:
 def channel_workers(
     channels: ChannelRegistry, sender: DeliverySender
 ) -> Callable[[web.Application], AsyncIterator[None]]:
-    """An aiohttp cleanup context: platforms connected and the sender running
-    while the gateway runs; on the way out, messages being answered are
-    answered and sent before the platforms' clients close."""
+    """An aiohttp cleanup context: platforms connected, the sender running and
+    kept messages that lost their answer (a process died) answered again while
+    the gateway runs; on the way out, messages being answered are answered and
+    sent before the platforms' clients close."""
 
     async def run(_: web.Application) -> AsyncIterator[None]:
         platforms = list(channels.platforms.values())
         for channel in platforms:
             await channel.start()
         try:
-            async with running(sender.run()):
+            recovering = (
+                repeat(channel.recover, RECOVER_EVERY_SECONDS, f"{channel.name}: recovery") for channel in platforms
+            )
+            async with running(sender.run(), *recovering):
                 try:
                     yield
                 finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+from datetime import timedelta
 from typing import AsyncIterator, Optional
 
 import aiohttp_jinja2
@@ -17,9 +18,8 @@ from bot.admin.routes import admin_routes
 from bot.audit import AuditLog
 from bot.background import repeating
 from bot.channel_registry import ChannelRegistry, channel_looks, channel_workers
-from bot.clock import local_time
+from bot.clock import local_time, utcnow
 from bot.content.crisis import CrisisBulletin, CrisisNotices
-from bot.dedupe import create_seen_messages
 from bot.engine import DialogueEngine
 from bot.engine.client import EngineClient
 from bot.events import create_event_bus
@@ -44,6 +44,7 @@ from bot.router import Router
 from bot.settings import Settings
 from bot.store import ConversationStore, Database
 from bot.store.channel_state import ChannelStateStore
+from bot.store.inbox import KEEP_FOR, PlatformInbox
 from bot.store.outbox import Outbox
 from bot.store.uploads import UploadStore
 from bot.throttle import Throttle
@@ -104,13 +105,14 @@ async def build_app(
         return checks
 
     postbox = DeliveryPostbox(DeliveryStore(database))
+    inbox = PlatformInbox(database, timedelta(seconds=settings.inbox_lease_seconds))
     channels = ChannelRegistry.build(
         ChannelContext(
             settings=settings,
             profile=profile,
             hub=router,
             postbox=postbox,
-            seen=create_seen_messages(redis),
+            inbox=inbox,
             memory=ChannelStateStore(database),
             bus=bus,
             media=media,
@@ -188,6 +190,7 @@ async def build_app(
     async def retention() -> None:
         await purge_expired(records, audit, admin.retention_days)
         await forget_old_audit(audit, admin.audit_retention_days)
+        await inbox.forget_older_than(utcnow() - KEEP_FOR)
 
     app.cleanup_ctx.append(repeating(retention, admin.retention_check_minutes * 60, "the retention job"))
     app.cleanup_ctx.append(repeating(lambda: sweep_unsent_uploads(uploads, media), 600, "sweeping unsent uploads"))

@@ -92,6 +92,34 @@ class IncomingMessage:
             ]
         return carried
 
+    def to_json(self) -> dict[str, Any]:
+        """The whole message as JSON, to keep it until it is answered (bot/store/inbox.py)."""
+        return {
+            "channel": self.channel,
+            "sender": self.sender,
+            "text": self.text,
+            "payload": self.payload,
+            **self.carried,
+            "metadata": dict(self.metadata),
+            "platform_message_id": self.platform_message_id,
+            "public": self.public,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "IncomingMessage":
+        location = data.get("location")
+        return cls(
+            channel=data["channel"],
+            sender=data["sender"],
+            text=data.get("text") or "",
+            payload=data.get("payload"),
+            attachments=tuple(Attachment(a["kind"], a["url"], a.get("mime_type")) for a in data.get("attachments", ())),
+            location=Location(location["latitude"], location["longitude"]) if location else None,
+            metadata=data.get("metadata") or {},
+            platform_message_id=data.get("platform_message_id"),
+            public=data.get("public") is True,
+        )
+
     @property
     def engine_metadata(self) -> dict[str, Any]:
         """The channel's metadata plus what the message carries, in the shape

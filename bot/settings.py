@@ -91,6 +91,9 @@ class Settings:
     reports_backend_url: Optional[str] = None
     reports_api_key: Optional[str] = None
     reports_status_poll_seconds: Optional[float] = None
+    # How long a process holds a platform message it is answering before
+    # another may take it as lost (bot/store/inbox.py).
+    inbox_lease_seconds: float = 60.0
 
     @property
     def production(self) -> bool:
@@ -148,6 +151,7 @@ class Settings:
             reports_backend_url=env.get("REPORTS_BACKEND_URL") or None,
             reports_api_key=env.get("REPORTS_API_KEY") or None,
             reports_status_poll_seconds=_number(env.get("REPORTS_STATUS_POLL_SECONDS")),
+            inbox_lease_seconds=_number(env.get("INBOX_LEASE_SECONDS")) or 60.0,
         )
 
 

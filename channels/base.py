@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from bot.media import MediaStore
     from bot.profile import MunicipalityProfile
     from bot.settings import Settings
+    from bot.store.inbox import Receipt
     from bot.store.uploads import UploadStore
     from bot.throttle import Throttle
     from bot.web.http import ClientAddress
@@ -59,11 +60,16 @@ class Postbox(Protocol):
         """Keep ``items`` (rendered for ``channel``) for sending."""
 
 
-class SeenMessages(Protocol):
-    """Which platform messages were answered (implemented by ``bot.dedupe``)."""
+class Inbox(Protocol):
+    """Where platform messages are kept until answered (bot/store/inbox.py)."""
 
-    async def first_sighting(self, key: str) -> bool:
-        """True the first time ``key`` is offered, False for a redelivery."""
+    async def accept(
+        self, channel: str, message_id: Optional[str], sender: str, event: dict[str, Any]
+    ) -> Optional["Receipt"]: ...
+
+    async def due(self, channel: str, limit: int = 20) -> list["Receipt"]: ...
+
+    async def answered(self, receipt: "Receipt") -> None: ...
 
 
 class ChannelMemory(Protocol):
@@ -84,7 +90,7 @@ class ChannelContext:
     profile: "MunicipalityProfile"
     hub: ConversationHub
     postbox: Postbox
-    seen: SeenMessages
+    inbox: Inbox
     memory: ChannelMemory
     bus: Broadcast
     media: "MediaStore"

@@ -1,10 +1,13 @@
 """What the X, Messenger and Telegram channels share: an outside platform's webhook.
 
 A delivery is read (413 past the size limit), authenticated (401/403), parsed
-(400 when it is not JSON or an event is malformed), and answered 200 at once;
-each citizen message is then answered in the background and the answer posted
-to the outbox, so a slow engine never makes the platform retry. Events the
-channel does not know are acknowledged and ignored.
+(400 when it is not JSON or an event is malformed), kept in the inbox
+(bot/store/inbox.py) and only then answered 200; each citizen message is then
+answered in the background and the answer posted to the outbox, so a slow
+engine never makes the platform retry. A redelivery of a message answered or
+being answered is acknowledged and dropped; a message whose answering died
+with its process is answered by the recovery round. Events the channel does
+not know are acknowledged and ignored.
 """
 
 from __future__ import annotations
@@ -14,11 +17,12 @@ import logging
 from abc import abstractmethod
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Coroutine, Optional
+from typing import Any, Coroutine, Mapping, Optional
 
 from aiohttp import web
 
 from bot.messages import MAX_TEXT_LENGTH, IncomingMessage, Reply
+from bot.store.inbox import Receipt
 from bot.web.http import HttpProblem, json_object, read_body
 from channels.base import Channel, ChannelContext
 
@@ -30,6 +34,8 @@ MAX_EVENT_AGE = timedelta(hours=24)
 # Messages answered side by side per channel. The rest wait their turn (in
 # order), so a burst cannot crowd the event loop and slow the acknowledgements.
 ANSWERS_AT_ONCE = 32
+# A message kept this long before it could be answered gets an apology first.
+LATE_AFTER = timedelta(minutes=5)
 
 
 class MalformedEvent(ValueError):
@@ -54,6 +60,13 @@ class PlatformEvent:
         if not isinstance(self.message.sender, str) or not self.message.sender:
             raise MalformedEvent("event without a sender")
 
+    def to_json(self) -> dict[str, Any]:
+        return {"message": self.message.to_json(), "sent_at": self.sent_at.isoformat(), "context": self.context}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "PlatformEvent":
+        return cls(IncomingMessage.from_json(data["message"]), datetime.fromisoformat(data["sent_at"]), data["context"])
+
 
 class PlatformChannel(Channel):
     """A platform channel answers its webhook at once and sends through the outbox."""
@@ -61,7 +74,8 @@ class PlatformChannel(Channel):
     def __init__(self, context: ChannelContext) -> None:
         super().__init__(context)
         self.postbox = context.postbox
-        self._seen = context.seen
+        self.inbox = context.inbox
+        self._profile = context.profile
         self._answering: set[asyncio.Task[None]] = set()
         self._turns = asyncio.Semaphore(ANSWERS_AT_ONCE)
 
@@ -110,34 +124,62 @@ class PlatformChannel(Channel):
             raise HttpProblem(400, "malformed event") from None
         if events and not fresh:
             raise HttpProblem(403, "stale delivery: every event is older than 24 hours")
+        # Kept before the platform hears it arrived: if keeping fails, the
+        # platform gets an error and delivers again.
         for event in fresh:
-            self._in_background(self._answer_in_turn(event))
+            receipt = await self._keep(event)
+            if receipt is not None:
+                self._in_background(self._answer_in_turn(event, receipt))
         return web.json_response({"ok": True})
+
+    async def take(self, event: PlatformEvent) -> None:
+        """Keep and answer a message found rather than delivered (a polled mention)."""
+        receipt = await self._keep(event)
+        if receipt is not None:
+            await self._answer_in_turn(event, receipt)
+
+    async def _keep(self, event: PlatformEvent) -> Optional[Receipt]:
+        message = event.message
+        receipt = await self.inbox.accept(self.name, message.platform_message_id, message.sender, event.to_json())
+        if receipt is None:
+            logger.info("%s: ignored a redelivery of %s", self.name, message.platform_message_id)
+        return receipt
+
+    async def recover(self) -> int:
+        """Answer the kept messages whose answering died with its process or
+        failed; returns how many were taken up."""
+        receipts = await self.inbox.due(self.name)
+        for receipt in receipts:
+            event = PlatformEvent.from_json(receipt.event)
+            self._in_background(self._answer_in_turn(event, receipt))
+        return len(receipts)
 
     def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(work)
         self._answering.add(task)
         task.add_done_callback(self._answering.discard)
 
-    async def _answer_in_turn(self, event: PlatformEvent) -> None:
+    async def _answer_in_turn(self, event: PlatformEvent, receipt: Receipt) -> None:
         async with self._turns:
-            await self.answer(event)
+            await self.answer(event, receipt)
 
-    async def answer(self, event: PlatformEvent) -> None:
-        """Answer one citizen message and post the answer; failures are logged.
-        A redelivered message (its platform id seen before) gets no second answer."""
+    async def answer(self, event: PlatformEvent, receipt: Receipt) -> None:
+        """Answer one kept citizen message and post the answer. A failure is
+        logged and the message stays unanswered in the inbox, for the recovery
+        round to try again."""
         message_id = event.message.platform_message_id
         try:
-            if message_id and not await self._seen.first_sighting(f"{self.name}:{message_id}"):
-                logger.info("%s: ignored a redelivery of %s", self.name, message_id)
-                return
             event = await self.prepare(event)
             answer = await self.hub.handle(event.message)
+            replies = answer.replies
+            if replies and datetime.now(timezone.utc) - receipt.received_at > LATE_AFTER:
+                replies = [Reply(self._profile.text("late_answer")), *replies]
+            if replies:
+                await self._post(answer.conversation_id, event.message.sender, self.render(event, replies))
+            await self.inbox.answered(receipt)
         except Exception:
-            logger.exception("%s: message %s could not be answered", self.name, message_id)
-            return
-        if answer.replies:
-            await self._post(answer.conversation_id, event.message.sender, self.render(event, answer.replies))
+            given_up = " for the last time" if receipt.last_attempt else "; it will be tried again"
+            logger.exception("%s: message %s could not be answered%s", self.name, message_id, given_up)
 
     async def _post(self, conversation_id: Optional[str], sender: str, items: list[dict[str, Any]]) -> None:
         """Into the outbox; straight to the platform when storage failed (the

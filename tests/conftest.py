@@ -202,7 +202,7 @@ async def citizen(gateway: Service) -> AsyncIterator["Citizen"]:
 @pytest.fixture
 async def platforms(database_url: str, tmp_path: Path) -> AsyncIterator["Platforms"]:
     """The gateway with X, Messenger and Telegram against local fakes: on SQLite
-    with in-process dedupe, and on PostgreSQL with Redis."""
+    and on PostgreSQL with Redis."""
     from tests.platforms import Platforms, fake_platforms, platform_gateway
 
     redis_url = REDIS_URL if database_url.startswith("postgresql") else None

@@ -28,6 +28,8 @@ GREET = Understanding("greet", 0.99)
 @dataclass
 class FakeEngine(FakeServer):
     received: list[dict[str, Any]] = field(default_factory=list)
+    # While set, turns wait: an engine that has not answered yet.
+    holding: bool = False
 
     def routes(self) -> list[web.RouteDef]:
         conversation = f"{wire.PREFIX}/conversations/{{conversation}}"
@@ -46,6 +48,8 @@ class FakeEngine(FakeServer):
         self._check(request)
         turn = wire.EngineTurn.from_json(await request.json())
         self.received.append({"conversation": request.match_info["conversation"], "text": turn.text})
+        while self.holding:
+            await asyncio.sleep(0.05)
         result = EngineResult(replies=(Reply(f"Je zei: {turn.text[:40]}", BUTTONS),), understanding=GREET)
         return web.json_response(wire.result_to_json(result))
 

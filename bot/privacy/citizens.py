@@ -29,6 +29,7 @@ from bot.store.tables import (
     handoffs,
     media_uploads,
     messages,
+    platform_inbox,
     reports,
     review_decisions,
     staff_notes,
@@ -173,6 +174,15 @@ class CitizenRecords:
         if decided:
             await connection.execute(
                 review_decisions.update().where(review_decisions.c.group_key.in_(decided)).values(example="")
+            )
+        # Messages a platform delivered are kept a while after their answer
+        # (bot/store/inbox.py), by the citizen's id on that platform.
+        senders = await connection.execute(
+            sa.select(conversations.c.channel, conversations.c.sender).where(conversations.c.id.in_(ids))
+        )
+        for channel, sender in senders.all():
+            await connection.execute(
+                platform_inbox.delete().where(platform_inbox.c.channel == channel, platform_inbox.c.sender == sender)
             )
         await connection.execute(
             conversations.update()

@@ -138,6 +138,18 @@ class ConversationStore:
         # Redacted once here, off the event loop, so the review queue never has to.
         key = await asyncio.to_thread(review_key, message.text) if message.text else None
         async with self._database.transaction() as connection:
+            if message.platform_message_id:
+                # Answered again after its first answer died with a process
+                # (bot/store/inbox.py): it is the same message, kept once.
+                kept = await connection.scalar(
+                    sa.select(messages.c.id).where(
+                        messages.c.conversation_id == conversation_id,
+                        messages.c.direction == "in",
+                        messages.c.platform_message_id == message.platform_message_id,
+                    )
+                )
+                if kept is not None:
+                    return int(kept)
             result = await connection.execute(
                 messages.insert().values(
                     conversation_id=conversation_id,

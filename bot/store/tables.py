@@ -315,3 +315,23 @@ audit_log = sa.Table(
     sa.Column("detail", sa.JSON, nullable=True),
     sa.Index("ix_audit_log_at", "at"),
 )
+
+# Platform messages as they arrived, committed before the webhook answers 200
+# (bot/store/inbox.py): the unique platform id is the dedupe of redeliveries,
+# and a message not yet answered is answered again after a crash.
+platform_inbox = sa.Table(
+    "platform_inbox",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("channel", sa.String(32), nullable=False),
+    sa.Column("platform_message_id", sa.String(128), nullable=False),
+    sa.Column("sender", sa.String(255), nullable=False),
+    sa.Column("event", sa.JSON, nullable=False),
+    sa.Column("received_at", UtcDateTime(), nullable=False),
+    sa.Column("claimed_until", UtcDateTime(), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("answered_at", UtcDateTime(), nullable=True),
+    sa.UniqueConstraint("channel", "platform_message_id", name="uq_platform_inbox_message"),
+    sa.Index("ix_platform_inbox_unanswered", "channel", "answered_at", "claimed_until"),
+    sa.Index("ix_platform_inbox_received_at", "received_at"),
+)

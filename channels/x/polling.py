@@ -63,7 +63,7 @@ class MentionPoller:
         tweets, authors = await self._mentions(since_id=since_id, max_results=100)
         events = polled_events(tweets, authors, self._own_id)
         for event in events:
-            await self._channel.answer(event)
+            await self._channel.take(event)
             await self._memory.put(CHANNEL, SINCE_KEY, event.message.platform_message_id or since_id)
         return len(events)
 

@@ -24,7 +24,8 @@ from bot.privacy.citizens import ERASED_SENDER, CitizenRecords
 from bot.privacy.redact import review_key
 from bot.privacy.retention import forget_old_audit, purge_expired
 from bot.store import ConversationStore, Database
-from bot.store.tables import messages, review_decisions
+from bot.store.inbox import PlatformInbox
+from bot.store.tables import messages, platform_inbox, review_decisions
 from tests.history import PastConversation, Turn, contents, write_history
 from tests.support import REDIS_URL, ROOT
 
@@ -170,3 +171,16 @@ async def test_audit_entries_go_after_their_own_longer_period(database: Database
     assert await forget_old_audit(audit, 365, now=datetime.now(timezone.utc) + timedelta(days=364)) == 0
     assert await forget_old_audit(audit, 365, now=datetime.now(timezone.utc) + timedelta(days=366)) == 1
     assert await audit.latest() == []
+
+
+async def test_erasing_a_citizen_takes_their_kept_platform_messages_too(database: Database, tmp_path) -> None:
+    past = old_conversation(1)
+    conversation = await write_history(database, past)
+    inbox = PlatformInbox(database)
+    await inbox.accept("telegram", "theirs", past.sender, {"message": {"text": "bel me op 0612345678"}})
+    await inbox.accept("telegram", "someone-else", "another", {"message": {"text": "hoi"}})
+    await inbox.accept("x", "same-id-elsewhere", past.sender, {"message": {"text": "hoi"}})
+    await CitizenRecords(database, MediaStore(tmp_path)).erase([conversation])
+    async with database.engine.connect() as connection:
+        kept = (await connection.scalars(sa.select(platform_inbox.c.platform_message_id))).all()
+    assert sorted(kept) == ["same-id-elsewhere", "someone-else"]
