@@ -50,6 +50,7 @@ from bot.store.uploads import UploadStore
 from bot.throttle import Throttle
 from bot.web.headers import security_headers
 from bot.web.http import ClientAddress, json_errors
+from bot.web.sockets import OpenSockets
 from bot.webcare.auth import StaffAuth
 from bot.webcare.canned import CannedStore
 from bot.webcare.desk import WebcareDesk
@@ -88,6 +89,7 @@ async def build_app(
     throttle = throttle or Throttle.create(redis)
     uploads = UploadStore(database)
     client_address = ClientAddress(settings.trust_forwarded_for)
+    open_sockets = OpenSockets()
     conversations = ConversationStore(database)
     router = Router(conversations, engine, profile, settings.engine_timeout, gate, bulletin, metrics)
 
@@ -119,6 +121,7 @@ async def build_app(
             uploads=uploads,
             throttle=throttle,
             client_address=client_address,
+            sockets=open_sockets,
         )
     )
     sender = DeliverySender(postbox, Outbox(database), channels.platforms)
@@ -165,7 +168,7 @@ async def build_app(
             *page_routes(profile, readiness),
             *channels.routes(),
             *nlu_routes(router, settings.rest_token),
-            *webcare_routes(desk, auth, bus, media, audit, review, throttle, client_address),
+            *webcare_routes(desk, auth, bus, media, audit, review, throttle, client_address, open_sockets),
             *admin_routes(admin_desk, auth),
             *metrics_routes(metrics, database, engine.model_version),
         ]
@@ -182,6 +185,7 @@ async def build_app(
         if redis is not None:
             await redis.close()
 
+    app.on_shutdown.append(open_sockets.close_all)
     app.cleanup_ctx.append(resources)
     app.cleanup_ctx.append(report_workers(database, outreach, profile, reports, media))
     app.cleanup_ctx.append(channel_workers(channels, sender))

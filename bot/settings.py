@@ -94,6 +94,8 @@ class Settings:
     # How long a process holds a platform message it is answering before
     # another may take it as lost (bot/store/inbox.py).
     inbox_lease_seconds: float = 60.0
+    # How long a stopping gateway gives requests in flight (SIGTERM, SIGINT).
+    shutdown_seconds: float = 10.0
 
     @property
     def production(self) -> bool:
@@ -152,6 +154,7 @@ class Settings:
             reports_api_key=env.get("REPORTS_API_KEY") or None,
             reports_status_poll_seconds=_number(env.get("REPORTS_STATUS_POLL_SECONDS")),
             inbox_lease_seconds=_number(env.get("INBOX_LEASE_SECONDS")) or 60.0,
+            shutdown_seconds=_number(env.get("SHUTDOWN_SECONDS")) or 10.0,
         )
 
 

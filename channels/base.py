@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from bot.store.uploads import UploadStore
     from bot.throttle import Throttle
     from bot.web.http import ClientAddress
+    from bot.web.sockets import OpenSockets
 
 
 class ConversationHub(Protocol):
@@ -97,6 +98,7 @@ class ChannelContext:
     uploads: "UploadStore"
     throttle: "Throttle"
     client_address: "ClientAddress"
+    sockets: "OpenSockets"
 
 
 ChannelT = TypeVar("ChannelT", bound="Channel")

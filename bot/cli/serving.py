@@ -31,7 +31,14 @@ def _serve(settings: Settings, announce: Callable[[], None] = lambda: None) -> N
     # The gateway's many small awaits (SQL, the engine service, platforms) are
     # noticeably cheaper on uvloop.
     uvloop.install()
-    web.run_app(build_app(settings), host=settings.host, port=settings.port, print=lambda _: announce())
+    web.run_app(
+        build_app(settings),
+        host=settings.host,
+        port=settings.port,
+        print=lambda _: announce(),
+        # Requests still in flight when it stops get this long to finish.
+        shutdown_timeout=settings.shutdown_seconds,
+    )
 
 
 def _engine_side(settings: Settings, action_endpoint: str) -> list[subprocess.Popen[bytes]]:

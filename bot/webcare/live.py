@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from bot.events import EventBus
+from bot.web.sockets import OpenSockets
 from bot.webcare.auth import SESSION_COOKIE, StaffAuth
 from bot.webcare.gate import INBOX_TOPIC
 from bot.webcare.staff import StaffSession
@@ -21,9 +22,10 @@ SESSION_ENDED = 4401
 
 
 class InboxSockets:
-    def __init__(self, auth: StaffAuth, bus: EventBus) -> None:
+    def __init__(self, auth: StaffAuth, bus: EventBus, open_sockets: OpenSockets) -> None:
         self._auth = auth
         self._bus = bus
+        self._open_sockets = open_sockets
         # Each colleague's open sockets by session cookie, so logging out closes them.
         self._by_session: dict[str, set[web.WebSocketResponse]] = {}
         # Why a socket is being closed from another task: its handler closes it
@@ -60,9 +62,10 @@ class InboxSockets:
         self._by_session.setdefault(cookie, set()).add(socket)
         watcher = asyncio.create_task(watch_session())
         try:
-            async for frame in socket:
-                if frame.type == WSMsgType.ERROR:
-                    break
+            with self._open_sockets.kept(socket):
+                async for frame in socket:
+                    if frame.type == WSMsgType.ERROR:
+                        break
         finally:
             unsubscribe()
             watcher.cancel()

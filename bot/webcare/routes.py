@@ -13,6 +13,7 @@ from bot.learning.review import ReviewQueue
 from bot.media import MediaStore
 from bot.throttle import Throttle
 from bot.web.http import ClientAddress
+from bot.web.sockets import OpenSockets
 from bot.webcare.api import DeskApi
 from bot.webcare.auth import StaffAuth
 from bot.webcare.desk import WebcareDesk
@@ -33,8 +34,9 @@ def webcare_routes(
     review: ReviewQueue,
     throttle: Throttle,
     client_address: ClientAddress,
+    open_sockets: OpenSockets,
 ) -> list[web.AbstractRouteDef]:
-    sockets = InboxSockets(auth, bus)
+    sockets = InboxSockets(auth, bus, open_sockets)
     login = LoginPages(desk.staff, auth, audit, throttle, client_address, sockets)
     pages = StaffPages(desk)
     api = DeskApi(desk, review, media, audit)

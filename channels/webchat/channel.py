@@ -122,6 +122,7 @@ class WebchatChannel(Channel):
         self._client_address = context.client_address
         # Open sockets per conversation (several tabs may show one), for deliver().
         self._sockets: dict[str, set[web.WebSocketResponse]] = {}
+        self._open_sockets = context.sockets
         self._bus.subscribe(DELIVERY_TOPIC, self._send_to_open_sockets)
 
     def routes(self) -> list[web.RouteDef]:
@@ -191,8 +192,9 @@ class WebchatChannel(Channel):
         client = self._client_address(request)
         conversation_id: Optional[str] = None
         try:
-            async for frame in socket:
-                conversation_id = await self._frame(socket, client, conversation_id, frame)
+            with self._open_sockets.kept(socket):
+                async for frame in socket:
+                    conversation_id = await self._frame(socket, client, conversation_id, frame)
         finally:
             if conversation_id is not None:
                 self._sockets.get(conversation_id, set()).discard(socket)
