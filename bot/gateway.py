@@ -45,7 +45,7 @@ from bot.settings import Settings
 from bot.store import ConversationStore, Database
 from bot.store.channel_state import ChannelStateStore
 from bot.store.inbox import KEEP_FOR, PlatformInbox
-from bot.store.outbox import Outbox
+from bot.store.outbox import KEEP_DONE_JOBS, Outbox
 from bot.store.uploads import UploadStore
 from bot.throttle import Throttle
 from bot.web.headers import security_headers
@@ -124,7 +124,8 @@ async def build_app(
             sockets=open_sockets,
         )
     )
-    sender = DeliverySender(postbox, Outbox(database), channels.platforms)
+    outbox = Outbox(database)
+    sender = DeliverySender(postbox, outbox, channels.platforms)
     outreach = Outreach(conversations, channels, metrics)
     app = web.Application(middlewares=[security_headers(settings.https), json_errors])
     app[ROUTER] = router
@@ -195,6 +196,7 @@ async def build_app(
         await purge_expired(records, audit, admin.retention_days)
         await forget_old_audit(audit, admin.audit_retention_days)
         await inbox.forget_older_than(utcnow() - KEEP_FOR)
+        await outbox.forget_done(utcnow() - KEEP_DONE_JOBS)
 
     app.cleanup_ctx.append(repeating(retention, admin.retention_check_minutes * 60, "the retention job"))
     app.cleanup_ctx.append(repeating(lambda: sweep_unsent_uploads(uploads, media), 600, "sweeping unsent uploads"))

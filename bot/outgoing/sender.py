@@ -102,6 +102,9 @@ class DeliverySender:
             if channel is None:
                 raise DeliveryFailed(f"channel {delivery.channel} is not enabled", retryable=True)
             for index, item in enumerate(delivery.unsent, start=delivery.sent):
+                if not await self.outbox.holds(job):
+                    logger.warning("delivery %s was taken over by another sender; this one stops", delivery.id)
+                    return
                 await channel.send(item)
                 await self.store.mark_item_sent(delivery.id, index + 1)
         except DeliveryFailed as error:

@@ -49,6 +49,8 @@ class ReportForwarder:
         if report is None:
             await self.outbox.fail(job, "the report no longer exists")
             return
+        if not await self.outbox.holds(job):
+            return  # its lease ran out and another forwarder has it
         try:
             await self._forward(report)
         except BackendError as error:

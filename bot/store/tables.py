@@ -124,6 +124,8 @@ outbox = sa.Table(
     sa.Column("last_error", sa.Text, nullable=True),
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("updated_at", UtcDateTime(), nullable=False),
+    # How many times the job was claimed: the fencing token of bot/store/outbox.py.
+    sa.Column("claim", sa.Integer, nullable=False, default=0, server_default="0"),
     sa.Index("ix_outbox_kind_state_next_attempt_at", "kind", "state", "next_attempt_at"),
 )
 
