@@ -42,6 +42,7 @@ from bot.privacy.retention import forget_old_audit, purge_expired
 from bot.reports.workers import report_workers
 from bot.router import Router
 from bot.settings import Settings
+from bot.singletons import create_singletons, on_one_process
 from bot.store import ConversationStore, Database
 from bot.store.channel_state import ChannelStateStore
 from bot.store.inbox import KEEP_FOR, PlatformInbox
@@ -77,6 +78,7 @@ async def build_app(
     media = MediaStore(settings.media_dir)
     database = Database(settings.database_url)
     await asyncio.to_thread(database.migrate)
+    singletons = create_singletons(database)
     runs = TrainingRuns(database)
     engine_service = EngineClient(settings.engine_url, settings.engine_token, settings.engine_timeout)
     engine = engine or engine_service
@@ -122,6 +124,7 @@ async def build_app(
             throttle=throttle,
             client_address=client_address,
             sockets=open_sockets,
+            singletons=singletons,
         )
     )
     outbox = Outbox(database)
@@ -179,6 +182,7 @@ async def build_app(
     async def resources(_: web.Application) -> AsyncIterator[None]:
         """Torn down last, after every worker that uses them has stopped."""
         yield
+        await singletons.close()
         await bus.close()
         await engine.close()
         await engine_service.close()
@@ -188,7 +192,7 @@ async def build_app(
 
     app.on_shutdown.append(open_sockets.close_all)
     app.cleanup_ctx.append(resources)
-    app.cleanup_ctx.append(report_workers(database, outreach, profile, reports, media))
+    app.cleanup_ctx.append(report_workers(database, outreach, profile, reports, media, singletons))
     app.cleanup_ctx.append(channel_workers(channels, sender))
     app.cleanup_ctx.append(repeating(PromotionFollower(engine, runs).follow, 3.0, "following the promoted model"))
 
@@ -198,6 +202,10 @@ async def build_app(
         await inbox.forget_older_than(utcnow() - KEEP_FOR)
         await outbox.forget_done(utcnow() - KEEP_DONE_JOBS)
 
-    app.cleanup_ctx.append(repeating(retention, admin.retention_check_minutes * 60, "the retention job"))
+    app.cleanup_ctx.append(
+        repeating(
+            on_one_process(singletons, "retention", retention), admin.retention_check_minutes * 60, "the retention job"
+        )
+    )
     app.cleanup_ctx.append(repeating(lambda: sweep_unsent_uploads(uploads, media), 600, "sweeping unsent uploads"))
     return app

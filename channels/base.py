@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from bot.media import MediaStore
     from bot.profile import MunicipalityProfile
     from bot.settings import Settings
+    from bot.singletons import Singletons
     from bot.store.inbox import Receipt
     from bot.store.uploads import UploadStore
     from bot.throttle import Throttle
@@ -99,6 +100,7 @@ class ChannelContext:
     throttle: "Throttle"
     client_address: "ClientAddress"
     sockets: "OpenSockets"
+    singletons: "Singletons"
 
 
 ChannelT = TypeVar("ChannelT", bound="Channel")

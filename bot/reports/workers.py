@@ -17,6 +17,7 @@ from bot.reports.notifier import ReportNotifier
 from bot.reports.settings import ReportSettings
 from bot.reports.status_sync import ReportStatusSync
 from bot.reports.store import ReportStore
+from bot.singletons import Singletons, on_one_process
 from bot.store import Database
 from bot.store.outbox import Outbox
 
@@ -29,8 +30,11 @@ def report_workers(
     profile: MunicipalityProfile,
     reports: ReportSettings,
     media: MediaStore,
+    singletons: Singletons,
 ) -> Callable[[web.Application], AsyncIterator[None]]:
-    """An aiohttp cleanup context running the workers while the gateway runs."""
+    """An aiohttp cleanup context running the workers while the gateway runs:
+    forwarding in every process (the outbox shares the work), the status poll
+    in one."""
 
     async def run(_: web.Application) -> AsyncIterator[None]:
         backend = create_backend(reports, profile.name)
@@ -47,7 +51,11 @@ def report_workers(
         try:
             async with running(
                 repeat(forwarder.forward_due, forwarder.poll_seconds, "forwarding reports"),
-                repeat(status_sync.sync_once, status_sync.interval_seconds, "report status sync"),
+                repeat(
+                    on_one_process(singletons, "report status sync", status_sync.sync_once),
+                    status_sync.interval_seconds,
+                    "report status sync",
+                ),
             ):
                 yield
         finally:

@@ -105,7 +105,7 @@ class XChannel(PlatformChannel):
         self.client, self._session = x_client(
             config.consumer_key, config.consumer_secret, config.access_token, config.access_token_secret, config.api_url
         )
-        self._poller = MentionPoller(self, self.client, config.user_id, context.memory)
+        self._poller = MentionPoller(self, self.client, config.user_id, context.memory, context.singletons)
         self._polling: Optional[asyncio.Task[None]] = None
 
     def routes(self) -> list[web.RouteDef]:

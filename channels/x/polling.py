@@ -19,6 +19,7 @@ from channels.base import ChannelMemory
 from channels.x.events import CHANNEL, polled_events
 
 if TYPE_CHECKING:
+    from bot.singletons import Singletons
     from channels.platform import PlatformChannel
 
 logger = logging.getLogger(__name__)
@@ -33,17 +34,21 @@ class MentionPoller:
         client: tweepy.asynchronous.AsyncClient,
         own_id: str,
         memory: ChannelMemory,
+        singletons: "Singletons",
     ) -> None:
         self._channel = channel
         self._client = client
         self._own_id = own_id
         self._memory = memory
+        self._singletons = singletons
 
     async def run(self, interval: float) -> None:
         while True:
             pause = interval
             try:
-                await self.poll_once()
+                # One replica polls: X's rate limit is the account's, not the process's.
+                if await self._singletons.holds("x mention polling"):
+                    await self.poll_once()
             except tweepy.TooManyRequests as error:
                 pause = max(interval, (error.reset_time or 0) - time.time())
                 logger.warning("x: mention polling rate-limited; next try in %.0fs", pause)

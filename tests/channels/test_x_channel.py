@@ -17,6 +17,7 @@ from twitter_text import parse_tweet
 from bot.gateway import CHANNELS
 from bot.messages import Reply
 from bot.outgoing.deliveries import DeliveryStore
+from bot.singletons import OnlyProcess
 from bot.store import Database
 from bot.store.channel_state import ChannelStateStore
 from channels.x.events import CHANNEL
@@ -164,17 +165,17 @@ async def test_polling_answers_each_mention_once_across_restarts(platforms: Plat
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime()),
         "edit_history_tweet_ids": [tweet_id],
     }
-    # Ids unique to this run: Redis remembers answered ones across test runs.
+    # Ids unique to this run, as X's are.
     old, first, second = (str(int(next_id()) * 1000 + i) for i in range(3))
     fake.mentions.append(mention(old, "oude vraag van vorige week"))
     x = platforms.client.app[CHANNELS].get("x")
     database = Database(platforms.database_url)
     memory = ChannelStateStore(database)
-    first_run = MentionPoller(x, x.client, X_ACCOUNT_ID, memory)
+    first_run = MentionPoller(x, x.client, X_ACCOUNT_ID, memory, OnlyProcess())
     assert await first_run.poll_once() == 0  # the history is noted, not answered
     fake.mentions += [mention(first, "hoi"), mention(second, "nog een vraag")]
     assert await first_run.poll_once() == 2
-    after_restart = MentionPoller(x, x.client, X_ACCOUNT_ID, memory)
+    after_restart = MentionPoller(x, x.client, X_ACCOUNT_ID, memory, OnlyProcess())
     assert await after_restart.poll_once() == 0
     assert await memory.get(CHANNEL, SINCE_KEY) == second
     await database.close()
