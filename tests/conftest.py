@@ -33,6 +33,8 @@ from tests.support import (
 if TYPE_CHECKING:
     from playwright.async_api import Browser
 
+    from tests.fake_engine import FakeEngine
+
 # `make test` (and CI) explores the same examples every run: a failure there is
 # a failure, never luck. `make fuzz` explores new ones, many more of them.
 hypothesis_settings.register_profile("ci", derandomize=True, max_examples=100, print_blob=True)
@@ -91,7 +93,9 @@ def migrated_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mig
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path, migrated_templates: MigratedTemplates) -> Iterator[str]:
+def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, migrated_templates: MigratedTemplates
+) -> Iterator[str]:
     """Each storage test runs on a SQLite file and on a scratch PostgreSQL
     database, both with the schema of the newest migration."""
     if request.param == "sqlite":
@@ -186,6 +190,15 @@ async def browser() -> AsyncIterator["Browser"]:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         yield browser
         await browser.close()
+
+
+@pytest.fixture
+def fake_engine() -> Iterator["FakeEngine"]:
+    """A local server speaking the engine service's API, on a thread of its own,
+    for a gateway process whose engine a test controls."""
+    from tests.fake_engine import running_fake_engine
+
+    yield from running_fake_engine()
 
 
 @pytest.fixture

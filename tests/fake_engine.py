@@ -85,6 +85,7 @@ def running_fake_engine() -> Iterator[FakeEngine]:
     try:
         yield engine
     finally:
+        engine.holding = False  # a turn still waiting must not hold the server's shutdown
         asyncio.run_coroutine_threadsafe(engine.stop(), loop).result(30)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)

@@ -20,7 +20,7 @@ from bot.settings import Settings
 from bot.store import Database
 from bot.store.inbox import PlatformInbox
 from bot.store.tables import platform_inbox
-from tests.fake_engine import running_fake_engine
+from tests.fake_engine import FakeEngine
 from tests.platform_payloads import TELEGRAM_SECRET, telegram_text
 from tests.platforms import Platforms, fake_platforms, until
 from tests.support import ROOT, start_gateway
@@ -81,63 +81,59 @@ async def test_a_message_a_dead_process_kept_is_answered_once_with_an_apology(pl
 
 
 @pytest.mark.integration
-async def test_a_gateway_killed_right_after_acknowledging_loses_nothing(tmp_path: Path) -> None:
+async def test_a_gateway_killed_right_after_acknowledging_loses_nothing(
+    tmp_path: Path, fake_engine: FakeEngine
+) -> None:
     """The case from the field: Telegram got its 200, the process was killed
     before answering. The restarted gateway answers the message, once, and
     a redelivery of it is not answered again."""
-    engines = running_fake_engine()
-    engine = next(engines)
-    try:
-        async with fake_platforms() as fakes:
-            env = {
-                **fakes.env(),
-                **engine.env,
-                "DATABASE_URL": f"sqlite:///{tmp_path / 'gateway.sqlite3'}",
-                "REDIS_URL": "",
-                "MEDIA_DIR": str(tmp_path / "media"),
-                "DORPSPOMP_REST_TOKEN": "rest",
-                "DORPSPOMP_SECRET": "secret",
-                # A killed process holds nothing for long: the restarted one takes over.
-                "INBOX_LEASE_SECONDS": "1",
-            }
-            update = telegram_text(7001, "hoi")
-            engine.holding = True  # the first gateway never gets its answer
-            # Started from threads: the fake Telegram on this loop must answer getMe meanwhile.
-            first = await asyncio.to_thread(start_gateway, tmp_path / "first.log", env)
-            async with aiohttp.ClientSession() as http:
-                async with http.post(first.url + "/webhooks/telegram", json=update, headers=HEADERS) as response:
+    engine = fake_engine
+    async with fake_platforms() as fakes:
+        env = {
+            **fakes.env(),
+            **engine.env,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'gateway.sqlite3'}",
+            "REDIS_URL": "",
+            "MEDIA_DIR": str(tmp_path / "media"),
+            "DORPSPOMP_REST_TOKEN": "rest",
+            "DORPSPOMP_SECRET": "secret",
+            # A killed process holds nothing for long: the restarted one takes over.
+            "INBOX_LEASE_SECONDS": "1",
+        }
+        update = telegram_text(7001, "hoi")
+        engine.holding = True  # the first gateway never gets its answer
+        # Started from threads: the fake Telegram on this loop must answer getMe meanwhile.
+        first = await asyncio.to_thread(start_gateway, tmp_path / "first.log", env)
+        async with aiohttp.ClientSession() as http:
+            async with http.post(first.url + "/webhooks/telegram", json=update, headers=HEADERS) as response:
+                assert response.status == 200
+            # Killed while the engine thinks: the message is stored, its answer is not.
+            await until(lambda: engine.received)
+            first.process.kill()
+            first.process.wait()
+            engine.holding = False
+
+            second = await asyncio.to_thread(start_gateway, tmp_path / "second.log", env)
+            try:
+
+                def answers(text: str) -> int:
+                    return [m["text"] for m in fakes.telegram.messages() if m["chat_id"] == "7001"].count(text)
+
+                await until(lambda: answers("Je zei: hoi") == 1, timeout=60)
+                async with http.post(second.url + "/webhooks/telegram", json=update, headers=HEADERS) as again:
+                    assert again.status == 200
+                later = telegram_text(7001, "nog iets")
+                async with http.post(second.url + "/webhooks/telegram", json=later, headers=HEADERS) as response:
                     assert response.status == 200
-                # Killed while the engine thinks: the message is stored, its answer is not.
-                await until(lambda: engine.received)
-                first.process.kill()
-                first.process.wait()
-                engine.holding = False
-
-                second = await asyncio.to_thread(start_gateway, tmp_path / "second.log", env)
-                try:
-                    chat = fakes.telegram.messages
-
-                    def answers(text: str) -> int:
-                        return [m["text"] for m in chat() if m["chat_id"] == "7001"].count(text)
-
-                    await until(lambda: answers("Je zei: hoi") == 1, timeout=60)
-                    async with http.post(second.url + "/webhooks/telegram", json=update, headers=HEADERS) as again:
-                        assert again.status == 200
-                    later = telegram_text(7001, "nog iets")
-                    async with http.post(second.url + "/webhooks/telegram", json=later, headers=HEADERS) as response:
-                        assert response.status == 200
-                    await until(lambda: answers("Je zei: nog iets") == 1, timeout=60)
-                    assert answers("Je zei: hoi") == 1
-                    # Stored once, although two processes began to answer it.
-                    database = sa.create_engine(env["DATABASE_URL"])
-                    with database.connect() as connection:
-                        said = connection.execute(
-                            sa.text("SELECT text FROM messages WHERE direction = 'in' ORDER BY id")
-                        ).scalars()
-                        assert list(said) == ["hoi", "nog iets"]
-                    database.dispose()
-                finally:
-                    await asyncio.to_thread(second.stop)
-    finally:
-        engine.holding = False
-        next(engines, None)
+                await until(lambda: answers("Je zei: nog iets") == 1, timeout=60)
+                assert answers("Je zei: hoi") == 1
+                # Stored once, although two processes began to answer it.
+                database = sa.create_engine(env["DATABASE_URL"])
+                with database.connect() as connection:
+                    said = connection.execute(
+                        sa.text("SELECT text FROM messages WHERE direction = 'in' ORDER BY id")
+                    ).scalars()
+                    assert list(said) == ["hoi", "nog iets"]
+                database.dispose()
+            finally:
+                await asyncio.to_thread(second.stop)
