@@ -1,9 +1,9 @@
-"""One fix to Rasa 3.6.21 for the in-process engine, applied when it loads.
+"""One fix to Rasa 3.6.21 for the engine service, applied when it loads the model.
 
 Rasa checks every custom action's answer with ``jsonschema.validate``, which
 first checks the schema itself against the JSON Schema metaschema, every
 time. With the jsonschema Rasa pins (4.17) that self-check was two thirds of
-the gateway's CPU on a report-form turn (py-spy, bench/report_throughput.py).
+the engine's CPU on a report-form turn (then inside the gateway) (py-spy, bench/report_throughput.py).
 The schema is Rasa's own constant, so it is checked once here and each answer
 is then validated against it exactly as before.
 """
