@@ -60,9 +60,7 @@ class EngineTurn:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> "EngineTurn":
-        text, channel, metadata = data.get("text"), data.get("channel"), data.get("metadata", {})
-        if not isinstance(text, str) or len(text) > MAX_TEXT_LENGTH:
-            raise WireError(f"'text' must be a string of at most {MAX_TEXT_LENGTH} characters")
+        text, channel, metadata = parse_text(data), data.get("channel"), data.get("metadata", {})
         if not isinstance(channel, str) or not channel:
             raise WireError("'channel' must be a non-empty string")
         if not isinstance(metadata, dict):
