@@ -16,12 +16,12 @@ PYTHON310 := $(shell for p in python3.10 $$(ls -d $$HOME/.pyenv/versions/3.10.*/
 PYTHON_GATEWAY := $(shell for p in python3.13 python3.12 $$(ls -d $$HOME/.pyenv/versions/3.1[2-9].*/bin/python 2>/dev/null | sort -V -r); do \
 	if $$p $(IS_PY312_UP) 2>/dev/null; then echo $$p; break; fi; done)
 
-.PHONY: run test test-fast lint audit fuzz model chromium bench eval clean
+.PHONY: run test test-fast lint audit fuzz model debian-packages bench eval clean
 
 run: $(VENV)/.installed $(ENGINE_VENV)/.installed model
 	$(VENV)/bin/dorpspomp run
 
-test: $(VENV)/.installed $(ENGINE_VENV)/.installed model chromium lint
+test: $(VENV)/.installed $(ENGINE_VENV)/.installed model debian-packages lint
 	$(VENV)/bin/pytest --ignore=tests/engine
 	$(ENGINE_VENV)/bin/pytest tests/engine
 
@@ -43,7 +43,7 @@ audit: $(VENV)/.installed
 
 # Hypothesis exploring new random examples (2,000 per property); `make test`
 # replays a fixed set so that CI never passes or fails by luck.
-fuzz: $(VENV)/.installed chromium
+fuzz: $(VENV)/.installed debian-packages
 	HYPOTHESIS_PROFILE=fuzz $(VENV)/bin/pytest tests/channels/test_platform_fuzz.py tests/webcare/test_webcare_fuzz.py tests/core/test_redaction.py tests/channels/test_platform_rendering.py
 
 # Each environment is reinstalled whenever pyproject.toml changes.
@@ -65,9 +65,12 @@ $(ENGINE_VENV)/.installed: pyproject.toml
 model: $(ENGINE_VENV)/.installed
 	$(ENGINE_VENV)/bin/dorpspomp train
 
-# The browser tests drive Debian's chromium; no tool may download a browser of its own.
-chromium:
-	@command -v chromium >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+# What the tests take from Debian: the browser (no tool may download a browser
+# of its own) and HAProxy, the load balancer of the deployment's tests.
+DEBIAN_PACKAGES := chromium haproxy
+debian-packages:
+	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	test -z "$$missing" || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; }
 
 bench: $(VENV)/.installed $(ENGINE_VENV)/.installed model
 	$(PY) bench/rest_throughput.py

@@ -102,7 +102,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
             f"ACTION_SERVER_HOST={host} is reachable from the network: set ACTION_SERVER_TOKEN "
             "(the same value for the gateway) before the action server listens there"
         )
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     services = build_services(settings, load_municipality(settings), Database(settings.database_url))
     logger.info("action server on http://%s:%d (token required)", host, args.port)
     create_app(settings.action_token, actions_with(services)).run(host, args.port, workers=1, access_log=False)

@@ -4,8 +4,10 @@ included where Rasa is (the engine's environment)."""
 from __future__ import annotations
 
 import importlib.util
+import json
 import logging
 import sys
+from datetime import datetime, timezone
 
 from bot.privacy.redact import redact
 
@@ -31,18 +33,37 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-def configure_logging(level_name: str) -> None:
+class JsonLines(logging.Formatter):
+    """One JSON object per line, for log collectors (``LOG_FORMAT=json``)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            entry["exception"] = record.exc_text
+        return json.dumps(entry, ensure_ascii=False)
+
+
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+LOG_FORMATS = ("text", "json")
+
+
+def configure_logging(level_name: str, log_format: str = "text") -> None:
     level = logging.getLevelName(level_name.upper())
     if not isinstance(level, int):
         level = logging.INFO
     # Rasa's own configuration prints to stdout, where `dorpspomp parse` writes
     # its JSON lines; our handler is installed first, so basicConfig keeps it.
-    logging.basicConfig(
-        level=level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    logging.basicConfig(level=level, format=TEXT_FORMAT, stream=sys.stderr)
+    formatter = JsonLines() if log_format == "json" else logging.Formatter(TEXT_FORMAT)
     for handler in logging.getLogger().handlers:
+        handler.setFormatter(formatter)
         if not any(isinstance(f, RedactingFilter) for f in handler.filters):
             handler.addFilter(RedactingFilter())
     if importlib.util.find_spec("rasa") is not None:

@@ -83,6 +83,8 @@ class Settings:
     # Behind a reverse proxy, the client's address is the last X-Forwarded-For hop.
     trust_forwarded_for: bool = False
     log_level: str = "INFO"
+    # "json" for log collectors: one object per line (bot/logs.py).
+    log_format: str = "text"
     # Who runs a command on the command line, for the audit log.
     operator: str = "beheer"
     # Feeds and the reports back end set here win over municipality.yml.
@@ -147,6 +149,7 @@ class Settings:
             trust_forwarded_for=env.get("TRUST_FORWARDED_FOR", "").lower() in ("1", "true", "yes"),
             generated_secrets=tuple(name for name in SECRET_FILES if not env.get(name)),
             log_level=env.get("LOG_LEVEL") or "INFO",
+            log_format=env.get("LOG_FORMAT") or "text",
             operator=env.get("USER") or "beheer",
             feeds={name: env[f"{name.upper()}_FEED"] for name in FEED_NAMES if env.get(f"{name.upper()}_FEED")},
             reports_backend=env.get("REPORTS_BACKEND") or None,

@@ -46,5 +46,5 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     chosen = commands[args.command]
     if chosen.engine_env and importlib.util.find_spec("rasa") is None:
         in_engine_environment(settings, given)
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     chosen.run(settings, args)

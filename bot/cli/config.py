@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from bot.cli.command import Command
+from bot.logs import LOG_FORMATS
 from bot.municipality import Municipality, load_municipality
 from bot.profile import ProfileError
 from bot.settings import Settings, is_loopback
@@ -46,6 +47,8 @@ def problems_of(settings: Settings, municipality: Municipality | None) -> list[s
             found.append(f"PUBLIC_URL {settings.public_url} is not https: staff cookies would travel in the clear")
     if not is_loopback(settings.action_host) and not settings.action_token_set:
         found.append(f"ACTION_SERVER_HOST={settings.action_host} needs ACTION_SERVER_TOKEN set")
+    if settings.log_format not in LOG_FORMATS:
+        found.append(f"LOG_FORMAT={settings.log_format} is not one of {', '.join(LOG_FORMATS)}")
     if settings.engine_timeout <= 0:
         found.append("ENGINE_TIMEOUT must be more than 0 seconds")
     if not is_loopback(settings.engine_host) and not settings.engine_token_set:
