@@ -26,7 +26,6 @@ from bot.events import create_event_bus
 from bot.kpi.figures import KpiReport
 from bot.kpi.metrics import GatewayMetrics, metrics_routes
 from bot.learning.examples import TrainingData
-from bot.learning.model_watch import PromotionFollower
 from bot.learning.review import ReviewQueue
 from bot.learning.runs import TrainingRuns
 from bot.locks import ConversationLocks
@@ -194,7 +193,6 @@ async def build_app(
     app.cleanup_ctx.append(resources)
     app.cleanup_ctx.append(report_workers(database, outreach, profile, reports, media, singletons))
     app.cleanup_ctx.append(channel_workers(channels, sender))
-    app.cleanup_ctx.append(repeating(PromotionFollower(engine, runs).follow, 3.0, "following the promoted model"))
 
     async def retention() -> None:
         await purge_expired(records, audit, admin.retention_days)

@@ -12,6 +12,7 @@ import urllib.request
 from typing import Callable, Optional
 from urllib.parse import urlsplit
 
+from bot.children import ending_with_this_process
 from bot.cli.command import Command, engine_python, migrated_database
 from bot.settings import Settings, load_or_create_secret
 from bot.store import Database
@@ -45,10 +46,8 @@ def _engine_side(settings: Settings, action_endpoint: str) -> list[subprocess.Po
     """The action server and the engine service, in the engine's environment."""
     python = engine_python(settings)
     port = urlsplit(action_endpoint).port or 5055
-    return [
-        subprocess.Popen([str(python), "-m", "actions.server", "--port", str(port)], cwd=settings.root),
-        subprocess.Popen([str(python), "-m", "bot.cli", "engine"], cwd=settings.root),
-    ]
+    commands = ([str(python), "-m", "actions.server", "--port", str(port)], [str(python), "-m", "bot.cli", "engine"])
+    return [subprocess.Popen(command, cwd=settings.root, preexec_fn=ending_with_this_process()) for command in commands]
 
 
 def _wait_for_engine(settings: Settings, processes: list[subprocess.Popen[bytes]]) -> None:

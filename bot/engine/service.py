@@ -16,9 +16,11 @@ from typing import TYPE_CHECKING, AsyncIterator, Optional
 
 from aiohttp import web
 
+from bot.background import repeating
 from bot.engine import EngineError, wire
 from bot.engine.rasa_agent import RasaAgentEngine
 from bot.learning.launcher import TrainingLauncher
+from bot.learning.model_watch import PromotionFollower
 from bot.learning.runs import TrainingRuns
 from bot.municipality import load_municipality
 from bot.settings import Settings, is_loopback
@@ -32,6 +34,12 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 # A turn's body is a message and its metadata; nothing near this size.
 BODY_LIMIT = 256 * 1024
+# How soon a promotion reaches every engine replica.
+FOLLOW_SECONDS = 3.0
+
+
+class ModelNotHere(EngineError):
+    """The model asked for is not in this engine's model folder."""
 
 
 class EngineService:
@@ -41,7 +49,7 @@ class EngineService:
         self.engine = engine
         self.model_dir = model_dir
         self.launcher = launcher
-        # Several gateways follow the same promotion: one load, not one each.
+        # A request and the promotion follower may ask at once: one load, not two.
         self._swapping = asyncio.Lock()
 
     async def turn(self, request: web.Request) -> web.Response:
@@ -65,13 +73,20 @@ class EngineService:
 
     async def swap(self, request: web.Request) -> web.Response:
         name = wire.model_name((await read_json_object(request)).get("model"))
+        try:
+            await self.use_model(name)
+        except ModelNotHere as error:
+            raise HttpProblem(404, str(error)) from None
+        return web.json_response({"model": name})
+
+    async def use_model(self, name: str) -> None:
+        """Answer with model file ``name`` from now on (a request, or a promotion followed)."""
         path = self.model_dir / name
         if not path.is_file():
-            raise HttpProblem(404, f"no model {name} in the engine's model folder")
+            raise ModelNotHere(f"no model {name} in the engine's model folder")
         async with self._swapping:
             if await self.engine.model_version() != name:
                 await self.engine.swap(path)
-        return web.json_response({"model": name})
 
     async def train(self, request: web.Request) -> web.Response:
         run, promote = wire.training_request(await read_json_object(request))
@@ -143,12 +158,14 @@ async def build_service(settings: Settings) -> web.Application:
     service = EngineService(engine, settings.model_dir, TrainingLauncher(settings, runs))
     app = web.Application(middlewares=[json_errors, token_required(settings.engine_token)], client_max_size=BODY_LIMIT)
     app.add_routes(service_routes(service))
+    follower = PromotionFollower(runs, current=engine.model_version, use=service.use_model)
 
     async def resources(_: web.Application) -> AsyncIterator[None]:
         yield
         await database.close()
 
     app.cleanup_ctx.append(resources)
+    app.cleanup_ctx.append(repeating(follower.follow, FOLLOW_SECONDS, "following the promoted model"))
     return app
 
 

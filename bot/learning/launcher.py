@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bot.children import ending_with_this_process
 from bot.learning.runs import FAILED, RUNNING, TrainingRuns
 from bot.settings import Settings
 
@@ -53,6 +54,8 @@ class TrainingLauncher:
                     stdout=output,
                     stderr=output,
                     stdin=subprocess.DEVNULL,
+                    # A training run is the engine's work: it ends with the engine.
+                    preexec_fn=ending_with_this_process(),
                 )
         except OSError as error:
             logger.exception("could not start training run %s", run_id)

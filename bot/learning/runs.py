@@ -4,7 +4,7 @@ A run trains on the current training data, evaluates the candidate and the
 model in use on the held-out messages, and compares them per intent. It is
 promoted when the admin says so, or by itself when no intent's F1 dropped by
 more than the allowed amount. The newest promoted run names the model every
-gateway process serves (:mod:`bot.learning.model_watch`).
+engine service serves (:mod:`bot.learning.model_watch`).
 """
 
 from __future__ import annotations
