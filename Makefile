@@ -16,7 +16,7 @@ PYTHON310 := $(shell for p in python3.10 $$(ls -d $$HOME/.pyenv/versions/3.10.*/
 PYTHON_GATEWAY := $(shell for p in python3.13 python3.12 $$(ls -d $$HOME/.pyenv/versions/3.1[2-9].*/bin/python 2>/dev/null | sort -V -r); do \
 	if $$p $(IS_PY312_UP) 2>/dev/null; then echo $$p; break; fi; done)
 
-.PHONY: run test test-fast lint audit fuzz model debian-packages bench eval clean
+.PHONY: run test test-fast lint audit fuzz model debian-packages bench soak eval clean
 
 run: $(VENV)/.installed $(ENGINE_VENV)/.installed model
 	$(VENV)/bin/dorpspomp run
@@ -74,6 +74,12 @@ debian-packages:
 
 bench: $(VENV)/.installed $(ENGINE_VENV)/.installed model
 	$(PY) bench/rest_throughput.py
+
+# The deployment's topology (three gateways behind HAProxy, PostgreSQL, Redis)
+# under 30 minutes of mixed traffic: memory, outbox backlog, database size and
+# p99 per minute. Not part of `make test`.
+soak: $(VENV)/.installed debian-packages
+	$(PY) bench/topology.py --soak 30
 
 # The NLU on held-out messages, a full training's time and 5-fold cross-validation
 # (about a quarter of an hour on two cores).

@@ -200,11 +200,12 @@ class ValidateReportForm(WithServices, FormValidationAction):
             return {Slot.REPORT_PHOTO: []}
         return {}
 
-    def validate_report_photo(
+    async def validate_report_photo(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Slots:
         media = self.services.media
-        ids = [i for i in value if isinstance(i, str) and media.path(i)] if isinstance(value, list) else []
+        candidates = value if isinstance(value, list) else []
+        ids = [i for i in candidates if isinstance(i, str) and await media.has(i)]
         if isinstance(value, list) and value and not ids:
             dispatcher.utter_message(response="utter_report_photo_missing")
             return {Slot.REPORT_PHOTO: None}

@@ -22,6 +22,7 @@ from bot.profile import MunicipalityProfile
 from bot.reports.settings import ReportSettings
 from bot.reports.store import ReportStore
 from bot.settings import Settings
+from bot.storage import MEDIA, shared_store
 from bot.store import Database
 from bot.webcare.handoffs import HandoffStore
 from bot.webcare.settings import WebcareSettings
@@ -54,7 +55,7 @@ def build_services(settings: Settings, municipality: Municipality, database: Dat
         profile=profile,
         reports=municipality.reports,
         report_store=ReportStore(database),
-        media=MediaStore(settings.media_dir),
+        media=MediaStore(shared_store(settings, MEDIA, settings.media_dir)),
         webcare=municipality.webcare,
         handoffs=HandoffStore(database),
         topics=municipality.topics,

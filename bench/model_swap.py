@@ -30,7 +30,7 @@ from bench.report_throughput import percentile
 from bot.engine.rasa_agent import RasaAgentEngine
 from bot.engine.wire import EngineTurn
 from bot.logs import configure_logging
-from bot.training import train_if_changed
+from bot.training import ModelFiles, train_if_changed
 from tests.conftest import make_settings
 from tests.support import ROOT
 
@@ -80,7 +80,7 @@ def row(name: str, latencies: list[float], failures: int) -> str:
 
 
 async def main(seconds: float, conversations: int) -> None:
-    model = train_if_changed(ROOT, ROOT / "models")
+    model = train_if_changed(ROOT, ModelFiles(ROOT / "models"))
     with tempfile.TemporaryDirectory() as folder:
         promoted = Path(folder) / "dorpspomp-promoted.tar.gz"
         shutil.copy(model, promoted)

@@ -21,7 +21,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.logs import configure_logging
-from bot.training import train_if_changed
+from bot.training import ModelFiles, train_if_changed
 
 ROOT = Path(__file__).resolve().parent.parent
 HELD_OUT = ROOT / "bench" / "data" / "report_categories_heldout.yml"
@@ -77,7 +77,7 @@ def score(cases: list[tuple[str, str]], guesses: list[Optional[str]]) -> tuple[f
 async def model_guesses(cases: list[tuple[str, str]]) -> tuple[list[Optional[str]], Counter[str]]:
     from rasa.core.agent import load_agent
 
-    agent = await load_agent(model_path=str(train_if_changed(ROOT, ROOT / "models")))
+    agent = await load_agent(model_path=str(train_if_changed(ROOT, ModelFiles(ROOT / "models"))))
     guesses, intents = [], Counter()
     for text, _ in cases:
         parsed = await agent.parse_message(text)

@@ -23,8 +23,10 @@ from channels.telegram import TelegramChannel
 from channels.webchat import WebchatChannel
 from channels.x import XChannel
 
-# How often each platform channel looks for kept messages nobody is answering.
+# How often each channel looks for kept messages nobody is answering.
 RECOVER_EVERY_SECONDS = 5.0
+# How long a stopping gateway gives its sends in progress and its last answers.
+FINISH_SENDING_SECONDS = 5.0
 
 CHANNEL_TYPES: tuple[type[Channel], ...] = (RestChannel, WebchatChannel, XChannel, MessengerChannel, TelegramChannel)
 
@@ -71,17 +73,27 @@ def channel_workers(
             await channel.start()
         try:
             recovering = (
-                repeat(channel.recover, RECOVER_EVERY_SECONDS, f"{channel.name}: recovery") for channel in platforms
+                repeat(channel.recover, RECOVER_EVERY_SECONDS, f"{channel.name}: recovery") for channel in channels
             )
-            async with running(sender.run(), *recovering):
-                try:
-                    yield
-                finally:
-                    for channel in platforms:
-                        await channel.finish_answering()
-                    # The last answers were posted: let them leave while the clients are open.
-                    with contextlib.suppress(Exception):
-                        await asyncio.wait_for(sender.send_due(), timeout=10)
+            sending = asyncio.create_task(sender.run())
+            try:
+                async with running(*recovering):
+                    try:
+                        yield
+                    finally:
+                        for channel in platforms:
+                            await channel.finish_answering()
+                        sender.stop()
+                        # The pass in progress finishes, then the last answers leave
+                        # while the clients are open; past the time limit what is
+                        # unsent goes back to the queue for another process.
+                        with contextlib.suppress(Exception):
+                            await asyncio.wait_for(sending, timeout=FINISH_SENDING_SECONDS)
+                            await asyncio.wait_for(sender.send_due(), timeout=FINISH_SENDING_SECONDS)
+            finally:
+                sending.cancel()  # nothing once it has finished
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sending
         finally:
             for channel in platforms:
                 await channel.close()

@@ -42,6 +42,7 @@ from bot.reports.workers import report_workers
 from bot.router import Router
 from bot.settings import Settings
 from bot.singletons import create_singletons, on_one_process
+from bot.storage import MEDIA, shared_store
 from bot.store import ConversationStore, Database
 from bot.store.channel_state import ChannelStateStore
 from bot.store.inbox import KEEP_FOR, PlatformInbox
@@ -74,7 +75,7 @@ async def build_app(
 ) -> web.Application:
     municipality = load_municipality(settings)
     profile, reports, admin = municipality.profile, municipality.reports, municipality.admin
-    media = MediaStore(settings.media_dir)
+    media = MediaStore(shared_store(settings, MEDIA, settings.media_dir))
     database = Database(settings.database_url)
     await asyncio.to_thread(database.migrate)
     singletons = create_singletons(database)
@@ -126,7 +127,7 @@ async def build_app(
             singletons=singletons,
         )
     )
-    outbox = Outbox(database)
+    outbox = Outbox(database, settings.outbox_lease_seconds)
     sender = DeliverySender(postbox, outbox, channels.platforms)
     outreach = Outreach(conversations, channels, metrics)
     app = web.Application(middlewares=[security_headers(settings.https), json_errors])
@@ -191,7 +192,7 @@ async def build_app(
 
     app.on_shutdown.append(open_sockets.close_all)
     app.cleanup_ctx.append(resources)
-    app.cleanup_ctx.append(report_workers(database, outreach, profile, reports, media, singletons))
+    app.cleanup_ctx.append(report_workers(database, outreach, profile, reports, media, singletons, outbox))
     app.cleanup_ctx.append(channel_workers(channels, sender))
 
     async def retention() -> None:

@@ -9,11 +9,41 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import AsyncIterator, Optional
+from dataclasses import dataclass
+from typing import AsyncIterator, Awaitable, Callable, Optional
 
 import redis.asyncio as aioredis
 
-LOCK_SECONDS = 60  # longer than any turn (the engine times out first)
+from bot.background import repeat, running
+
+# A lock lives this long unless its holder renews it (every RENEW_SECONDS while
+# the turn runs): a process that dies mid-turn blocks its conversations for
+# seconds, not for the length of the longest turn.
+LOCK_SECONDS = 10
+RENEW_SECONDS = 3
+# How long a turn waits for the one before it (the engine times out first).
+WAIT_SECONDS = 60
+
+
+class LockLost(RuntimeError):
+    """The turn's lock ran out or vanished (Redis restarted) while it ran:
+    another turn of the conversation may have started meanwhile."""
+
+
+@dataclass(frozen=True)
+class Held:
+    """A conversation's lock while it is held."""
+
+    owned: Callable[[], Awaitable[bool]]
+
+    async def confirm(self) -> None:
+        """Before the turn's outcome goes out: still ours, so turns go out in the order they held it."""
+        if not await self.owned():
+            raise LockLost("the conversation's lock was lost during the turn")
+
+
+async def _always() -> bool:
+    return True
 
 
 class ConversationLocks:
@@ -22,20 +52,19 @@ class ConversationLocks:
         self._local: dict[str, tuple[asyncio.Lock, int]] = {}
 
     @contextlib.asynccontextmanager
-    async def hold(self, conversation_id: str) -> AsyncIterator[None]:
+    async def hold(self, conversation_id: str) -> AsyncIterator[Held]:
         if self._redis is not None:
-            async with self._redis.lock(
-                f"dorpspomp:conversation-lock:{conversation_id}",
-                timeout=LOCK_SECONDS,
-                blocking_timeout=LOCK_SECONDS,
-            ):
-                yield
+            shared = self._redis.lock(
+                f"dorpspomp:conversation-lock:{conversation_id}", timeout=LOCK_SECONDS, blocking_timeout=WAIT_SECONDS
+            )
+            async with shared, running(repeat(shared.reacquire, RENEW_SECONDS, "renewing a conversation lock")):
+                yield Held(shared.owned)
             return
         lock, users = self._local.get(conversation_id, (asyncio.Lock(), 0))
         self._local[conversation_id] = (lock, users + 1)
         try:
             async with lock:
-                yield
+                yield Held(_always)
         finally:
             lock, users = self._local[conversation_id]
             if users == 1:

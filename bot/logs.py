@@ -6,7 +6,9 @@ from __future__ import annotations
 import importlib.util
 import json
 import logging
+import os
 import sys
+import warnings
 from datetime import datetime, timezone
 
 from bot.privacy.redact import redact
@@ -52,6 +54,23 @@ class JsonLines(logging.Formatter):
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 LOG_FORMATS = ("text", "json")
+# Libraries that say at INFO what we say in one line of our own (the
+# migrations run, the actions registered, the server's banner).
+TALKATIVE_LOGGERS = ("alembic", "rasa_sdk", "sanic.root", "sanic.server", "absl", "matplotlib")
+
+
+def quiet_libraries() -> None:
+    """A start that shows one readable line per component: TensorFlow's C++
+    notes and the frozen stack's deprecation warnings (things for their
+    maintainers, not for an operator) are left out; errors still show."""
+    # Read by TensorFlow's C++ side when it is first imported (the engine's commands import it later).
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    for category in (DeprecationWarning, PendingDeprecationWarning, FutureWarning):
+        warnings.filterwarnings("ignore", category=category)
+    warnings.filterwarnings("ignore", category=UserWarning, module=r"(rasa|tensorflow|keras|twitter_text)\b")
+    warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
+    for name in TALKATIVE_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def configure_logging(level_name: str, log_format: str = "text") -> None:
@@ -61,6 +80,7 @@ def configure_logging(level_name: str, log_format: str = "text") -> None:
     # Rasa's own configuration prints to stdout, where `dorpspomp parse` writes
     # its JSON lines; our handler is installed first, so basicConfig keeps it.
     logging.basicConfig(level=level, format=TEXT_FORMAT, stream=sys.stderr)
+    quiet_libraries()
     formatter = JsonLines() if log_format == "json" else logging.Formatter(TEXT_FORMAT)
     for handler in logging.getLogger().handlers:
         handler.setFormatter(formatter)

@@ -1,4 +1,5 @@
-"""Photos citizens send with a report, checked and kept in a local folder.
+"""Photos citizens send with a report, checked and kept in the object store
+(a local folder, or a bucket every replica shares: bot/storage/).
 
 Only JPEG, PNG and WebP up to 10 MB are taken. The type is read from the
 bytes, never from the name or the declared type. Every photo is decoded in
@@ -19,12 +20,12 @@ import warnings
 from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 from bot.messages import Location
+from bot.storage import ObjectStore
 
 if TYPE_CHECKING:
     from bot.store.uploads import UploadStore
@@ -135,8 +136,8 @@ def _gps(image: Image.Image) -> Optional[Location]:
 
 
 class MediaStore:
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
+    def __init__(self, store: ObjectStore) -> None:
+        self._store = store
 
     def save(self, data: bytes) -> StoredMedia:
         if len(data) > MAX_BYTES:
@@ -149,27 +150,25 @@ class MediaStore:
         clean = _encoded(image, image_format)
         mime_type, extension = ALLOWED_FORMATS[image_format]
         media_id = f"{uuid.uuid4().hex}.{extension}"
-        self.folder.mkdir(parents=True, exist_ok=True)
-        temporary = self.folder / f".{media_id}.part"
-        temporary.write_bytes(clean)
-        temporary.rename(self.folder / media_id)  # whole files only, even on a crash
+        self._store.put(media_id, clean)
         return StoredMedia(media_id, mime_type, len(clean), location)
 
     async def store(self, data: bytes) -> StoredMedia:
         """:meth:`save`, off the event loop."""
         return await asyncio.to_thread(self.save, data)
 
-    def path(self, media_id: str) -> Optional[Path]:
-        """The file of a stored photo, or None for an id that is malformed or unknown."""
+    async def photo(self, media_id: str) -> Optional[bytes]:
+        """A stored photo's bytes, or None for an id that is malformed or unknown."""
         if not MEDIA_ID.match(media_id):
             return None
-        path = self.folder / media_id
-        return path if path.is_file() else None
+        return await asyncio.to_thread(self._store.get, media_id)
 
-    def delete(self, media_id: str) -> None:
-        path = self.path(media_id)
-        if path is not None:
-            path.unlink(missing_ok=True)
+    async def has(self, media_id: str) -> bool:
+        return bool(MEDIA_ID.match(media_id)) and await asyncio.to_thread(self._store.exists, media_id)
+
+    async def delete(self, media_id: str) -> None:
+        if MEDIA_ID.match(media_id):
+            await asyncio.to_thread(self._store.delete, media_id)
 
     @staticmethod
     def mime_type(media_id: str) -> str:
@@ -180,4 +179,4 @@ class MediaStore:
 async def sweep_unsent_uploads(uploads: "UploadStore", media: MediaStore, now: Optional[datetime] = None) -> None:
     """Delete photos uploaded in a web chat that no message sent in time."""
     for media_id in await uploads.take_unsent(now):
-        media.delete(media_id)
+        await media.delete(media_id)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterable, Mapping, Optional
+from typing import Any, Awaitable, Callable, Iterable, Mapping, Optional
 
 from bot.retries import AttemptFailed
 
@@ -204,6 +204,10 @@ class Answer:
     conversation_id: Optional[str]
 
 
+# What a channel does with an answer inside the turn (Router.handle's ``then``).
+AnswerStep = Callable[[Answer], Awaitable[None]]
+
+
 @dataclass(frozen=True)
 class Understanding:
     """What the engine made of a text."""
@@ -236,6 +240,8 @@ class Turn:
     reply: Reply
     photos: int = 0
     shared_location: bool = False
+    # The channel's id of a citizen's message (a widget's resends are matched by it).
+    message_id: Optional[str] = None
 
 
 class DeliveryFailed(AttemptFailed):

@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.content.crisis import CrisisBulletin
 from bot.engine import DialogueEngine, EngineError
 from bot.kpi.metrics import GatewayMetrics
-from bot.messages import Answer, EngineResult, IncomingMessage, Reply, Turn, Understanding
+from bot.messages import Answer, AnswerStep, EngineResult, IncomingMessage, Reply, Turn, Understanding
 from bot.payloads import OFFERED_WINDOW, needs_offer, vetted
 from bot.profile import MunicipalityProfile
 from bot.store import ConversationStore
@@ -49,13 +49,18 @@ class Router:
         self.bulletin = bulletin
         self.metrics = metrics or GatewayMetrics()
 
-    async def handle(self, message: IncomingMessage, conversation_id: Optional[str] = None) -> Answer:
-        """Answer one message; ``conversation_id`` when the channel already knows it."""
+    async def handle(
+        self, message: IncomingMessage, conversation_id: Optional[str] = None, *, then: Optional[AnswerStep] = None
+    ) -> Answer:
+        """Answer one message; ``conversation_id`` when the channel already knows it.
+        ``then`` gets the answer while the turn still holds its conversation, so
+        what it queues is queued in the order of the turns, whichever process
+        took each of them (not called when storage failed or a colleague has it)."""
         started = time.perf_counter()
         self.metrics.message_in(message.channel)
         try:
             conversation_id = conversation_id or await self.store.conversation_for(message.channel, message.sender)
-            answer = Answer(await self._handle(message, conversation_id), conversation_id)
+            answer = Answer(await self._handle(message, conversation_id, then), conversation_id)
         except SQLAlchemyError:
             # Without storage we cannot keep the message, so we say so rather
             # than answer as if it were safe.
@@ -66,8 +71,8 @@ class Router:
             self.metrics.reply_seconds.labels(message.channel).observe(time.perf_counter() - started)
         return answer
 
-    async def _handle(self, message: IncomingMessage, conversation_id: str) -> list[Reply]:
-        async with self.gate.hold(conversation_id):
+    async def _handle(self, message: IncomingMessage, conversation_id: str, then: Optional[AnswerStep]) -> list[Reply]:
+        async with self.gate.hold(conversation_id) as held:
             if needs_offer(message):
                 message = vetted(message, await self.store.offered_payloads(conversation_id, OFFERED_WINDOW))
             notice = await self._crisis_notice(conversation_id)
@@ -89,6 +94,9 @@ class Router:
             if result is not None and result.paused:
                 topic = topic_of(await self.store.recent_intents(conversation_id))
                 await self.gate.open(conversation_id, result.handoff_reason, topic)
+            if then is not None:
+                await held.confirm()
+                await then(Answer(replies, conversation_id))
             return replies
 
     async def _crisis_notice(self, conversation_id: str) -> Optional[str]:
@@ -164,6 +172,7 @@ class Router:
                 reply=m.as_reply(),
                 photos=len((m.data or {}).get("attachments") or ()),
                 shared_location="location" in (m.data or {}),
+                message_id=m.platform_message_id,
             )
             for m in await self.store.history(conversation_id)
         ]

@@ -96,8 +96,18 @@ class Settings:
     # How long a process holds a platform message it is answering before
     # another may take it as lost (bot/store/inbox.py).
     inbox_lease_seconds: float = 60.0
+    # How long a process holds an outbox job (a delivery, a report to forward)
+    # without renewing it before another may take it as lost (bot/store/outbox.py).
+    outbox_lease_seconds: float = 30.0
     # How long a stopping gateway gives requests in flight (SIGTERM, SIGINT).
     shutdown_seconds: float = 10.0
+    # Photos and models in an S3-compatible bucket (s3://bucket/prefix) instead
+    # of MEDIA_DIR and MODEL_DIR alone (bot/storage/).
+    object_store_url: Optional[str] = None
+    s3_endpoint_url: Optional[str] = None
+    s3_region: Optional[str] = None
+    s3_access_key_id: Optional[str] = None
+    s3_secret_access_key: Optional[str] = None
 
     @property
     def production(self) -> bool:
@@ -157,7 +167,13 @@ class Settings:
             reports_api_key=env.get("REPORTS_API_KEY") or None,
             reports_status_poll_seconds=_number(env.get("REPORTS_STATUS_POLL_SECONDS")),
             inbox_lease_seconds=_number(env.get("INBOX_LEASE_SECONDS")) or 60.0,
+            outbox_lease_seconds=_number(env.get("OUTBOX_LEASE_SECONDS")) or 30.0,
             shutdown_seconds=_number(env.get("SHUTDOWN_SECONDS")) or 10.0,
+            object_store_url=env.get("OBJECT_STORE_URL") or None,
+            s3_endpoint_url=env.get("S3_ENDPOINT_URL") or None,
+            s3_region=env.get("S3_REGION") or None,
+            s3_access_key_id=env.get("S3_ACCESS_KEY_ID") or None,
+            s3_secret_access_key=env.get("S3_SECRET_ACCESS_KEY") or None,
         )
 
 

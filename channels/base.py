@@ -5,11 +5,11 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, AsyncContextManager, Awaitable, Callable, Optional, Protocol, TypeVar
 
 from aiohttp import web
 
-from bot.messages import MAX_TEXT_LENGTH, Answer, IncomingMessage, Reply, Turn
+from bot.messages import MAX_TEXT_LENGTH, Answer, AnswerStep, IncomingMessage, Reply, Turn
 
 if TYPE_CHECKING:
     from bot.media import MediaStore
@@ -26,8 +26,11 @@ if TYPE_CHECKING:
 class ConversationHub(Protocol):
     """The application as a channel sees it (implemented by ``bot.router.Router``)."""
 
-    async def handle(self, message: IncomingMessage, conversation_id: Optional[str] = None) -> Answer:
-        """Answer a citizen's message; the replies are the channel's to deliver."""
+    async def handle(
+        self, message: IncomingMessage, conversation_id: Optional[str] = None, *, then: Optional[AnswerStep] = None
+    ) -> Answer:
+        """Answer a citizen's message; the replies are the channel's to deliver
+        (``then`` queues them inside the turn, in the order of the turns)."""
 
     async def open_conversation(self, channel: str) -> str:
         """Start a conversation whose id the channel hands to the citizen."""
@@ -58,8 +61,11 @@ class Postbox(Protocol):
     posted items survive a restart and reach the channel's ``send`` in order,
     retried while the platform answers 429 or 5xx."""
 
-    async def post(self, conversation_id: str, channel: str, items: list[dict[str, Any]]) -> None:
-        """Keep ``items`` (rendered for ``channel``) for sending."""
+    async def post(
+        self, conversation_id: str, channel: str, items: list[dict[str, Any]], answering: Optional[int] = None
+    ) -> None:
+        """Keep ``items`` (rendered for ``channel``) for sending; ``answering``: the
+        kept message (its receipt id) they answer, marked answered with them."""
 
 
 class Inbox(Protocol):
@@ -70,6 +76,9 @@ class Inbox(Protocol):
     ) -> Optional["Receipt"]: ...
 
     async def due(self, channel: str, limit: int = 20) -> list["Receipt"]: ...
+
+    def holding(self, receipt: "Receipt") -> AsyncContextManager[None]:
+        """The message's lease renewed while the block answers it."""
 
     async def answered(self, receipt: "Receipt") -> None: ...
 
@@ -139,6 +148,11 @@ class Channel(ABC):
     def reply_limit(self, public: bool) -> int:
         """The most characters one message may have here (a public tweet: 280)."""
         return MAX_TEXT_LENGTH
+
+    async def recover(self) -> int:
+        """Answer the kept messages whose answering died with its process or
+        failed; returns how many were taken up. Channels that keep nothing: 0."""
+        return 0
 
     async def deliver(self, conversation_id: str, sender: str, replies: list[Reply], from_staff: bool = False) -> None:
         """Send replies the citizen did not ask for just now: news about a report,

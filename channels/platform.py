@@ -21,7 +21,7 @@ from typing import Any, Coroutine, Mapping, Optional
 
 from aiohttp import web
 
-from bot.messages import MAX_TEXT_LENGTH, IncomingMessage, Reply
+from bot.messages import MAX_TEXT_LENGTH, Answer, IncomingMessage, Reply
 from bot.store.inbox import Receipt
 from bot.web.http import HttpProblem, json_object, read_body
 from channels.base import Channel, ChannelContext
@@ -169,28 +169,49 @@ class PlatformChannel(Channel):
         round to try again."""
         message_id = event.message.platform_message_id
         try:
-            event = await self.prepare(event)
-            answer = await self.hub.handle(event.message)
-            replies = answer.replies
-            if replies and datetime.now(timezone.utc) - receipt.received_at > LATE_AFTER:
-                replies = [Reply(self._profile.text("late_answer")), *replies]
-            if replies:
-                await self._post(answer.conversation_id, event.message.sender, self.render(event, replies))
-            await self.inbox.answered(receipt)
+            async with self.inbox.holding(receipt):
+                event = await self.prepare(event)
+                queued = False
+
+                async def queue(answer: Answer) -> None:
+                    # Inside the turn, so a later turn's answer (another process
+                    # may take it) is queued after this one. Queued and marked
+                    # answered in one transaction: a process killed in between
+                    # cannot make the recovery round answer twice.
+                    nonlocal queued
+                    items = self._rendered(event, receipt, answer.replies)
+                    if items and answer.conversation_id is not None:
+                        queued = await self._queue(answer.conversation_id, event.message.sender, items, receipt.id)
+
+                answer = await self.hub.handle(event.message, then=queue)
+                if not queued:
+                    # Nothing to say, or storage failed (the router's apology).
+                    await self._send_directly(event.message.sender, self._rendered(event, receipt, answer.replies))
+                    await self.inbox.answered(receipt)
         except Exception:
             given_up = " for the last time" if receipt.last_attempt else "; it will be tried again"
             logger.exception("%s: message %s could not be answered%s", self.name, message_id, given_up)
 
-    async def _post(self, conversation_id: Optional[str], sender: str, items: list[dict[str, Any]]) -> None:
-        """Into the outbox; straight to the platform when storage failed (the
-        answer is then the router's apology, with no conversation to keep it in)."""
-        if conversation_id is not None:
-            try:
-                await self.postbox.post(conversation_id, self.name, items)
-                return
-            except Exception:
-                logger.exception("%s: answer to %s not kept for sending", self.name, sender)
-        logger.warning("%s: sending the answer to %s directly", self.name, sender)
+    def _rendered(self, event: PlatformEvent, receipt: Receipt, replies: list[Reply]) -> list[dict[str, Any]]:
+        if not replies:
+            return []
+        if datetime.now(timezone.utc) - receipt.received_at > LATE_AFTER:
+            replies = [Reply(self._profile.text("late_answer")), *replies]
+        return self.render(event, replies)
+
+    async def _queue(self, conversation_id: str, sender: str, items: list[dict[str, Any]], answering: int) -> bool:
+        """Into the outbox, the kept message ``answering`` marked answered with it;
+        False when that failed (the answer then goes out directly)."""
+        try:
+            await self.postbox.post(conversation_id, self.name, items, answering)
+            return True
+        except Exception:
+            logger.exception("%s: answer to %s not kept for sending", self.name, sender)
+            return False
+
+    async def _send_directly(self, sender: str, items: list[dict[str, Any]]) -> None:
+        if items:
+            logger.warning("%s: sending the answer to %s directly", self.name, sender)
         for item in items:
             try:
                 await self.send(item)

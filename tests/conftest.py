@@ -23,10 +23,12 @@ from tests.support import (
     ROOT,
     ScriptedEngine,
     Service,
+    s3_settings,
     scratch_postgres_database,
     start_action_server,
     start_engine_side,
     start_gateway,
+    start_s3_server,
     trained_model_for,
 )
 
@@ -136,6 +138,20 @@ def fresh_rate_limits() -> None:
             client.delete(key)
     finally:
         client.close()
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    """A local S3-compatible object store (moto in server mode), for the whole run."""
+    server = start_s3_server(tmp_path_factory.mktemp("s3") / "moto.log")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def s3_env(s3_server: Service) -> dict[str, str]:
+    """The settings of a new bucket of its own on the local object store."""
+    return s3_settings(s3_server, "voorbeeldstad")
 
 
 @pytest.fixture(scope="session")

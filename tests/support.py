@@ -175,6 +175,30 @@ def start_rasa_server(model: Path, action_url: str, folder: Path) -> Service:
     )
 
 
+def start_s3_server(log: Path) -> Service:
+    """moto's S3-compatible server, a real HTTP server in its own process."""
+    port = free_port()
+    return start_process([str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)], "/moto-api/", port, {}, log)
+
+
+def s3_settings(server: Service, prefix: str) -> dict[str, str]:
+    """The environment of a process that keeps its photos and models in a new bucket on ``server``."""
+    import boto3
+
+    bucket = f"dorpspomp-{uuid.uuid4().hex[:12]}"
+    client = boto3.client(
+        "s3", endpoint_url=server.url, region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test"
+    )
+    client.create_bucket(Bucket=bucket)
+    return {
+        "OBJECT_STORE_URL": f"s3://{bucket}/{prefix}",
+        "S3_ENDPOINT_URL": server.url,
+        "S3_REGION": "us-east-1",
+        "S3_ACCESS_KEY_ID": "test",
+        "S3_SECRET_ACCESS_KEY": "test",
+    }
+
+
 def start_engine_service(log: Path, env: Mapping[str, str]) -> Service:
     """``dorpspomp engine`` in the engine's environment; answers once its model is loaded."""
     port = free_port()

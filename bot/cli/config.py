@@ -13,9 +13,12 @@ from bot.logs import LOG_FORMATS
 from bot.municipality import Municipality, load_municipality
 from bot.profile import ProfileError
 from bot.settings import Settings, is_loopback
-from bot.training import current_model
+from bot.storage import bucket_and_prefix
+from bot.training import ModelFiles, current_model
 
-SECRET_FIELDS = frozenset({"rest_token", "session_secret", "action_token", "engine_token", "reports_api_key"})
+SECRET_FIELDS = frozenset(
+    {"rest_token", "session_secret", "action_token", "engine_token", "reports_api_key", "s3_secret_access_key"}
+)
 SECRET_WORDS = ("SECRET", "TOKEN", "KEY", "PASSWORD")
 MASK = "********"
 
@@ -49,6 +52,11 @@ def problems_of(settings: Settings, municipality: Municipality | None) -> list[s
         found.append(f"ACTION_SERVER_HOST={settings.action_host} needs ACTION_SERVER_TOKEN set")
     if settings.log_format not in LOG_FORMATS:
         found.append(f"LOG_FORMAT={settings.log_format} is not one of {', '.join(LOG_FORMATS)}")
+    if settings.object_store_url:
+        try:
+            bucket_and_prefix(settings.object_store_url)
+        except ValueError as error:
+            found.append(str(error))
     if settings.engine_timeout <= 0:
         found.append("ENGINE_TIMEOUT must be more than 0 seconds")
     if not is_loopback(settings.engine_host) and not settings.engine_token_set:
@@ -68,7 +76,7 @@ def problems_of(settings: Settings, municipality: Municipality | None) -> list[s
 
 def _model_problems(settings: Settings) -> list[str]:
     try:
-        model = current_model(settings.root, settings.model_dir)
+        model = current_model(settings.root, ModelFiles.from_settings(settings))
     except OSError as error:
         return [f"the training data cannot be read: {error}"]
     if model is None:

@@ -73,6 +73,7 @@ async def compare_and_promote(
     """A training run with evaluation and comparison (--compare, as the admin page starts it)."""
     from bot.evaluation import HELD_OUT
     from bot.learning.runs import TrainingRuns, execute
+    from bot.training import ModelFiles
 
     runs, audit, operator = TrainingRuns(database), AuditLog(database), settings.operator
     run = await runs.get(args.run) if args.run else await runs.start(operator)
@@ -82,7 +83,13 @@ async def compare_and_promote(
         await audit.record(operator, "training", f"run {run.id}", {"promote": args.promote})
     allowed_drop = municipality.admin.allowed_f1_drop
     run = await execute(
-        runs, run, settings.root, settings.model_dir, settings.root / HELD_OUT, args.promote, allowed_drop
+        runs,
+        run,
+        settings.root,
+        ModelFiles.from_settings(settings),
+        settings.root / HELD_OUT,
+        args.promote,
+        allowed_drop,
     )
     print(f"run {run.id}: {run.state} ({run.model or 'no model'})")
     comparison = run.comparison or {}
@@ -103,9 +110,9 @@ def train(settings: Settings, args: argparse.Namespace) -> None:
     if args.compare:
         with_database(compare_and_promote)(settings, args)
         return
-    from bot.training import train_if_changed
+    from bot.training import ModelFiles, train_if_changed
 
-    print(train_if_changed(settings.root, settings.model_dir))
+    print(train_if_changed(settings.root, ModelFiles.from_settings(settings)))
 
 
 def train_arguments(parser: argparse.ArgumentParser) -> None:
@@ -144,11 +151,11 @@ def evaluate(settings: Settings, args: argparse.Namespace) -> None:
     messages; with --time-training a full training's wall time, with --folds N
     Rasa's N-fold cross-validation. Exits 1 when the goals are not met."""
     from bot import evaluation
-    from bot.training import train_if_changed
+    from bot.training import ModelFiles, train_if_changed
 
     root = settings.root
     started = time.perf_counter()
-    model = train_if_changed(root, settings.model_dir, force=args.time_training)
+    model = train_if_changed(root, ModelFiles.from_settings(settings), force=args.time_training)
     if args.time_training:
         print(f"full training from scratch: {time.perf_counter() - started:.0f} s")
     result = asyncio.run(evaluation.evaluate_model(model, evaluation.load_examples(root / evaluation.HELD_OUT)))
@@ -170,9 +177,9 @@ def evaluate_arguments(parser: argparse.ArgumentParser) -> None:
 async def _parse_lines(settings: Settings) -> None:
     from bot.engine.rasa_agent import RasaAgentEngine
     from bot.nlu_api import understanding_json
-    from bot.training import current_model
+    from bot.training import ModelFiles, current_model
 
-    model = current_model(settings.root, settings.model_dir)
+    model = current_model(settings.root, ModelFiles.from_settings(settings))
     if model is None:
         raise SystemExit(f"no trained model in {settings.model_dir}: run 'dorpspomp train' first")
     engine = await RasaAgentEngine.load(model, settings, load_municipality(settings).admin.retention_days)

@@ -13,12 +13,13 @@ from bot.municipality import Municipality
 from bot.privacy.citizens import CitizenRecords
 from bot.privacy.retention import purge_expired
 from bot.settings import Settings
+from bot.storage import MEDIA, shared_store
 from bot.store import Database
 
 
 async def citizen(settings: Settings, municipality: Municipality, database: Database, args: argparse.Namespace) -> None:
     """A citizen's data on request: export (JSON on stdout) or erase."""
-    records = CitizenRecords(database, MediaStore(settings.media_dir))
+    records = CitizenRecords(database, MediaStore(shared_store(settings, MEDIA, settings.media_dir)))
     try:
         ids = await records.find(args.channel, args.sender, args.conversation, args.report)
     except ValueError as error:
@@ -65,7 +66,11 @@ def citizen_arguments(parser: argparse.ArgumentParser) -> None:
 async def purge(settings: Settings, municipality: Municipality, database: Database, args: argparse.Namespace) -> None:
     """Run the retention job now: erase conversation content past the retention period."""
     days = args.days or municipality.admin.retention_days
-    erased = await purge_expired(CitizenRecords(database, MediaStore(settings.media_dir)), AuditLog(database), days)
+    erased = await purge_expired(
+        CitizenRecords(database, MediaStore(shared_store(settings, MEDIA, settings.media_dir))),
+        AuditLog(database),
+        days,
+    )
     print(f"erased the content of {erased} conversation(s) older than {days} days")
 
 

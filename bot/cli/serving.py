@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from bot.children import ending_with_this_process
 from bot.cli.command import Command, engine_python, migrated_database
+from bot.exiting import exit_soon
 from bot.settings import Settings, load_or_create_secret
 from bot.store import Database
 from bot.webcare.staff import StaffStore
@@ -114,6 +115,7 @@ def run(settings: Settings, args: argparse.Namespace) -> None:
         _serve(settings, announce)
     finally:
         _stop(engine_side)
+        exit_soon()
 
 
 def _exit_on_signal(signum: int, _frame: object) -> None:
@@ -130,12 +132,14 @@ def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
 def serve(settings: Settings, args: argparse.Namespace) -> None:
     _require_staff_in_production(settings)
     _serve(settings)
+    exit_soon()
 
 
 def engine(settings: Settings, args: argparse.Namespace) -> None:
     from bot.engine.service import serve as serve_engine
 
     serve_engine(settings)
+    exit_soon()
 
 
 def migrate(settings: Settings, args: argparse.Namespace) -> None:

@@ -25,7 +25,7 @@ from bot.learning.runs import TrainingRuns
 from bot.municipality import load_municipality
 from bot.settings import Settings, is_loopback
 from bot.store import Database
-from bot.training import current_model
+from bot.training import ModelFiles, current_model
 from bot.web.http import Handler, HttpProblem, json_errors, read_json_object, require_bearer_token
 
 if TYPE_CHECKING:
@@ -45,9 +45,9 @@ class ModelNotHere(EngineError):
 class EngineService:
     """The handlers of the API around one loaded engine."""
 
-    def __init__(self, engine: RasaAgentEngine, model_dir: Path, launcher: TrainingLauncher) -> None:
+    def __init__(self, engine: RasaAgentEngine, models: ModelFiles, launcher: TrainingLauncher) -> None:
         self.engine = engine
-        self.model_dir = model_dir
+        self.models = models
         self.launcher = launcher
         # A request and the promotion follower may ask at once: one load, not two.
         self._swapping = asyncio.Lock()
@@ -81,9 +81,9 @@ class EngineService:
 
     async def use_model(self, name: str) -> None:
         """Answer with model file ``name`` from now on (a request, or a promotion followed)."""
-        path = self.model_dir / name
-        if not path.is_file():
-            raise ModelNotHere(f"no model {name} in the engine's model folder")
+        path = await asyncio.to_thread(self.models.named, name)
+        if path is None:
+            raise ModelNotHere(f"no model {name} in the engine's model folder or the object store")
         async with self._swapping:
             if await self.engine.model_version() != name:
                 await self.engine.swap(path)
@@ -137,12 +137,12 @@ def token_required(token: str) -> Middleware:
     return authenticate
 
 
-async def _model_to_load(settings: Settings, runs: TrainingRuns) -> Path:
-    """The model an admin promoted last when its file is here, else the one for the current data."""
+async def _model_to_load(settings: Settings, runs: TrainingRuns, models: ModelFiles) -> Path:
+    """The model an admin promoted last when it is here or in the store, else the one for the current data."""
     promoted = await runs.active_model()
-    if promoted and (settings.model_dir / promoted).is_file():
-        return settings.model_dir / promoted
-    model = current_model(settings.root, settings.model_dir)
+    model = await asyncio.to_thread(
+        lambda: (models.named(promoted) if promoted else None) or current_model(settings.root, models)
+    )
     if model is None:
         raise SystemExit(f"no trained model in {settings.model_dir}: run 'dorpspomp train' first")
     return model
@@ -153,9 +153,10 @@ async def build_service(settings: Settings) -> web.Application:
     database = Database(settings.database_url)
     await asyncio.to_thread(database.migrate)
     runs = TrainingRuns(database)
-    model = await _model_to_load(settings, runs)
+    models = ModelFiles.from_settings(settings)
+    model = await _model_to_load(settings, runs, models)
     engine = await RasaAgentEngine.load(model, settings, municipality.admin.retention_days)
-    service = EngineService(engine, settings.model_dir, TrainingLauncher(settings, runs))
+    service = EngineService(engine, models, TrainingLauncher(settings, runs))
     app = web.Application(middlewares=[json_errors, token_required(settings.engine_token)], client_max_size=BODY_LIMIT)
     app.add_routes(service_routes(service))
     follower = PromotionFollower(runs, current=engine.model_version, use=service.use_model)

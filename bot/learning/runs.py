@@ -14,13 +14,16 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Mapping, Optional
 
 import sqlalchemy as sa
 
 from bot.clock import utcnow
 from bot.store.database import Database, inserted_id
 from bot.store.tables import training_runs
+
+if TYPE_CHECKING:
+    from bot.training import ModelFiles
 
 logger = logging.getLogger(__name__)
 
@@ -156,7 +159,7 @@ async def execute(
     runs: TrainingRuns,
     run: TrainingRun,
     root: Path,
-    model_dir: Path,
+    models: ModelFiles,
     held_out: Path,
     promote: str,
     allowed_drop: float,
@@ -169,12 +172,14 @@ async def execute(
     if promote not in PROMOTE_CHOICES:
         raise ValueError(f"promote must be one of {PROMOTE_CHOICES}")
     active = await runs.active_model()
-    baseline = model_dir / active if active and (model_dir / active).exists() else current_model(root, model_dir)
+    baseline = await asyncio.to_thread(
+        lambda: (models.named(active) if active else None) or current_model(root, models)
+    )
     try:
         await runs.update(run.id, stage="trainen", baseline=baseline.name if baseline else None)
         # Rasa's training runs its own event loop: it gets a thread of its own.
         live = [baseline.name] if baseline else []
-        candidate = await asyncio.to_thread(train_if_changed, root, model_dir, False, live)
+        candidate = await asyncio.to_thread(train_if_changed, root, models, False, live)
         await runs.update(run.id, stage="nieuw model testen", model=candidate.name)
         examples = evaluation.load_examples(held_out)
         new = await evaluation.evaluate_model(candidate, examples)

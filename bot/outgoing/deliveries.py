@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from bot.clock import utcnow
 from bot.store.database import Database, inserted_id
+from bot.store.inbox import mark_answered
 from bot.store.outbox import enqueue
 from bot.store.tables import deliveries
 
@@ -50,10 +51,17 @@ class DeliveryStore:
     def __init__(self, database: Database) -> None:
         self._database = database
 
-    async def add(self, conversation_id: str, channel: str, items: list[dict[str, Any]]) -> int:
-        """Store the items and queue their sending, in one transaction."""
+    async def add(
+        self, conversation_id: str, channel: str, items: list[dict[str, Any]], answering: Optional[int] = None
+    ) -> Optional[int]:
+        """Store the items and queue their sending, in one transaction; with the
+        kept message they answer (a receipt id of bot/store/inbox.py) marked
+        answered in it. None, and nothing queued, when that message was answered
+        already (two processes answered it): the citizen gets one answer."""
         now = utcnow()
         async with self._database.transaction() as connection:
+            if answering is not None and not await mark_answered(connection, answering):
+                return None
             result = await connection.execute(
                 deliveries.insert().values(
                     conversation_id=conversation_id,
@@ -66,7 +74,7 @@ class DeliveryStore:
                 )
             )
             delivery_id = inserted_id(result)
-            await enqueue(connection, DELIVER_JOB, str(delivery_id))
+            await enqueue(connection, DELIVER_JOB, str(delivery_id), sequence=conversation_id)
         return delivery_id
 
     async def get(self, delivery_id: int) -> Optional[Delivery]:
@@ -108,7 +116,10 @@ class DeliveryStore:
                 .values(state=PENDING, updated_at=utcnow())
             )
             if updated.rowcount == 1:
-                await enqueue(connection, DELIVER_JOB, str(delivery_id))
+                conversation_id = await connection.scalar(
+                    sa.select(deliveries.c.conversation_id).where(deliveries.c.id == delivery_id)
+                )
+                await enqueue(connection, DELIVER_JOB, str(delivery_id), sequence=conversation_id)
         return updated.rowcount == 1
 
     async def _update(self, delivery_id: int, **values: Any) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any, Mapping, Protocol
+from typing import Any, Mapping, Optional, Protocol
 
 from bot.messages import DeliveryFailed
 from bot.outgoing.deliveries import DELIVER_JOB, Delivery, DeliveryStore
@@ -36,9 +36,11 @@ class DeliveryPostbox:
         self.store = store
         self.posted = asyncio.Event()
 
-    async def post(self, conversation_id: str, channel: str, items: list[dict[str, Any]]) -> None:
-        """Keep the items for sending and wake the worker."""
-        await self.store.add(conversation_id, channel, items)
+    async def post(
+        self, conversation_id: str, channel: str, items: list[dict[str, Any]], answering: Optional[int] = None
+    ) -> None:
+        """Keep the items for sending (and mark the kept message they answer answered) and wake the worker."""
+        await self.store.add(conversation_id, channel, items, answering)
         self.posted.set()
 
 
@@ -57,34 +59,43 @@ class DeliverySender:
         self.channels = channels
         self.policy = policy
         self.poll_seconds = poll_seconds
+        self._stopping = asyncio.Event()
 
     async def run(self) -> None:
-        """Send what is due until cancelled; a failed round is logged, not fatal."""
-        while True:
+        """Send what is due until :meth:`stop`; a failed round is logged, not fatal."""
+        while not self._stopping.is_set():
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self.postbox.posted.wait(), self.poll_seconds)
             self.postbox.posted.clear()
             try:
-                while await self.send_due():
+                while not self._stopping.is_set() and await self.send_due():
                     pass
             except asyncio.CancelledError:
                 raise
             except Exception:
                 logger.exception("sending deliveries failed; trying again shortly")
 
+    def stop(self) -> None:
+        """End :meth:`run` after the pass in progress. A send cut off mid-request
+        may have reached the platform; given back, it would go out again from
+        another process."""
+        self._stopping.set()
+        self.postbox.posted.set()
+
     async def send_due(self) -> int:
         """One pass over the due deliveries; returns how many were handled."""
+        # At most one delivery per conversation: the outbox keeps each
+        # conversation's in order (a sequence), so conversations go side by side.
         jobs = await self.outbox.claim(DELIVER_JOB, limit=20)
-        conversations: dict[str, list[tuple[Job, Delivery]]] = {}
+        due = []
         for job in jobs:
             delivery = await self.store.get(int(job.subject_id))
             if delivery is None:
                 await self.outbox.fail(job, "the delivery no longer exists")
                 continue
-            conversations.setdefault(delivery.conversation_id, []).append((job, delivery))
-        # One conversation's messages in the order they were made; conversations side by side.
+            due.append((job, delivery))
         try:
-            await asyncio.gather(*(self._send_in_order(batch) for batch in conversations.values()))
+            await asyncio.gather(*(self._send(job, delivery) for job, delivery in due))
         except asyncio.CancelledError:
             # Stopping mid-send: the unfinished jobs go back to the queue now,
             # not when their lease runs out (a restarted gateway sends them).
@@ -92,21 +103,18 @@ class DeliverySender:
             raise
         return len(jobs)
 
-    async def _send_in_order(self, batch: list[tuple[Job, Delivery]]) -> None:
-        for job, delivery in batch:
-            await self._send(job, delivery)
-
     async def _send(self, job: Job, delivery: Delivery) -> None:
         channel = self.channels.get(delivery.channel)
         try:
             if channel is None:
                 raise DeliveryFailed(f"channel {delivery.channel} is not enabled", retryable=True)
-            for index, item in enumerate(delivery.unsent, start=delivery.sent):
-                if not await self.outbox.holds(job):
-                    logger.warning("delivery %s was taken over by another sender; this one stops", delivery.id)
-                    return
-                await channel.send(item)
-                await self.store.mark_item_sent(delivery.id, index + 1)
+            async with self.outbox.holding(job):
+                for index, item in enumerate(delivery.unsent, start=delivery.sent):
+                    if not await self.outbox.holds(job):
+                        logger.warning("delivery %s was taken over by another sender; this one stops", delivery.id)
+                        return
+                    await channel.send(item)
+                    await self.store.mark_item_sent(delivery.id, index + 1)
         except DeliveryFailed as error:
             await self._failed(job, delivery, error)
             return

@@ -147,7 +147,7 @@ class CitizenRecords:
             photos = await self._photos(connection, ids)
             await self._erase(connection, ids)
         for media_id in photos:
-            self._media.delete(media_id)
+            await self._media.delete(media_id)
         return len(ids)
 
     @staticmethod

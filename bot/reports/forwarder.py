@@ -13,7 +13,7 @@ import asyncio
 import logging
 
 from bot.media import MediaStore
-from bot.reports.backends.base import BackendError, ReportBackend
+from bot.reports.backends.base import BackendError, Photo, ReportBackend
 from bot.reports.store import FORWARD_JOB, Report, ReportStore
 from bot.retries import RetryPolicy
 from bot.store.outbox import Job, Outbox
@@ -52,7 +52,8 @@ class ReportForwarder:
         if not await self.outbox.holds(job):
             return  # its lease ran out and another forwarder has it
         try:
-            await self._forward(report)
+            async with self.outbox.holding(job):
+                await self._forward(report)
         except BackendError as error:
             await self._failed(job, report, error)
             return
@@ -67,9 +68,9 @@ class ReportForwarder:
             await self.store.mark_created(report.id, external_id)
         for index in range(report.media_forwarded, len(report.media)):
             media_id = report.media[index]
-            path = self.media.path(media_id)
-            if path is not None:
-                await self.backend.attach(external_id, path, self.media.mime_type(media_id))
+            photo = await self.media.photo(media_id)
+            if photo is not None:
+                await self.backend.attach(external_id, Photo(media_id, photo, self.media.mime_type(media_id)))
             await self.store.mark_media_forwarded(report.id, index + 1)
 
     async def _failed(self, job: Job, report: Report, error: BackendError) -> None:

@@ -31,6 +31,7 @@ def report_workers(
     reports: ReportSettings,
     media: MediaStore,
     singletons: Singletons,
+    outbox: Outbox,
 ) -> Callable[[web.Application], AsyncIterator[None]]:
     """An aiohttp cleanup context running the workers while the gateway runs:
     forwarding in every process (the outbox shares the work), the status poll
@@ -43,7 +44,7 @@ def report_workers(
             yield
             return
         store = ReportStore(database)
-        forwarder = ReportForwarder(store, Outbox(database), backend, media)
+        forwarder = ReportForwarder(store, outbox, backend, media)
         status_sync = ReportStatusSync(
             store, backend, ReportNotifier(outreach, profile, reports), reports.status_poll_seconds
         )

@@ -29,6 +29,7 @@ class StoredMessage:
     confidence: Optional[float]
     created_at: datetime
     staff_id: Optional[int] = None
+    platform_message_id: Optional[str] = None
 
     @property
     def public(self) -> bool:
@@ -265,6 +266,7 @@ class ConversationStore:
                 confidence=row["confidence"],
                 created_at=row["created_at"],
                 staff_id=row["staff_id"],
+                platform_message_id=row["platform_message_id"],
             )
             for row in reversed(rows)
         ]

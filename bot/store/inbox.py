@@ -1,24 +1,30 @@
-"""Platform messages from the webhook's 200 until they are answered.
+"""Citizens' messages from their acknowledgement until they are answered:
+a platform webhook's 200, a web chat ``ack``.
 
-A delivery is committed here before the platform hears it arrived, so a
-process that dies right after loses nothing. The platform's message id is
-unique per channel: that constraint is the dedupe of redeliveries, across
-processes and restarts. Whoever handles a message holds it for a lease; a
-message whose lease ran out unanswered (its process died, or answering
-failed) is taken again, by a redelivery or by the recovery round of any
-process, a few times at most.
+A delivery is committed here before the platform (or the widget) hears it
+arrived, so a process that dies right after loses nothing. The message's id
+is unique per channel: that constraint is the dedupe of redeliveries, across
+processes and restarts. Whoever answers a message holds it for a lease it
+renews while it works; a message whose lease ran out unanswered (its process
+died, or answering failed) is taken again, by a redelivery or by the
+recovery round of any process, a few times at most. An answer is queued and
+its message marked answered in one transaction (:func:`mark_answered`), and
+only once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Mapping, Optional
+from typing import Any, AsyncIterator, Mapping, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.background import repeat, running
 from bot.clock import utcnow
 from bot.store.database import Database, inserted_id
 from bot.store.tables import platform_inbox
@@ -43,6 +49,18 @@ class Receipt:
     @property
     def last_attempt(self) -> bool:
         return self.attempts >= MAX_ATTEMPTS
+
+
+async def mark_answered(connection: AsyncConnection, receipt_id: int) -> bool:
+    """Inside the caller's transaction: so an answer is queued and its message
+    marked answered together, or neither (and the message is answered again).
+    False when it was answered already: then this answer must not go out too."""
+    result = await connection.execute(
+        platform_inbox.update()
+        .where(platform_inbox.c.id == receipt_id, platform_inbox.c.answered_at.is_(None))
+        .values(answered_at=utcnow())
+    )
+    return bool(result.rowcount == 1)
 
 
 class PlatformInbox:
@@ -131,11 +149,25 @@ class PlatformInbox:
         claimed = [await self._claim(receipt_id) for receipt_id in ids]
         return [receipt for receipt in claimed if receipt is not None]
 
-    async def answered(self, receipt: Receipt) -> None:
+    @contextlib.asynccontextmanager
+    async def holding(self, receipt: Receipt) -> AsyncIterator[None]:
+        """While the block answers the message its lease is renewed, so a slow
+        answer (a queue of turns, a slow engine) is not taken for a lost one."""
+        async with running(repeat(lambda: self._renew(receipt), self._lease.total_seconds() / 3, "renewing a lease")):
+            yield
+
+    async def _renew(self, receipt: Receipt) -> None:
+        table = platform_inbox.c
         async with self._database.transaction() as connection:
             await connection.execute(
-                platform_inbox.update().where(platform_inbox.c.id == receipt.id).values(answered_at=utcnow())
+                platform_inbox.update()
+                .where(table.id == receipt.id, table.answered_at.is_(None), table.attempts == receipt.attempts)
+                .values(claimed_until=utcnow() + self._lease)
             )
+
+    async def answered(self, receipt: Receipt) -> None:
+        async with self._database.transaction() as connection:
+            await mark_answered(connection, receipt.id)
 
     async def forget_older_than(self, before: datetime) -> int:
         """Delete what arrived before ``before``: past any redelivery, answered or given up."""

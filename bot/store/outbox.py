@@ -6,19 +6,24 @@ is not also queued. Workers in any number of processes claim a job with a
 lease; a worker that dies mid-job leaves a lease that runs out, and another
 worker picks the job up again. Each claim is numbered (a fencing token): a
 worker whose lease ran out and was taken over can neither renew it nor record
-an outcome, so it stops before sending twice. Finished jobs go after a while.
+an outcome, so it stops before sending twice. Jobs of one sequence (the
+deliveries of one conversation) are due one at a time, oldest first, in
+every process together: a later answer never overtakes an earlier one, not
+even one that waits for a retry. Finished jobs go after a while.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Optional
+from typing import AsyncIterator, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.background import repeat, running
 from bot.clock import utcnow
 from bot.retries import AttemptFailed, RetryPolicy
 from bot.store.database import Database
@@ -41,13 +46,14 @@ class Job:
     claim: int
 
 
-async def enqueue(connection: AsyncConnection, kind: str, subject_id: str) -> None:
-    """Queue a job inside the caller's transaction."""
+async def enqueue(connection: AsyncConnection, kind: str, subject_id: str, sequence: Optional[str] = None) -> None:
+    """Queue a job inside the caller's transaction; after the pending jobs of its ``sequence``."""
     now = utcnow()
     await connection.execute(
         outbox.insert().values(
             kind=kind,
             subject_id=subject_id,
+            sequence=sequence,
             state=PENDING,
             attempts=0,
             next_attempt_at=now,
@@ -69,11 +75,18 @@ class Outbox:
         return await self._claim_skipping_locked(kind, limit)
 
     def _due(self, kind: str, now: datetime) -> sa.ColumnElement[bool]:
+        earlier = outbox.alias("earlier")
+        waits_for_earlier = (
+            sa.select(earlier.c.id)
+            .where(earlier.c.sequence == outbox.c.sequence, earlier.c.state == PENDING, earlier.c.id < outbox.c.id)
+            .exists()
+        )
         return sa.and_(
             outbox.c.kind == kind,
             outbox.c.state == PENDING,
             outbox.c.next_attempt_at <= now,
             sa.or_(outbox.c.locked_until.is_(None), outbox.c.locked_until < now),
+            sa.or_(outbox.c.sequence.is_(None), ~waits_for_earlier),
         )
 
     async def _claim_skipping_locked(self, kind: str, limit: int) -> list[Job]:
@@ -139,6 +152,14 @@ class Outbox:
                 .values(locked_until=now + self._lease)
             )
         return bool(result.rowcount == 1)
+
+    @contextlib.asynccontextmanager
+    async def holding(self, job: Job) -> AsyncIterator[None]:
+        """The job's lease renewed while the block works on it (a slow platform),
+        so only a process that died loses it. The block checks :meth:`holds`
+        before each step it must not repeat."""
+        async with running(repeat(lambda: self.holds(job), self._lease.total_seconds() / 3, "renewing a lease")):
+            yield
 
     async def release(self, jobs: list[Job]) -> None:
         """Give back the leases of jobs this worker will not finish (it is

@@ -126,7 +126,10 @@ outbox = sa.Table(
     sa.Column("updated_at", UtcDateTime(), nullable=False),
     # How many times the job was claimed: the fencing token of bot/store/outbox.py.
     sa.Column("claim", sa.Integer, nullable=False, default=0, server_default="0"),
+    # Jobs of one sequence (a conversation's deliveries) are done one at a time, oldest first.
+    sa.Column("sequence", sa.String(64), nullable=True),
     sa.Index("ix_outbox_kind_state_next_attempt_at", "kind", "state", "next_attempt_at"),
+    sa.Index("ix_outbox_sequence_state_id", "sequence", "state", "id"),
 )
 
 # --- Webcare: staff, hand-offs to them, their notes and canned responses ---

@@ -97,14 +97,14 @@ class DeskApi:
         if not await self._review.flag(_conversation(request), _int(body, "message_id"), session.member.id):
             raise HttpProblem(404, "Dit bericht van de inwoner bestaat niet in dit gesprek.")
 
-    async def photo(self, request: web.Request, session: StaffSession) -> web.FileResponse:
+    async def photo(self, request: web.Request, session: StaffSession) -> web.Response:
         """A photo a citizen sent, for colleagues only: never cached or shared."""
         media_id = request.match_info["id"]
-        path = self._media.path(media_id)
-        if path is None:
+        photo = await self._media.photo(media_id)
+        if photo is None:
             raise HttpProblem(404, "Deze foto bestaat niet (meer).")
-        return web.FileResponse(
-            path,
+        return web.Response(
+            body=photo,
             headers={
                 "Content-Type": self._media.mime_type(media_id),
                 "Cache-Control": "private, no-store",

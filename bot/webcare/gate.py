@@ -9,7 +9,7 @@ from typing import AsyncIterator, Optional
 
 from bot.contract import CONTROL_INTENTS, HandoffReason
 from bot.events import EventBus
-from bot.locks import ConversationLocks
+from bot.locks import ConversationLocks, Held
 from bot.webcare.handoffs import Handoff, HandoffStore
 
 logger = logging.getLogger(__name__)
@@ -29,10 +29,10 @@ class HandoffGate:
         self.locks = locks
 
     @contextlib.asynccontextmanager
-    async def hold(self, conversation_id: str) -> AsyncIterator[None]:
+    async def hold(self, conversation_id: str) -> AsyncIterator[Held]:
         """One turn at a time: a citizen's message, or a colleague handing back."""
-        async with self.locks.hold(conversation_id):
-            yield
+        async with self.locks.hold(conversation_id) as held:
+            yield held
 
     async def with_colleague(self, conversation_id: str) -> bool:
         return await self.handoffs.is_open(conversation_id)

@@ -4,12 +4,13 @@ Protocol, one JSON object per websocket message:
 
 browser → server
   ``{"type": "hello", "session": <token or null>}``      first, once per connection
-  ``{"type": "message", "text": "...", "payload": "..."}``  typed text or a tapped button
-  ``{"type": "message", "location": {"latitude": .., "longitude": ..}}``  "share my location"
-  ``{"type": "message", "photos": ["<media id>"]}``        after ``POST /webchat/upload``
+  ``{"type": "message", "id": "...", "text": "...", "payload": "..."}``  typed text or a tapped button
+  ``{"type": "message", "id": "...", "location": {"latitude": .., "longitude": ..}}``  "share my location"
+  ``{"type": "message", "id": "...", "photos": ["<media id>"]}``  after ``POST /webchat/upload``
 
 server → browser
-  ``{"type": "session", "session": <token>, "history": [turn, ...]}``
+  ``{"type": "session", "session": <token>, "history": [turn, ...]}``  a citizen's turn carries its ``id``
+  ``{"type": "ack", "id": "..."}``                          the message is kept: the widget stops resending it
   ``{"type": "typing"}``                                    while the answer is made
   ``{"type": "reply", "text": ..., "buttons": [...], "image": ...}``
   ``{"type": "received"}``                                  kept for a colleague; no bot answer
@@ -22,11 +23,21 @@ session token as bearer token, and answers ``{"photo": "<media id>"}``, with
 Messages, new conversations and uploads are rate-limited per session and per
 client address (bot/throttle.py); past a limit the citizen reads
 ``{"type": "limited", "text": ...}`` and nothing is kept.
+
+Nothing a citizen sends is lost to a dropped connection or a gateway that
+dies: the widget gives every message an ``id`` and sends it again after a
+reconnect until it has an ``ack``. The server keeps the message (the inbox of
+bot/store/inbox.py, the id unique within the session) before it acks, answers
+each id once, and a message whose answering died with its process is
+answered by the recovery round of any gateway. ``limited`` and ``error``
+carry the ``id`` too: that message will not be kept, resending cannot help.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import re
 from pathlib import Path
 from typing import Any, Optional
 
@@ -49,6 +60,8 @@ WIDGET_FILES = {
 }
 MAX_FRAME_BYTES = 64 * 1024
 MAX_PHOTOS_PER_MESSAGE = 5
+# The widget's message ids: random, URL-safe.
+CLIENT_MESSAGE_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 DELIVERY_TOPIC = "webchat-delivery"
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
@@ -82,12 +95,12 @@ def _location(data: Any) -> Optional[Location]:
     return Location(latitude, longitude)
 
 
-def _photo_ids(data: Any, media: MediaStore) -> list[str]:
+async def _photo_ids(data: Any, media: MediaStore) -> list[str]:
     if data is None:
         return []
     if not isinstance(data, list) or len(data) > MAX_PHOTOS_PER_MESSAGE:
         raise BadFrame(f"photos must be a list of at most {MAX_PHOTOS_PER_MESSAGE} uploaded ids")
-    if not all(isinstance(i, str) and media.path(i) for i in data):
+    if not all([isinstance(i, str) and await media.has(i) for i in data]):
         raise BadFrame("unknown photo: upload it first")
     return data
 
@@ -96,10 +109,34 @@ def render(reply: Reply) -> dict[str, Any]:
     return {"type": "reply", **reply.to_dict()}
 
 
+def _client_id(data: dict[str, Any]) -> Optional[str]:
+    value = data.get("id")
+    if value is None:
+        return None
+    if not isinstance(value, str) or not CLIENT_MESSAGE_ID.match(value):
+        raise BadFrame("id must be 8 to 64 letters, digits, '-' or '_'")
+    return value
+
+
+def _kept_as(conversation_id: str, client_id: str) -> str:
+    """The message's id in the inbox and the history: unique within its session only,
+    so nobody can pass an id of another session's message off as theirs."""
+    return f"{conversation_id}:{client_id}"
+
+
+async def _tell(socket: web.WebSocketResponse, frame: dict[str, Any]) -> None:
+    """To the citizen's socket while it is open. A turn that began goes on when
+    the connection drops: its answer is in the history the widget gets back."""
+    with contextlib.suppress(ConnectionError, RuntimeError):
+        await socket.send_json(frame)
+
+
 def render_turn(turn: Turn) -> dict[str, Any]:
     rendered = {"from": "citizen" if turn.from_citizen else "bot", **turn.reply.to_dict()}
     if turn.photos or turn.shared_location:
         rendered.update(photos=turn.photos, location=turn.shared_location)
+    if turn.message_id:
+        rendered["id"] = turn.message_id.partition(":")[2]
     return rendered
 
 
@@ -118,6 +155,7 @@ class WebchatChannel(Channel):
         self._media = context.media
         self._bus = context.bus
         self._uploads = context.uploads
+        self._inbox = context.inbox
         self._throttle = context.throttle
         self._client_address = context.client_address
         # Open sockets per conversation (several tabs may show one), for deliver().
@@ -253,32 +291,75 @@ class WebchatChannel(Channel):
         if conversation_id is None:
             await socket.send_json({"type": "error", "error": "say hello first"})
             return
+        try:
+            client_id = _client_id(data)
+        except BadFrame as error:
+            await socket.send_json({"type": "error", "error": str(error)})
+            return
+        about = {"id": client_id} if client_id else {}
         if not (
             await self._throttle.allow("chat_message_per_session", conversation_id)
             and await self._throttle.allow("chat_message_per_client", client)
         ):
-            await socket.send_json({"type": "limited", "text": TOO_MANY_MESSAGES})
+            await socket.send_json({"type": "limited", "text": TOO_MANY_MESSAGES, **about})
             return
         try:
             message = await self._message(conversation_id, data)
         except (BadFrame, MessageTooLong) as error:
-            await socket.send_json({"type": "error", "error": str(error)})
+            await socket.send_json({"type": "error", "error": str(error), **about})
             return
-        await socket.send_json({"type": "typing"})
-        replies = (await self.hub.handle(message, conversation_id)).replies
+        receipt = None
+        if client_id is not None:
+            kept = {"conversation_id": conversation_id, "frame": data}
+            receipt = await self._inbox.accept(self.name, message.platform_message_id, conversation_id, kept)
+            await _tell(socket, {"type": "ack", "id": client_id})
+            if receipt is None:  # sent again: answered already, or being answered elsewhere
+                return
+        async with self._inbox.holding(receipt) if receipt is not None else contextlib.nullcontext():
+            await _tell(socket, {"type": "typing"})
+            replies = (await self.hub.handle(message, conversation_id)).replies
+            if receipt is not None:
+                await self._inbox.answered(receipt)
         for reply in replies:
-            await socket.send_json(render(reply))
+            await _tell(socket, render(reply))
         if not replies:
-            await socket.send_json({"type": "received"})
+            await _tell(socket, {"type": "received"})
+
+    async def recover(self) -> int:
+        """Answer kept messages whose answering died with its process; the
+        answer goes to the citizen's chat wherever it is open, and into its history."""
+        receipts = await self._inbox.due(self.name)
+        for receipt in receipts:
+            conversation_id = str(receipt.event["conversation_id"])
+            try:
+                message = await self._message(conversation_id, dict(receipt.event["frame"]))
+                # Its process died after the answer was kept, before the receipt
+                # was marked: the citizen gets it with the history, not twice.
+                async with self._inbox.holding(receipt):
+                    if not await self._answer_kept(conversation_id, message.platform_message_id):
+                        answer = await self.hub.handle(message, conversation_id)
+                        if answer.replies:
+                            await self.deliver(conversation_id, conversation_id, answer.replies)
+                    await self._inbox.answered(receipt)
+            except Exception:
+                logger.exception("webchat: a kept message could not be answered; it will be tried again")
+        return len(receipts)
+
+    async def _answer_kept(self, conversation_id: str, message_id: Optional[str]) -> bool:
+        """Whether the history holds the message ``message_id`` and something said after it."""
+        turns = await self.hub.transcript(conversation_id) or []
+        asked = next((i for i, turn in enumerate(turns) if turn.from_citizen and turn.message_id == message_id), None)
+        return asked is not None and any(not turn.from_citizen for turn in turns[asked + 1 :])
 
     async def _message(self, conversation_id: str, data: dict[str, Any]) -> IncomingMessage:
         text, payload = data.get("text", ""), data.get("payload")
         if not isinstance(text, str) or not (payload is None or isinstance(payload, str)):
             raise BadFrame("text and payload must be strings")
         location = _location(data.get("location"))
-        photo_ids = _photo_ids(data.get("photos"), self._media)
+        photo_ids = await _photo_ids(data.get("photos"), self._media)
         if not text.strip() and not payload and location is None and not photo_ids:
             raise BadFrame("empty message")
+        client_id = _client_id(data)
         message = IncomingMessage(
             channel=self.name,
             sender=conversation_id,
@@ -286,6 +367,7 @@ class WebchatChannel(Channel):
             payload=payload,
             location=location,
             attachments=tuple(Attachment("image", MEDIA_PREFIX + i, self._media.mime_type(i)) for i in photo_ids),
+            platform_message_id=_kept_as(conversation_id, client_id) if client_id else None,
         )
         if photo_ids and not await self._uploads.use(conversation_id, photo_ids):
             raise BadFrame("unknown photo: upload it first")

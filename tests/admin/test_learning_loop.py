@@ -16,6 +16,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.gateway import ROUTER, build_app
 from bot.learning.runs import compare
 from bot.profile import load_profile
+from bot.settings import Settings
+from bot.storage import MODELS, remote_store
 from bot.store import Database
 from bot.webcare.staff import StaffStore
 from tests.conftest import REST_TOKEN, make_settings
@@ -67,7 +69,9 @@ async def wait_for(condition, timeout: float, what: str) -> None:
         await asyncio.sleep(0.5)
 
 
-async def test_review_annotate_train_compare_promote_and_swap_while_citizens_write(tmp_path: Path) -> None:
+async def test_review_annotate_train_compare_promote_and_swap_while_citizens_write(
+    tmp_path: Path, s3_env: dict[str, str]
+) -> None:
     root = copy_project(tmp_path, ("municipality.yml", "places.yml", "content"))
     shutil.copytree(SMALL_PROJECT, root, dirs_exist_ok=True)
     models = root / "models"
@@ -78,6 +82,8 @@ async def test_review_annotate_train_compare_promote_and_swap_while_citizens_wri
         "MUNICIPALITY_PROFILE": str(root / "municipality.yml"),
         "DATABASE_URL": url,
         "REDIS_URL": "",
+        # Models are published to the object store, where every engine replica finds them.
+        **s3_env,
     }
     baseline = await asyncio.to_thread(trained_model_for, root, project)
     database = Database(url)
@@ -152,6 +158,8 @@ async def test_review_annotate_train_compare_promote_and_swap_while_citizens_wri
             return len(results) > sent_before + 8
 
         await wait_for(swapped, 120, "both gateways to serve the promoted model")
+        store = remote_store(Settings.from_env(project), MODELS)
+        assert store is not None and store.exists(baseline.name) and store.exists(candidate)
         await wait_for(more_sent, 60, "more messages after the swap")
         assert (await engines[0].parse(QUESTION)).intent == "opening_hours"
     finally:

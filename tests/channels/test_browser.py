@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from aiohttp import web
@@ -205,3 +207,26 @@ async def test_the_widget_works_on_a_host_page_whose_policy_allows_only_our_orig
         assert violations == []
     finally:
         await runner.cleanup()
+
+
+async def test_a_message_the_server_never_confirmed_is_sent_again_and_shown_once(
+    browser: Browser, gateway: Service
+) -> None:
+    """What the widget sent when the connection dropped (or the page closed)
+    before the server's ack is sent again on the next visit, and answered."""
+    page = await browser.new_page()
+    await page.goto(gateway.url + "/")
+    key = f"dorpspomp:{urlsplit(gateway.url).netloc}:unconfirmed"
+    unconfirmed = [{"type": "message", "id": "0123456789abcdef0123456789abcdef", "text": "wat kost een paspoort?"}]
+    await page.evaluate("([key, value]) => localStorage.setItem(key, value)", [key, json.dumps(unconfirmed)])
+    await page.reload()
+    await page.get_by_role("button", name=LAUNCHER).click()
+    question = page.locator(".dp-citizen").filter(has_text="wat kost een paspoort?")
+    await expect(question).to_have_count(1)
+    await expect(page.locator(".dp-bot").filter(has_text="84,45").first).to_be_visible(timeout=30_000)
+    await page.wait_for_function("(key) => localStorage.getItem(key) === '[]'", arg=key)
+
+    await page.reload()
+    await page.get_by_role("button", name=LAUNCHER).click()
+    await expect(page.locator(".dp-bot").filter(has_text="84,45").first).to_be_visible()
+    await expect(question).to_have_count(1)

@@ -28,6 +28,7 @@ from bot.media import MediaRejected, MediaStore, sweep_unsent_uploads
 from bot.messages import IncomingMessage
 from bot.outgoing.deliveries import DELIVER_JOB, DeliveryStore
 from bot.outgoing.sender import DeliveryPostbox, DeliverySender
+from bot.storage.local import LocalFolder
 from bot.store import ConversationStore, Database
 from bot.store.outbox import Outbox
 from bot.store.tables import messages
@@ -154,7 +155,7 @@ def png(width: int, height: int, mode: str = "L") -> bytes:
 
 
 def test_photos_that_unpack_to_too_many_pixels_are_refused_not_warned_about(tmp_path: Path) -> None:
-    media = MediaStore(tmp_path)
+    media = MediaStore(LocalFolder(tmp_path))
     with pytest.raises(MediaRejected, match="te veel pixels"):
         media.save(png(9000, 8000))
     with pytest.raises(MediaRejected):
@@ -170,7 +171,7 @@ def test_a_photo_is_turned_upright_and_its_text_chunks_dropped(tmp_path: Path) -
     info = PngImagePlugin.PngInfo()
     info.add_text("Comment", "Jan Jansen, Kerkstraat 12")
     image.save(buffer, "PNG", exif=exif, pnginfo=info)
-    stored = MediaStore(tmp_path).save(buffer.getvalue())
+    stored = MediaStore(LocalFolder(tmp_path)).save(buffer.getvalue())
     kept = Image.open(tmp_path / stored.id)
     assert kept.size == (20, 40) and "Comment" not in kept.info and not kept.getexif()
     assert b"Kerkstraat" not in (tmp_path / stored.id).read_bytes()
@@ -179,7 +180,7 @@ def test_a_photo_is_turned_upright_and_its_text_chunks_dropped(tmp_path: Path) -
 async def test_uploads_no_message_sent_are_swept_with_their_files(database: Database, tmp_path: Path) -> None:
     store = ConversationStore(database)
     conversation = await store.create_conversation("webchat")
-    media, uploads = MediaStore(tmp_path / "media"), UploadStore(database)
+    media, uploads = MediaStore(LocalFolder(tmp_path / "media")), UploadStore(database)
     sent, unsent = media.save(png(8, 8)), media.save(png(8, 8))
     for photo in (sent, unsent):
         await uploads.add(photo.id, conversation)
@@ -187,9 +188,9 @@ async def test_uploads_no_message_sent_are_swept_with_their_files(database: Data
     assert await uploads.use(conversation, [sent.id])
     assert not await uploads.use(await store.create_conversation("webchat"), [unsent.id]), "not another session's"
     await sweep_unsent_uploads(uploads, media)
-    assert media.path(unsent.id) is not None, "an hour to send it"
+    assert await media.has(unsent.id), "an hour to send it"
     await sweep_unsent_uploads(uploads, media, utcnow() + UNSENT_LIFETIME + timedelta(minutes=1))
-    assert media.path(unsent.id) is None and media.path(sent.id) is not None
+    assert not await media.has(unsent.id) and await media.has(sent.id)
     assert await uploads.unsent(conversation) == 0
 
 

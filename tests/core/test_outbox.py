@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from bot.clock import utcnow
 from bot.store import Database
-from bot.store.outbox import DONE, FAILED, PENDING, Outbox, enqueue
+from bot.store.outbox import DONE, FAILED, PENDING, Job, Outbox, enqueue
 from bot.store.tables import outbox
 
 KIND = "deliver"
@@ -71,3 +71,46 @@ async def test_done_jobs_go_after_a_while_and_failed_ones_stay(database: Databas
         )
     assert await worker.forget_done(utcnow() - timedelta(days=7)) == 1
     assert await states(database) == {second.subject_id: FAILED, third.subject_id: DONE}
+
+
+async def queue_in(database: Database, sequence: str, *subjects: str) -> None:
+    async with database.transaction() as connection:
+        for subject in subjects:
+            await enqueue(connection, KIND, subject, sequence=sequence)
+
+
+async def claim_all(workers: list[Outbox]) -> dict[str, Job]:
+    """What the workers claim at once, by subject."""
+    return {job.subject_id: job for jobs in await asyncio.gather(*(w.claim(KIND) for w in workers)) for job in jobs}
+
+
+async def make_due_now(database: Database, subject: str) -> None:
+    async with database.transaction() as connection:
+        await connection.execute(outbox.update().where(outbox.c.subject_id == subject).values(next_attempt_at=utcnow()))
+
+
+async def test_one_conversations_jobs_are_done_one_at_a_time_in_order_by_all_processes(database: Database) -> None:
+    await queue_in(database, "anna", "anna-1", "anna-2", "anna-3")
+    await queue_in(database, "bert", "bert-1")
+    await queue(database, 2)  # jobs of no sequence keep no order among them
+    workers = [Outbox(database) for _ in range(3)]
+    first = await claim_all(workers)
+    assert sorted(first) == ["0", "1", "anna-1", "bert-1"]
+    assert await claim_all(workers) == {}, "anna-2 waits while anna-1 is being sent"
+
+    # anna-1 failed and waits an hour for its retry: anna-2 does not overtake it.
+    await workers[0].retry_later(first["anna-1"], 3600, "platform busy")
+    await workers[0].complete(first["bert-1"])
+    assert await claim_all(workers) == {}
+
+    await make_due_now(database, "anna-1")
+    again = await claim_all(workers)
+    assert list(again) == ["anna-1"]
+    await workers[1].complete(again["anna-1"])
+    assert list(await claim_all(workers)) == ["anna-2"]
+
+    # The process sending anna-2 dies: its lease runs out and anna-2 is taken
+    # over; anna-3 still waits its turn.
+    async with database.transaction() as connection:
+        await connection.execute(outbox.update().values(locked_until=utcnow() - timedelta(seconds=1)))
+    assert sorted(await claim_all(workers)) == ["0", "1", "anna-2"]

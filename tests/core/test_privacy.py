@@ -23,6 +23,7 @@ from bot.messages import IncomingMessage
 from bot.privacy.citizens import ERASED_SENDER, CitizenRecords
 from bot.privacy.redact import review_key
 from bot.privacy.retention import forget_old_audit, purge_expired
+from bot.storage.local import LocalFolder
 from bot.store import ConversationStore, Database
 from bot.store.inbox import PlatformInbox
 from bot.store.tables import messages, platform_inbox, review_decisions
@@ -59,7 +60,7 @@ def old_conversation(days_ago: int, **extra) -> PastConversation:
 
 
 async def test_retention_erases_old_content_and_keeps_every_kpi_figure(database: Database, tmp_path) -> None:
-    media = MediaStore(tmp_path / "media")
+    media = MediaStore(LocalFolder(tmp_path / "media"))
     photo = media.save(png())
     old = await write_history(
         database,
@@ -78,7 +79,7 @@ async def test_retention_erases_old_content_and_keeps_every_kpi_figure(database:
     assert erased == 1
     assert set(await contents(database, old)) == {""}
     assert "Mijn paspoort is verlopen, bel me op 0612345678" in await contents(database, recent)
-    assert media.path(photo.id) is None
+    assert not await media.has(photo.id)
     export = await CitizenRecords(database, media).export([old])
     conversation = export["conversations"][0]
     assert conversation["sender"] == ERASED_SENDER + old
@@ -92,7 +93,7 @@ async def test_retention_erases_old_content_and_keeps_every_kpi_figure(database:
 
 
 async def test_a_citizen_who_writes_again_after_erasure_is_erased_again_later(database: Database, tmp_path) -> None:
-    records = CitizenRecords(database, MediaStore(tmp_path))
+    records = CitizenRecords(database, MediaStore(LocalFolder(tmp_path)))
     conversation = await write_history(database, old_conversation(100))
     await records.erase([conversation])
     store = ConversationStore(database)
@@ -155,7 +156,7 @@ async def test_erasing_a_citizen_takes_their_words_out_of_review_decisions(datab
         kept = (await connection.execute(sa.select(review_decisions))).mappings().one()
     assert kept["example"] == "asdf qwerty" and kept["group_key"] != "asdf qwerty", "the key is kept as a hash"
 
-    await CitizenRecords(database, MediaStore(tmp_path)).erase([conversation])
+    await CitizenRecords(database, MediaStore(LocalFolder(tmp_path))).erase([conversation])
 
     async with database.engine.connect() as connection:
         erased = (await connection.execute(sa.select(review_decisions))).mappings().one()
@@ -180,7 +181,7 @@ async def test_erasing_a_citizen_takes_their_kept_platform_messages_too(database
     await inbox.accept("telegram", "theirs", past.sender, {"message": {"text": "bel me op 0612345678"}})
     await inbox.accept("telegram", "someone-else", "another", {"message": {"text": "hoi"}})
     await inbox.accept("x", "same-id-elsewhere", past.sender, {"message": {"text": "hoi"}})
-    await CitizenRecords(database, MediaStore(tmp_path)).erase([conversation])
+    await CitizenRecords(database, MediaStore(LocalFolder(tmp_path))).erase([conversation])
     async with database.engine.connect() as connection:
         kept = (await connection.scalars(sa.select(platform_inbox.c.platform_message_id))).all()
     assert sorted(kept) == ["same-id-elsewhere", "someone-else"]

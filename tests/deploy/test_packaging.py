@@ -316,3 +316,17 @@ def test_the_ingress_sends_everything_to_the_gateways_with_websockets_kept_open(
     backend = ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
     assert backend["name"] == "gateway"
     assert int(ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/proxy-read-timeout"]) >= 3600
+
+
+def test_the_processes_that_read_photos_share_them(services: dict[str, Any]) -> None:
+    """The gateway takes a photo; the action server's report form checks it is there."""
+    for name in ("gateway", "actions"):
+        assert "media:/var/lib/dorpspomp/media" in [
+            f"{v['source']}:{v['target']}" if isinstance(v, dict) else v for v in services[name]["volumes"]
+        ], name
+        claims = [
+            v["persistentVolumeClaim"]["claimName"]
+            for v in deployment(name)["spec"]["template"]["spec"]["volumes"]
+            if "persistentVolumeClaim" in v
+        ]
+        assert "media" in claims, name

@@ -185,3 +185,29 @@ def test_beyond_loopback_it_needs_a_secret_set_on_purpose(tmp_path: Path) -> Non
         timeout=120,
     )
     assert result.returncode != 0 and "set ENGINE_TOKEN" in result.stderr
+
+
+async def test_an_engine_without_a_model_of_its_own_starts_on_the_one_in_the_object_store(
+    trained_model: Path, s3_env: dict[str, str], tmp_path: Path
+) -> None:
+    """A new replica (an empty model folder) loads what another process trained and published."""
+    from bot.settings import Settings
+    from bot.storage import MODELS, remote_store
+
+    store = remote_store(Settings.from_env({"DORPSPOMP_HOME": str(tmp_path), **s3_env}), MODELS)
+    assert store is not None
+    store.upload(trained_model.name, trained_model)
+    env = {
+        **s3_env,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'replica.sqlite3'}",
+        "REDIS_URL": "",
+        "MODEL_DIR": str(tmp_path / "empty-models"),
+    }
+    with contextlib.ExitStack() as stack:
+        engine = EngineClient(start_engine_side(stack, tmp_path, env)["ENGINE_URL"], ENGINE_TOKEN, timeout=30)
+        try:
+            assert await engine.model_version() == trained_model.name
+            assert (await engine.parse("wat kost een nieuw paspoort?")).intent == "passport_renewal"
+        finally:
+            await engine.close()
+    assert (tmp_path / "empty-models" / trained_model.name).read_bytes() == trained_model.read_bytes()

@@ -21,6 +21,7 @@ from bot.reports.forwarder import ReportForwarder
 from bot.reports.status_sync import ReportStatusSync
 from bot.reports.store import NewReport, Report, ReportStore
 from bot.retries import RetryPolicy
+from bot.storage.local import LocalFolder
 from bot.store import ConversationStore, Database
 from bot.store.outbox import Outbox
 from bot.store.tables import outbox
@@ -32,7 +33,7 @@ NO_WAIT = RetryPolicy(base_seconds=0.0, max_attempts=4)
 
 @pytest.fixture
 def media(tmp_path: Path) -> MediaStore:
-    return MediaStore(tmp_path / "media")
+    return MediaStore(LocalFolder(tmp_path / "media"))
 
 
 def jpeg() -> bytes:
@@ -84,15 +85,9 @@ async def test_a_report_becomes_one_signal_with_its_photo(
     assert signal["category"]["sub_category"].endswith("/categories/wegen/sub_categories/straatverlichting")
     assert signal["reporter"]["email"] == "anna@example.nl"
     assert report.reference in signal["text"]
-    assert signalen.attachments[signal_id] == [jpeg_bytes(media, photo.id)]
+    assert signalen.attachments[signal_id] == [await media.photo(photo.id)]
     stored = await ReportStore(database).get(report.id)
     assert stored is not None and (stored.external_id, stored.forward_state) == (signal_id, "forwarded")
-
-
-def jpeg_bytes(media: MediaStore, media_id: str) -> bytes:
-    path = media.path(media_id)
-    assert path is not None
-    return path.read_bytes()
 
 
 async def test_a_back_end_down_for_a_while_and_a_restart_create_no_duplicate(

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from tests.support import STAFF_PASSWORD, Service, add_colleague
 from tests.channels.test_browser import LAUNCHER, ask, assert_accessible
+from tests.support import STAFF_PASSWORD, Service, add_colleague
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -43,7 +44,9 @@ async def test_a_colleague_takes_over_from_the_bot_and_hands_back(browser: Brows
     await citizen.get_by_role("button", name=LAUNCHER).click()
     await ask(citizen, "ik wil graag een medewerker spreken")
     await expect(citizen.locator(".dp-bot").filter(has_text="collega").first).to_be_visible(timeout=30_000)
-    session = await citizen.evaluate("Object.keys(localStorage).map(k => localStorage.getItem(k))[0]")
+    session = await citizen.evaluate(
+        "(host) => localStorage.getItem('dorpspomp:' + host)", urlsplit(gateway.url).netloc
+    )
     conversation = session.split(".")[0]
 
     # It appears in the colleague's queue without a reload.

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from pathlib import Path
 from typing import Any, Optional, Protocol
 
 import aiohttp
@@ -23,6 +22,15 @@ class BackendError(AttemptFailed):
 
 
 @dataclass(frozen=True)
+class Photo:
+    """A stored photo on its way to the back end."""
+
+    name: str
+    data: bytes
+    mime_type: str
+
+
+@dataclass(frozen=True)
 class BackendStatus:
     status: str  # one of bot.reports.settings.STATUSES
     notes: Optional[str]
@@ -32,7 +40,7 @@ class ReportBackend(Protocol):
     async def create(self, report: Report) -> str:
         """Create the report at the back end; returns the back end's id for it."""
 
-    async def attach(self, external_id: str, photo: Path, mime_type: str) -> None:
+    async def attach(self, external_id: str, photo: Photo) -> None:
         """Add a photo to a report already created."""
 
     async def status(self, external_id: str) -> BackendStatus: ...

@@ -3,10 +3,9 @@ GET requests/{id}.json."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Optional
 
-from bot.reports.backends.base import BackendError, BackendStatus, HttpBackend
+from bot.reports.backends.base import BackendError, BackendStatus, HttpBackend, Photo
 from bot.reports.store import Report
 
 TOKEN_PREFIX = "token:"
@@ -50,7 +49,7 @@ class Open311Backend(HttpBackend):
             return TOKEN_PREFIX + str(created["token"])
         raise BackendError("Open311 answered without service_request_id or token", retryable=False)
 
-    async def attach(self, external_id: str, photo: Path, mime_type: str) -> None:
+    async def attach(self, external_id: str, photo: Photo) -> None:
         # GeoReport v2 takes photos only as a public media_url; Dorpspomp does not
         # publish citizens' photos, so they stay with the report in Dorpspomp.
         return None

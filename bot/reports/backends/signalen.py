@@ -4,12 +4,11 @@ through its public API: create, add a photo, read the status."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any, Optional
 
 import aiohttp
 
-from bot.reports.backends.base import BackendError, BackendStatus, HttpBackend
+from bot.reports.backends.base import BackendError, BackendStatus, HttpBackend, Photo
 from bot.reports.store import Report
 
 MAX_TEXT = 3000  # Signalen refuses longer texts
@@ -81,9 +80,9 @@ class SignalenBackend(HttpBackend):
             raise BackendError("Signalen created the report but sent no signal_id", retryable=False)
         return str(signal_id)
 
-    async def attach(self, external_id: str, photo: Path, mime_type: str) -> None:
+    async def attach(self, external_id: str, photo: Photo) -> None:
         form = aiohttp.FormData()
-        form.add_field("file", photo.read_bytes(), filename=photo.name, content_type=mime_type)
+        form.add_field("file", photo.data, filename=photo.name, content_type=photo.mime_type)
         await self.request("POST", f"/signals/v1/public/signals/{external_id}/attachments/", data=form)
 
     async def status(self, external_id: str) -> BackendStatus:

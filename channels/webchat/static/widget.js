@@ -133,7 +133,41 @@
     log.scrollTop = log.scrollHeight;
   }
 
-  var socket = null, ready = false, retries = 0, pending = [];
+  var socket = null, ready = false, retries = 0;
+  // What the citizen sent and the server has not confirmed (an "ack"): kept
+  // across reloads and sent again after every reconnect, so a dropped
+  // connection or a gateway that stops loses nothing. The server answers each
+  // id once.
+  var unconfirmedKey = storageKey + ":unconfirmed";
+  var unconfirmed = loadUnconfirmed();
+
+  function loadUnconfirmed() {
+    try {
+      var kept = JSON.parse(localStorage.getItem(unconfirmedKey) || "[]");
+      return Array.isArray(kept) ? kept : [];
+    } catch (e) { return []; }
+  }
+
+  function keepUnconfirmed(list) {
+    unconfirmed = list;
+    localStorage.setItem(unconfirmedKey, JSON.stringify(unconfirmed));
+  }
+
+  function confirmed(id) {
+    if (id) keepUnconfirmed(unconfirmed.filter(function (message) { return message.id !== id; }));
+  }
+
+  function newId() {
+    var bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+
+  // A photo or a shared place has no text of its own: say what was sent.
+  function described(message) {
+    if (message.text) return message.text;
+    return message.photos ? "Foto verstuurd" : "Locatie gedeeld";
+  }
 
   function setStatus(text) { status.textContent = text; }
 
@@ -150,20 +184,22 @@
         localStorage.setItem(storageKey, data.session);
         ready = true;
         log.textContent = "";
+        var kept = {};
         data.history.forEach(function (turn, index) {
-          // A photo or a shared place has no text of its own: say what was sent.
-          if (!turn.text && turn.photos) turn.text = "Foto verstuurd";
-          else if (!turn.text && turn.location) turn.text = "Locatie gedeeld";
+          if (turn.id) kept[turn.id] = true;
+          if (!turn.text && (turn.photos || turn.location)) turn.text = described(turn);
           show(turn, turn.from, index === data.history.length - 1);
         });
-        // The log now holds the server's history; what the citizen sent while
-        // (re)connecting is not in it yet, so it is shown again before it goes.
-        pending.forEach(function (frame) {
-          var message = JSON.parse(frame);
-          show({ text: message.text || (message.photos ? "Foto verstuurd" : "Locatie gedeeld") }, "citizen", false);
+        // In the history: the server has it, only its ack was lost on the way.
+        keepUnconfirmed(unconfirmed.filter(function (message) { return !kept[message.id]; }));
+        // The rest is not in the history yet: shown again, and sent again.
+        unconfirmed.forEach(function (message) {
+          show({ text: described(message) }, "citizen", false);
+          socket.send(JSON.stringify(message));
         });
         setStatus("");
-        pending.splice(0).forEach(function (frame) { socket.send(frame); });
+      } else if (data.type === "ack") {
+        confirmed(data.id);
       } else if (data.type === "typing") {
         setStatus("De gemeente typt\u2026");
       } else if (data.type === "received") {
@@ -173,8 +209,11 @@
         clearButtons();
         show(data, "bot", true);
       } else if (data.type === "limited") {
+        // Not kept, and the citizen reads so: sending it again would not help.
+        confirmed(data.id);
         setStatus(data.text);
       } else if (data.type === "error") {
+        confirmed(data.id);
         setStatus("Dat lukte niet: " + data.error);
       }
     });
@@ -187,8 +226,9 @@
   }
 
   function sendFrame(message) {
-    var frame = JSON.stringify(Object.assign({ type: "message", text: "" }, message));
-    if (ready && socket.readyState === WebSocket.OPEN) socket.send(frame); else pending.push(frame);
+    var frame = Object.assign({ type: "message", id: newId(), text: "" }, message);
+    keepUnconfirmed(unconfirmed.concat([frame]));
+    if (ready && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(frame));
   }
 
   function submit(text, payload) {
