@@ -3,6 +3,7 @@ included where Rasa is (the engine's environment)."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import logging
@@ -10,6 +11,7 @@ import os
 import sys
 import warnings
 from datetime import datetime, timezone
+from typing import Iterator
 
 from bot.privacy.redact import redact
 
@@ -73,6 +75,22 @@ def quiet_libraries() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
+@contextlib.contextmanager
+def importing_quietly() -> Iterator[None]:
+    """Around importing the frozen stack (TensorFlow, Rasa): its import warns a
+    lot, and some of its packages put filters of their own in front of ours
+    while it imports (Sanic: DeprecationWarning "once"), so nothing it warns
+    is shown; ours go back in front afterwards."""
+    with warnings.catch_warnings():
+        warnings.showwarning = _not_shown
+        yield
+    quiet_libraries()
+
+
+def _not_shown(*_: object, **__: object) -> None:
+    return None
+
+
 def configure_logging(level_name: str, log_format: str = "text") -> None:
     level = logging.getLevelName(level_name.upper())
     if not isinstance(level, int):
@@ -87,6 +105,7 @@ def configure_logging(level_name: str, log_format: str = "text") -> None:
         if not any(isinstance(f, RedactingFilter) for f in handler.filters):
             handler.addFilter(RedactingFilter())
     if importlib.util.find_spec("rasa") is not None:
-        from rasa.utils.log_utils import configure_structlog
+        with importing_quietly():
+            from rasa.utils.log_utils import configure_structlog
 
         configure_structlog(level)

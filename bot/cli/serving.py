@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from bot.children import ending_with_this_process
 from bot.cli.command import Command, engine_python, migrated_database
 from bot.exiting import exit_soon
+from bot.logs import importing_quietly
 from bot.settings import Settings, load_or_create_secret
 from bot.store import Database
 from bot.webcare.staff import StaffStore
@@ -136,7 +137,8 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def engine(settings: Settings, args: argparse.Namespace) -> None:
-    from bot.engine.service import serve as serve_engine
+    with importing_quietly():
+        from bot.engine.service import serve as serve_engine
 
     serve_engine(settings)
     exit_soon()
