@@ -40,7 +40,7 @@ from bot.store import Database
 from tests.fake_engine import running_fake_engine
 from tests.platforms import fake_platforms
 from tests.support import scratch_postgres_database
-from tests.topology import Topology, afterwards, all_answered, citizens_writing, topology
+from tests.topology import FAULTS, Topology, afterwards, all_answered, citizens_writing, topology, when_answered
 
 Fault = Callable[[Topology], Awaitable[None]]
 
@@ -49,32 +49,7 @@ async def no_fault(top: Topology) -> None:
     return None
 
 
-async def kill_one(top: Topology) -> None:
-    await asyncio.to_thread(top.gateways[1].kill)
-
-
-async def restart_redis(top: Topology) -> None:
-    await asyncio.to_thread(top.redis_server.stop)
-    await asyncio.to_thread(top.redis_server.start)
-
-
-async def platforms_503(top: Topology) -> None:
-    for fake in (top.fakes.telegram, top.fakes.graph, top.fakes.x):
-        fake.fail_next(20, 503)
-
-
-async def rolling_update(top: Topology) -> None:
-    await asyncio.to_thread(top.gateways[0].stop)
-    await asyncio.to_thread(top.gateways[0].start)
-
-
-FAULTS: dict[str, Fault] = {
-    "none (baseline)": no_fault,
-    "kill -9 one gateway": kill_one,
-    "restart Redis": restart_redis,
-    "platforms 503 (20 sends each)": platforms_503,
-    "rolling update of one gateway": rolling_update,
-}
+FAULT_RUNS: dict[str, Fault] = {"none (baseline)": no_fault, **FAULTS}
 
 
 async def watching_answers(top: Topology) -> None:
@@ -102,9 +77,7 @@ async def fault_run(name: str, fault: Fault, citizens: int, messages: int) -> li
         async with fresh_topology(Path(folder)) as top:
             watcher = asyncio.create_task(watching_answers(top))
             writing = asyncio.create_task(citizens_writing(top, citizens, messages))
-            expected = 4 * citizens * messages
-            while sum(m.answered_at is not None for m in top.ledger.messages.values()) < expected // 3:
-                await asyncio.sleep(0.02)
+            await when_answered(top, 4 * citizens * messages // 3)
             struck = time.monotonic()
             await fault(top)
             await writing
@@ -133,7 +106,7 @@ async def fault_runs(citizens: int, messages: int) -> None:
     print(f"{citizens} citizens per channel (web chat, Telegram, Messenger, X), {messages} messages each")
     print("run                              msgs  recover  p50 before p99 before  p50 after  p99 after  once  empty")
     print("                                           (s)        (ms)       (ms)       (ms)       (ms)")
-    for name, fault in FAULTS.items():
+    for name, fault in FAULT_RUNS.items():
         print(" ".join(await fault_run(name, fault, citizens, messages)), flush=True)
 
 
@@ -165,8 +138,11 @@ async def soak(minutes: float, citizens: int) -> None:
             end = time.monotonic() + minutes * 60
 
             async def keep_writing() -> None:
+                first = 0
                 while time.monotonic() < end:
-                    await citizens_writing(top, citizens, 3, pause=0.5)
+                    # A message every 3.5 s: a quick typist, under the chat's 20 a minute per session.
+                    await citizens_writing(top, citizens, 3, pause=3.5, first=first)
+                    first += 3
 
             rounds = asyncio.create_task(keep_writing())
             minute = 0

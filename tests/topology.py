@@ -222,6 +222,10 @@ class Topology:
     redis_server: RedisServer
     balancer: LoadBalancer
     ledger: Ledger = field(default_factory=Ledger)
+    # Each web chat citizen's session, kept across rounds of writing (as a browser keeps it).
+    webchat_sessions: dict[int, str] = field(default_factory=dict)
+    # How long each gateway stopped by SIGTERM took to exit.
+    stop_seconds: list[float] = field(default_factory=list)
 
     @property
     def url(self) -> str:
@@ -274,15 +278,50 @@ async def topology(
         redis_server.stop()
 
 
+# --- faults, each struck while the citizens write ---
+
+
+async def kill_one_gateway(top: Topology) -> None:
+    await asyncio.to_thread(top.gateways[1].kill)
+
+
+async def restart_redis(top: Topology) -> None:
+    await asyncio.to_thread(top.redis_server.stop)
+    await asyncio.to_thread(top.redis_server.start)
+
+
+async def platforms_fail_for_a_while(top: Topology) -> None:
+    # Each platform answers its next twenty sends with 503 (a platform outage);
+    # the outbox retries until they take them.
+    for fake in (top.fakes.telegram, top.fakes.graph, top.fakes.x):
+        fake.fail_next(20, 503)
+
+
+async def rolling_update_of_one_gateway(top: Topology) -> None:
+    top.stop_seconds.append(await asyncio.to_thread(top.gateways[0].stop))
+    await asyncio.to_thread(top.gateways[0].start)
+
+
+FAULTS: dict[str, Callable[[Topology], Awaitable[None]]] = {
+    "kill -9 one gateway": kill_one_gateway,
+    "restart Redis": restart_redis,
+    "platforms answer 503": platforms_fail_for_a_while,
+    "rolling update": rolling_update_of_one_gateway,
+}
+
+
 # --- simulated citizens ---
 
 
-async def webchat_citizen(http: aiohttp.ClientSession, top: Topology, number: int, count: int, pause: float) -> None:
+async def webchat_citizen(
+    http: aiohttp.ClientSession, top: Topology, number: int, numbers: range, pause: float
+) -> None:
     """The widget's protocol: each message with an id, kept until acknowledged,
     sent again after every reconnect; the next message once the last is answered."""
     address = {"X-Forwarded-For": f"10.1.{number // 250}.{number % 250 + 1}"}
-    texts = [f"wc{number}-{k}" for k in range(count)]
-    session: Optional[str] = None
+    texts = [f"wc{number}-{k}" for k in numbers]
+    count = len(texts)
+    session = top.webchat_sessions.get(number)
     unconfirmed: dict[str, dict[str, Any]] = {}
     answered: set[str] = set()
     next_message = 0
@@ -291,7 +330,7 @@ async def webchat_citizen(http: aiohttp.ClientSession, top: Topology, number: in
             async with http.ws_connect(top.url.replace("http", "ws") + "/webchat/ws", headers=address) as socket:
                 await socket.send_json({"type": "hello", "session": session})
                 greeting = await socket.receive_json(timeout=15)
-                session = greeting["session"]
+                session = top.webchat_sessions[number] = greeting["session"]
                 for turn in greeting["history"]:
                     unconfirmed.pop(turn.get("id", ""), None)
                     _note_webchat_answer(top, turn.get("text", ""), answered)
@@ -338,9 +377,11 @@ async def _deliver(http: aiohttp.ClientSession, url: str, raw: bytes, headers: d
         await asyncio.sleep(0.25)
 
 
-async def telegram_citizen(http: aiohttp.ClientSession, top: Topology, number: int, count: int, pause: float) -> None:
+async def telegram_citizen(
+    http: aiohttp.ClientSession, top: Topology, number: int, numbers: range, pause: float
+) -> None:
     chat = 700_000 + number
-    for k in range(count):
+    for k in numbers:
         text = f"tg{number}-{k}"
         top.ledger.sent("telegram", str(chat), text)
         raw = json.dumps(telegram_text(chat, text)).encode()
@@ -348,9 +389,11 @@ async def telegram_citizen(http: aiohttp.ClientSession, top: Topology, number: i
         await asyncio.sleep(pause)
 
 
-async def messenger_citizen(http: aiohttp.ClientSession, top: Topology, number: int, count: int, pause: float) -> None:
+async def messenger_citizen(
+    http: aiohttp.ClientSession, top: Topology, number: int, numbers: range, pause: float
+) -> None:
     psid = f"{6_000_000 + number}"
-    for k in range(count):
+    for k in numbers:
         text = f"fb{number}-{k}"
         top.ledger.sent("messenger", psid, text)
         raw = json.dumps(messenger_batch([messenger_text(psid, text)])).encode()
@@ -358,9 +401,9 @@ async def messenger_citizen(http: aiohttp.ClientSession, top: Topology, number: 
         await asyncio.sleep(pause)
 
 
-async def x_citizen(http: aiohttp.ClientSession, top: Topology, number: int, count: int, pause: float) -> None:
+async def x_citizen(http: aiohttp.ClientSession, top: Topology, number: int, numbers: range, pause: float) -> None:
     sender = f"{3_300_000 + number}"
-    for k in range(count):
+    for k in numbers:
         text = f"x{number}-{k}"
         top.ledger.sent("x", sender, text)
         raw = json.dumps(x_direct_message(text, sender_id=sender)).encode()
@@ -368,7 +411,7 @@ async def x_citizen(http: aiohttp.ClientSession, top: Topology, number: int, cou
         await asyncio.sleep(pause)
 
 
-CITIZENS: dict[str, Callable[[aiohttp.ClientSession, Topology, int, int, float], Awaitable[None]]] = {
+CITIZENS: dict[str, Callable[[aiohttp.ClientSession, Topology, int, range, float], Awaitable[None]]] = {
     "webchat": webchat_citizen,
     "telegram": telegram_citizen,
     "messenger": messenger_citizen,
@@ -376,13 +419,26 @@ CITIZENS: dict[str, Callable[[aiohttp.ClientSession, Topology, int, int, float],
 }
 
 
-async def citizens_writing(top: Topology, per_channel: int, messages: int, pause: float = 0.05) -> None:
+async def citizens_writing(top: Topology, per_channel: int, messages: int, pause: float = 0.05, first: int = 0) -> None:
     """Every simulated citizen writes all their messages; returns when all are delivered
     (web chat: answered, since the widget waits for each answer)."""
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as http:
         await asyncio.gather(
-            *(write(http, top, number, messages, pause) for write in CITIZENS.values() for number in range(per_channel))
+            *(
+                write(http, top, number, range(first, first + messages), pause)
+                for write in CITIZENS.values()
+                for number in range(per_channel)
+            )
         )
+
+
+async def when_answered(top: Topology, count: int) -> None:
+    """Until ``count`` of the messages sent are answered (when a fault strikes)."""
+    while True:
+        top.note_platform_answers()
+        if sum(m.answered_at is not None for m in top.ledger.messages.values()) >= count:
+            return
+        await asyncio.sleep(0.02)
 
 
 async def all_answered(top: Topology, timeout: float = 120) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from pathlib import Path
-from typing import Awaitable, Callable, Iterator
+from typing import Iterator
 
 import pytest
 
@@ -22,7 +22,15 @@ from tests.conftest import MigratedTemplates
 from tests.fake_engine import FakeEngine
 from tests.platforms import fake_platforms
 from tests.support import scratch_postgres_database
-from tests.topology import Topology, afterwards, all_answered, citizens_writing, in_order_per_conversation, topology
+from tests.topology import (
+    FAULTS,
+    afterwards,
+    all_answered,
+    citizens_writing,
+    in_order_per_conversation,
+    topology,
+    when_answered,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -36,53 +44,13 @@ def database_url(migrated_templates: MigratedTemplates) -> Iterator[str]:
         yield url
 
 
-async def when_a_third_is_answered(top: Topology) -> None:
-    expected = 4 * CITIZENS_PER_CHANNEL * MESSAGES_EACH
-    while True:
-        top.note_platform_answers()
-        answered = sum(m.answered_at is not None for m in top.ledger.messages.values())
-        if answered >= expected // 3:
-            return
-        await asyncio.sleep(0.05)
-
-
-async def kill_one_gateway(top: Topology) -> None:
-    await asyncio.to_thread(top.gateways[1].kill)
-
-
-async def restart_redis(top: Topology) -> None:
-    await asyncio.to_thread(top.redis_server.stop)
-    await asyncio.to_thread(top.redis_server.start)
-
-
-async def platforms_fail_for_a_while(top: Topology) -> None:
-    # Each platform answers its next twenty sends with 503 (a platform outage);
-    # the outbox retries until they take them.
-    for fake in (top.fakes.telegram, top.fakes.graph, top.fakes.x):
-        fake.fail_next(20, 503)
-
-
-async def rolling_update_of_one_gateway(top: Topology) -> None:
-    seconds = await asyncio.to_thread(top.gateways[0].stop)
-    assert seconds < 10, f"a stopping gateway took {seconds:.1f} s"
-    await asyncio.to_thread(top.gateways[0].start)
-
-
-FAULTS: dict[str, Callable[[Topology], Awaitable[None]]] = {
-    "kill -9 one gateway": kill_one_gateway,
-    "restart Redis": restart_redis,
-    "platforms answer 503": platforms_fail_for_a_while,
-    "rolling update": rolling_update_of_one_gateway,
-}
-
-
 @pytest.mark.parametrize("fault", FAULTS)
 async def test_nothing_is_lost_or_doubled_whatever_happens_mid_load(
     fault: str, database_url: str, fake_engine: FakeEngine, tmp_path: Path
 ) -> None:
     async with fake_platforms() as fakes, topology(tmp_path, database_url, fakes, fake_engine) as top:
         writing = asyncio.create_task(citizens_writing(top, CITIZENS_PER_CHANNEL, MESSAGES_EACH))
-        await asyncio.wait_for(when_a_third_is_answered(top), 120)
+        await asyncio.wait_for(when_answered(top, 4 * CITIZENS_PER_CHANNEL * MESSAGES_EACH // 3), 120)
         await FAULTS[fault](top)
         await asyncio.wait_for(writing, 180)
         await all_answered(top, timeout=120)
@@ -100,6 +68,7 @@ async def test_nothing_is_lost_or_doubled_whatever_happens_mid_load(
     # to the platform but not yet recorded as sent goes out again from the
     # process that takes its delivery over. Only then may an answer arrive twice.
     may_repeat = state.taken_over if fault == "kill -9 one gateway" else set()
+    assert all(seconds < 10 for seconds in top.stop_seconds), f"a stopping gateway took {top.stop_seconds} s"
     doubled = {q for q in on_platforms if answers[q] > 1}
     assert doubled <= may_repeat, f"sent twice: {sorted(doubled - may_repeat)}"
     assert set(answers) == on_platforms
