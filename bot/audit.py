@@ -6,6 +6,7 @@ are ids and references (redacted all the same, should one slip through).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Optional
@@ -24,6 +25,7 @@ ACTIONS = frozenset(
         "login_failed",
         "logout",
         "claim",
+        "contact",
         "transfer",
         "reply",
         "close",
@@ -38,6 +40,15 @@ ACTIONS = frozenset(
         "purge",
     }
 )
+
+
+# The ids we make (a conversation's uuid4 hex): never personal data, and a
+# run of its digits can look like a phone number to the redaction.
+_OUR_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def _subject(subject: str) -> str:
+    return subject if _OUR_ID.fullmatch(subject) else redact(subject)[:128]
 
 
 @dataclass(frozen=True)
@@ -59,7 +70,7 @@ class AuditLog:
         async with self._database.transaction() as connection:
             await connection.execute(
                 sa.insert(audit_log).values(
-                    at=utcnow(), actor=actor[:64], action=action, subject=redact(subject)[:128], detail=detail
+                    at=utcnow(), actor=actor[:64], action=action, subject=_subject(subject), detail=detail
                 )
             )
 

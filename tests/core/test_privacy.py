@@ -174,6 +174,15 @@ async def test_audit_entries_go_after_their_own_longer_period(database: Database
     assert await audit.latest() == []
 
 
+async def test_an_audit_subject_is_redacted_but_our_own_ids_are_kept_whole(database: Database) -> None:
+    audit = AuditLog(database)
+    # A conversation id whose digits look like a phone number to the redaction.
+    conversation = "fd6c7ea159104541b41a7a0ebb5b67eb"
+    await audit.record("anna", "claim", conversation)
+    await audit.record("anna", "export", "bel 0612345678")
+    assert [e.subject for e in await audit.latest()] == ["bel [TELEFOON]", conversation]
+
+
 async def test_erasing_a_citizen_takes_their_kept_platform_messages_too(database: Database, tmp_path) -> None:
     past = old_conversation(1)
     conversation = await write_history(database, past)
