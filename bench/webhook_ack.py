@@ -1,6 +1,6 @@
 """How fast the platform webhooks acknowledge a delivery, whatever the engine does.
 
-X, Meta and Telegram retry a delivery that is not acknowledged quickly, so
+WhatsApp, Messenger, Instagram, X and Telegram retry a delivery that is not acknowledged quickly, so
 the channels answer 200 before the citizen's message is answered. For each
 platform, ``--deliveries`` signed deliveries (each a new citizen) are sent in
 rounds of ``--concurrency`` at once, and the time to the 200 is taken.
@@ -43,15 +43,29 @@ from bot.engine import wire
 from bot.messages import EngineResult, Reply, Understanding
 from tests.platform_payloads import (
     TELEGRAM_SECRET,
+    facebook_comment,
+    instagram_message,
+    instagram_signature,
     messenger_batch,
     messenger_signature,
     messenger_text,
     telegram_text,
+    whatsapp_delivery,
+    whatsapp_signature,
+    whatsapp_text,
     x_mention,
     x_signature,
 )
 from tests.platforms import Fakes, fake_platforms
-from tests.support import ROOT, free_port, start_engine_side, start_gateway, trained_model_for
+from tests.support import (
+    REDIS_URL,
+    ROOT,
+    free_port,
+    scratch_postgres_database,
+    start_engine_side,
+    start_gateway,
+    trained_model_for,
+)
 
 TOKEN = "bench-token"
 Delivery = Callable[[int], tuple[str, bytes, dict[str, str]]]
@@ -67,6 +81,22 @@ def messenger_delivery(n: int) -> tuple[str, bytes, dict[str, str]]:
     return "/webhooks/messenger", raw, {"X-Hub-Signature-256": messenger_signature(raw)}
 
 
+def whatsapp_bench_delivery(n: int) -> tuple[str, bytes, dict[str, str]]:
+    number = f"316{uuid.uuid4().int % 10**8:08d}"
+    raw = json.dumps(whatsapp_delivery([whatsapp_text(number, "wat kost een paspoort?")])).encode()
+    return "/webhooks/whatsapp", raw, {"X-Hub-Signature-256": whatsapp_signature(raw)}
+
+
+def instagram_delivery(n: int) -> tuple[str, bytes, dict[str, str]]:
+    raw = json.dumps(instagram_message(f"ig-{uuid.uuid4().hex}", text="wat kost een paspoort?")).encode()
+    return "/webhooks/instagram", raw, {"X-Hub-Signature-256": instagram_signature(raw)}
+
+
+def comment_delivery(n: int) -> tuple[str, bytes, dict[str, str]]:
+    raw = json.dumps(facebook_comment(f"fb-{uuid.uuid4().hex}", "hoe laat is het stadhuis open?")).encode()
+    return "/webhooks/messenger", raw, {"X-Hub-Signature-256": messenger_signature(raw)}
+
+
 def telegram_delivery(n: int) -> tuple[str, bytes, dict[str, str]]:
     # A new chat per delivery, across set-ups too: answers are counted by chat.
     raw = json.dumps(telegram_text(uuid.uuid4().int % 10**12, "hoi")).encode()
@@ -78,13 +108,25 @@ def rest_delivery(n: int) -> tuple[str, bytes, dict[str, str]]:
     return "/webhooks/rest/webhook", raw, {"Authorization": f"Bearer {TOKEN}"}
 
 
-PLATFORMS: dict[str, Delivery] = {"x": x_delivery, "messenger": messenger_delivery, "telegram": telegram_delivery}
+PLATFORMS: dict[str, Delivery] = {
+    "whatsapp": whatsapp_bench_delivery,
+    "messenger": messenger_delivery,
+    "facebook comments": comment_delivery,
+    "instagram": instagram_delivery,
+    "x": x_delivery,
+    "telegram": telegram_delivery,
+}
 
 
 def answered(fakes: Fakes) -> dict[str, int]:
+    """Citizens answered so far, per platform."""
+    sent_to = {m["recipient"].get("id") for m in fakes.graph.sent}
     return {
+        "whatsapp": len({m["to"] for m in fakes.graph.whatsapp if "to" in m}),
+        "messenger": len({r for r in sent_to if r and r.startswith("bench-")}),
+        "facebook comments": len({on for on, _ in fakes.graph.comments}),
+        "instagram": len({r for r in sent_to if r and r.startswith("ig-")}),
         "x": len(fakes.x.tweets),
-        "messenger": len({m["recipient"]["id"] for m in fakes.graph.sent}),
         "telegram": len({m["chat_id"] for m in fakes.telegram.messages()}),
     }
 
@@ -117,6 +159,13 @@ async def all_answered(fakes: Fakes, platform: str, expected: int, timeout: floa
             raise RuntimeError(f"{platform}: only {answered(fakes)[platform]} of {expected} answered")
         await asyncio.sleep(0.05)
     return time.perf_counter() - started
+
+
+def storage(stack: contextlib.ExitStack, folder: Path, name: str, args: argparse.Namespace) -> dict[str, str]:
+    """The database (and Redis) of one set-up: SQLite, or as in production PostgreSQL and Redis."""
+    if args.storage == "postgresql":
+        return {"DATABASE_URL": stack.enter_context(scratch_postgres_database()), "REDIS_URL": REDIS_URL}
+    return {"DATABASE_URL": f"sqlite:///{folder / name}.sqlite3", "REDIS_URL": ""}
 
 
 def row(label: str, times: list[float]) -> str:
@@ -168,37 +217,36 @@ async def slow_engine_gateway(fakes: Fakes, folder: Path, args: argparse.Namespa
     await runner.setup()
     port = free_port()
     await web.TCPSite(runner, "127.0.0.1", port).start()
-    env = {
-        **fakes.env(),
-        "DORPSPOMP_REST_TOKEN": TOKEN,
-        "DORPSPOMP_SECRET": "bench",
-        "DATABASE_URL": f"sqlite:///{folder / 'slow.sqlite3'}",
-        "MEDIA_DIR": str(folder / "media"),
-        "REDIS_URL": "",
-        "ENGINE_URL": f"http://127.0.0.1:{port}",
-        "ENGINE_TIMEOUT": str(args.engine_delay + 10),
-    }
-    # Started from a thread: the gateway asks the slow engine, on this loop, whether it is ready.
-    gateway = await asyncio.to_thread(start_gateway, folder / "slow-gateway.log", env)
-    try:
-        return await measure(gateway.url, fakes, args, f"engine taking {args.engine_delay:.0f} s", True)
-    finally:
-        gateway.stop()
-        await runner.cleanup()
+    with contextlib.ExitStack() as stack:
+        env = {
+            **fakes.env(),
+            "DORPSPOMP_REST_TOKEN": TOKEN,
+            "DORPSPOMP_SECRET": "bench",
+            **storage(stack, folder, "slow", args),
+            "MEDIA_DIR": str(folder / "media"),
+            "ENGINE_URL": f"http://127.0.0.1:{port}",
+            "ENGINE_TIMEOUT": str(args.engine_delay + 10),
+        }
+        # Started from a thread: the gateway asks the slow engine, on this loop, whether it is ready.
+        gateway = await asyncio.to_thread(start_gateway, folder / "slow-gateway.log", env)
+        try:
+            return await measure(gateway.url, fakes, args, f"engine taking {args.engine_delay:.0f} s", True)
+        finally:
+            gateway.stop()
+            await runner.cleanup()
 
 
 async def real_gateway(fakes: Fakes, folder: Path, args: argparse.Namespace) -> list[str]:
     model = trained_model_for(ROOT)
-    env = {
-        **fakes.env(),
-        "DORPSPOMP_REST_TOKEN": TOKEN,
-        "DORPSPOMP_SECRET": "bench",
-        "DATABASE_URL": f"sqlite:///{folder / 'gateway.sqlite3'}",
-        "MODEL_DIR": str(model.parent),
-        "MEDIA_DIR": str(folder / "media"),
-        "REDIS_URL": "",
-    }
     with contextlib.ExitStack() as stack:
+        env = {
+            **fakes.env(),
+            "DORPSPOMP_REST_TOKEN": TOKEN,
+            "DORPSPOMP_SECRET": "bench",
+            **storage(stack, folder, "gateway", args),
+            "MODEL_DIR": str(model.parent),
+            "MEDIA_DIR": str(folder / "media"),
+        }
         engine = start_engine_side(stack, folder, env)
         # From a thread, so the fake Telegram on this loop answers the gateway's getMe.
         gateway = await asyncio.to_thread(start_gateway, folder / "gateway.log", {**env, **engine})
@@ -217,7 +265,7 @@ async def main(args: argparse.Namespace) -> None:
                 lambda: slow_engine_gateway(fakes, folder, args),
             ]
             rows = [line for step in steps for line in await step()]
-    print(f"\n{args.deliveries} deliveries per platform, {args.concurrency} at a time\n")
+    print(f"\n{args.deliveries} deliveries per platform, {args.concurrency} at a time, on {args.storage}\n")
     print("| set-up | deliveries | ack p50 ms | ack p99 ms | max ms | |")
     print("|---|---|---|---|---|---|")
     print("\n".join(rows))
@@ -228,4 +276,5 @@ if __name__ == "__main__":
     parser.add_argument("--deliveries", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--engine-delay", type=float, default=2.0)
+    parser.add_argument("--storage", choices=("sqlite", "postgresql"), default="sqlite")
     asyncio.run(main(parser.parse_args()))

@@ -16,11 +16,13 @@ from bot.background import repeat, running
 from bot.kpi.charts import ChannelLooks
 from bot.outgoing.sender import DeliverySender
 from channels.base import Channel, ChannelContext
+from channels.instagram import InstagramChannel
 from channels.messenger import MessengerChannel
 from channels.platform import PlatformChannel
 from channels.rest import RestChannel
 from channels.telegram import TelegramChannel
 from channels.webchat import WebchatChannel
+from channels.whatsapp import WhatsAppChannel
 from channels.x import XChannel
 
 # How often each channel looks for kept messages nobody is answering.
@@ -28,11 +30,21 @@ RECOVER_EVERY_SECONDS = 5.0
 # How long a stopping gateway gives its sends in progress and its last answers.
 FINISH_SENDING_SECONDS = 5.0
 
-CHANNEL_TYPES: tuple[type[Channel], ...] = (RestChannel, WebchatChannel, XChannel, MessengerChannel, TelegramChannel)
+CHANNEL_TYPES: tuple[type[Channel], ...] = (
+    RestChannel,
+    WebchatChannel,
+    WhatsAppChannel,
+    MessengerChannel,
+    InstagramChannel,
+    XChannel,
+    TelegramChannel,
+)
 
 
 def channel_looks(types: Iterable[type[Channel]] = CHANNEL_TYPES) -> ChannelLooks:
-    return ChannelLooks({t.name: t.title for t in types}, {t.name: t.colour for t in types})
+    return ChannelLooks(
+        {t.name: t.title for t in types}, {t.name: t.colour for t in types}, {t.name: t.icon for t in types}
+    )
 
 
 class ChannelRegistry:

@@ -93,7 +93,8 @@ async def build_app(
     client_address = ClientAddress(settings.trust_forwarded_for)
     open_sockets = OpenSockets()
     conversations = ConversationStore(database)
-    router = Router(conversations, engine, profile, settings.engine_timeout, gate, bulletin, metrics)
+    notes = NoteStore(database)
+    router = Router(conversations, engine, profile, settings.engine_timeout, gate, notes, bulletin, metrics)
 
     async def readiness() -> dict[str, bool]:
         checks = {"engine": await engine.ready(), "database": True}
@@ -125,6 +126,7 @@ async def build_app(
             client_address=client_address,
             sockets=open_sockets,
             singletons=singletons,
+            profiles=municipality.channels,
         )
     )
     outbox = Outbox(database, settings.outbox_lease_seconds)
@@ -147,12 +149,14 @@ async def build_app(
         gate=gate,
         outreach=outreach,
         staff=staff,
-        notes=NoteStore(database),
+        notes=notes,
         canned=CannedStore(database),
         suggestions=Suggestions(settings.root / "domain.yml", profile),
         settings=webcare_settings,
         profile=profile,
         reports=reports,
+        deliveries=postbox.store,
+        channels=channel_looks(),
     )
     auth = StaffAuth(staff, settings.https)
     admin_desk = AdminDesk(

@@ -14,17 +14,18 @@ from __future__ import annotations
 
 import asyncio
 import io
+import logging
 import re
 import uuid
 import warnings
 from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Awaitable, Optional
 
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
-from bot.messages import Location
+from bot.messages import Attachment, Location
 from bot.storage import ObjectStore
 
 if TYPE_CHECKING:
@@ -35,6 +36,8 @@ MAX_BYTES = 10 * 1024 * 1024
 ALLOWED_FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp")}
 MEDIA_ID = re.compile(r"^[0-9a-f]{32}\.(jpg|png|webp)$")
 # How an attachment's URL names a file in this store: "media:<id>".
+logger = logging.getLogger(__name__)
+
 MEDIA_PREFIX = "media:"
 
 
@@ -156,6 +159,20 @@ class MediaStore:
     async def store(self, data: bytes) -> StoredMedia:
         """:meth:`save`, off the event loop."""
         return await asyncio.to_thread(self.save, data)
+
+    async def keep_photo(
+        self, download: Awaitable[bytes], source: str, failures: tuple[type[Exception], ...]
+    ) -> Optional[Attachment]:
+        """A photo a platform holds, fetched by ``download`` and kept here; None
+        (logged) when fetching fails with one of ``failures`` or it is no photo:
+        the citizen's message is answered without it."""
+        caught: tuple[type[Exception], ...] = (*failures, MediaRejected)
+        try:
+            stored = await self.store(await download)
+        except caught as error:
+            logger.warning("%s: photo not kept: %s", source, error)
+            return None
+        return Attachment("image", MEDIA_PREFIX + stored.id, stored.mime_type)
 
     async def photo(self, media_id: str) -> Optional[bytes]:
         """A stored photo's bytes, or None for an id that is malformed or unknown."""

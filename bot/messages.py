@@ -58,6 +58,9 @@ class IncomingMessage:
     metadata: Mapping[str, Any] = field(default_factory=dict)
     platform_message_id: Optional[str] = None
     public: bool = False
+    # What the citizen sent that the bot cannot read (a voice note, a video, a
+    # sticker): the kind, in words a colleague reads ("spraakbericht").
+    unreadable: Optional[str] = None
 
     def __post_init__(self) -> None:
         if len(self.text) > MAX_TEXT_LENGTH:
@@ -103,6 +106,7 @@ class IncomingMessage:
             "metadata": dict(self.metadata),
             "platform_message_id": self.platform_message_id,
             "public": self.public,
+            "unreadable": self.unreadable,
         }
 
     @classmethod
@@ -118,6 +122,7 @@ class IncomingMessage:
             metadata=data.get("metadata") or {},
             platform_message_id=data.get("platform_message_id"),
             public=data.get("public") is True,
+            unreadable=data["unreadable"] if isinstance(data.get("unreadable"), str) else None,
         )
 
     @property

@@ -4,10 +4,11 @@ a section of it (the gateway, the action server, the command line)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Mapping
 
 from bot.admin.settings import AdminSettings, admin_settings_from
 from bot.content.topics import TopicLibrary
-from bot.profile import MunicipalityProfile, profile_from, read_profile
+from bot.profile import MunicipalityProfile, ProfileError, profile_from, read_profile
 from bot.reports.settings import ReportSettings, report_settings_from
 from bot.settings import Settings
 from bot.webcare.settings import WebcareSettings, webcare_settings_from
@@ -20,6 +21,8 @@ class Municipality:
     reports: ReportSettings
     webcare: WebcareSettings
     admin: AdminSettings
+    # The ``channels:`` section: each channel reads its own key (WhatsApp's templates).
+    channels: Mapping[str, Any]
 
 
 def load_municipality(settings: Settings) -> Municipality:
@@ -34,4 +37,11 @@ def load_municipality(settings: Settings) -> Municipality:
         reports=report_settings_from(data, path, settings),
         webcare=webcare_settings_from(data, topics),
         admin=admin_settings_from(data),
+        channels=_mapping(data.get("channels") or {}, "channels"),
     )
+
+
+def _mapping(value: Any, name: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise ProfileError(f"{name} must be a mapping")
+    return value

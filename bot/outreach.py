@@ -3,12 +3,13 @@ report, a colleague's answer), through the channel of their conversation."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Optional, Protocol
 
 from bot.kpi.metrics import GatewayMetrics
 from bot.messages import MAX_TEXT_LENGTH, Reply
 from bot.store import ConversationStore
-from channels.base import Channel
+from channels.base import Channel, Window
 
 
 class ChannelsByName(Protocol):
@@ -39,6 +40,16 @@ class Outreach:
         channel = self.channels.get(channel_name)
         if channel is not None:
             await channel.deliver(conversation_id, sender, replies, from_staff=staff_id is not None)
+
+    def contact(self, channel_name: str, sender: str) -> Optional[str]:
+        """The citizen's number or address on the channel, where a person could use it."""
+        channel = self.channels.get(channel_name)
+        return channel.contact(sender) if channel else None
+
+    def window(self, channel_name: str, last_heard: Optional[datetime], now: datetime) -> Optional[Window]:
+        """What the channel lets through now (its messaging window), for the inbox."""
+        channel = self.channels.get(channel_name)
+        return channel.window(last_heard, now) if channel else None
 
     def reply_limit(self, channel_name: str, public: bool) -> int:
         """The most characters one message may have on a channel (a public tweet: 280)."""

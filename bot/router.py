@@ -25,6 +25,7 @@ from bot.payloads import OFFERED_WINDOW, needs_offer, vetted
 from bot.profile import MunicipalityProfile
 from bot.store import ConversationStore
 from bot.webcare.gate import HandoffGate, topic_of
+from bot.webcare.notes import NoteStore
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +38,7 @@ class Router:
         profile: MunicipalityProfile,
         engine_timeout: float,
         gate: HandoffGate,
+        notes: NoteStore,
         bulletin: Optional[CrisisBulletin] = None,
         metrics: Optional[GatewayMetrics] = None,
     ) -> None:
@@ -45,6 +47,7 @@ class Router:
         self.profile = profile
         self.engine_timeout = engine_timeout
         self.gate = gate
+        self.notes = notes
         # The incident notice mentioned once per conversation during a crisis.
         self.bulletin = bulletin
         self.metrics = metrics or GatewayMetrics()
@@ -80,8 +83,12 @@ class Router:
             if await self.gate.with_colleague(conversation_id):
                 await self._for_colleague(conversation_id, incoming_id, message)
                 return []
-            result = await self._ask_engine(conversation_id, message)
-            replies = self._replies(result)
+            if message.unreadable:
+                # Nothing for the engine to read; the citizen hears what we can read.
+                result, replies = None, [Reply(self.profile.text("unreadable_message", kind=message.unreadable))]
+            else:
+                result = await self._ask_engine(conversation_id, message)
+                replies = self._replies(result)
             if notice and not any(reply.text == notice for reply in replies):
                 replies.insert(0, Reply(notice))
             await self.store.record_outcome(
@@ -159,6 +166,12 @@ class Router:
 
     async def conversation_for(self, channel: str, sender: str) -> str:
         return await self.store.conversation_for(channel, sender)
+
+    async def note(self, channel: str, sender: str, text: str) -> None:
+        conversation_id = await self.store.find(channel, sender)
+        if conversation_id is not None:
+            await self.notes.add(conversation_id, None, text)
+            await self.gate.conversation_changed(conversation_id)
 
     async def last_heard(self, conversation_id: str) -> Optional[datetime]:
         return await self.store.last_incoming_at(conversation_id)

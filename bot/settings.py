@@ -14,7 +14,7 @@ from typing import Mapping, Optional
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Environment variables of the platform channels: each channel reads its own.
-PLATFORM_PREFIXES = ("X_", "MESSENGER_", "TELEGRAM_")
+PLATFORM_PREFIXES = ("X_", "MESSENGER_", "FACEBOOK_", "INSTAGRAM_", "WHATSAPP_", "TELEGRAM_")
 # ROADWORKS_FEED, EVENTS_FEED, WASTE_FEED replace the profile's feeds.
 FEED_NAMES = ("roadworks", "events", "waste")
 # Secrets made up under var/ when their variable is unset (development only).

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, AsyncContextManager, Awaitable, Callable, Optional, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, AsyncContextManager, Awaitable, Callable, Mapping, Optional, Protocol, TypeVar
 
 from aiohttp import web
 
@@ -41,6 +41,9 @@ class ConversationHub(Protocol):
     async def last_heard(self, conversation_id: str) -> Optional[datetime]:
         """When the citizen last wrote (platforms limit what may be sent after)."""
 
+    async def note(self, channel: str, sender: str, text: str) -> None:
+        """A note for colleagues in the citizen's conversation, if there is one."""
+
     async def transcript(self, conversation_id: str) -> Optional[list[Turn]]:
         """The conversation so far, or None when there is no such conversation."""
 
@@ -66,6 +69,14 @@ class Postbox(Protocol):
     ) -> None:
         """Keep ``items`` (rendered for ``channel``) for sending; ``answering``: the
         kept message (its receipt id) they answer, marked answered with them."""
+
+    async def hold_back(self, conversation_id: str, channel: str, items: list[dict[str, Any]], reason: str) -> None:
+        """Keep ``items`` unsent, with why (the platform's window closed): the
+        inbox shows them, and a person may send them later."""
+
+    async def platform_status(self, channel: str, platform_id: str, status: str, error: Optional[str]) -> None:
+        """What the platform reports of a message it took (``sent``, ``delivered``,
+        ``read``, ``failed``); a failure marks its delivery failed, with ``error``."""
 
 
 class Inbox(Protocol):
@@ -110,9 +121,24 @@ class ChannelContext:
     client_address: "ClientAddress"
     sockets: "OpenSockets"
     singletons: "Singletons"
+    # municipality.yml's ``channels:`` section; a channel reads its own key.
+    profiles: Mapping[str, Any] = field(default_factory=dict)
 
 
 ChannelT = TypeVar("ChannelT", bound="Channel")
+
+# A speech bubble: the inbox's glyph for a channel without one of its own.
+BUBBLE = "M4 4h16v12H8l-4 4z"
+
+
+@dataclass(frozen=True)
+class Window:
+    """What a platform lets us send now, for the inbox: ``open`` until ``until``
+    (None: no end we know of); ``note`` says it in a colleague's words."""
+
+    open: bool
+    until: Optional[datetime]
+    note: str
 
 
 class Channel(ABC):
@@ -123,9 +149,11 @@ class Channel(ABC):
     """
 
     name: str
-    # As the KPI dashboard shows it; a colour-blind safe colour (Okabe-Ito).
+    # As the KPI dashboard and the inbox show it; a colour-blind safe colour
+    # (Okabe-Ito) and a glyph (SVG path data on a 24 by 24 grid).
     title: str
     colour: str
+    icon: str = BUBBLE
 
     def __init__(self, context: ChannelContext) -> None:
         self.hub = context.hub
@@ -148,6 +176,16 @@ class Channel(ABC):
     def reply_limit(self, public: bool) -> int:
         """The most characters one message may have here (a public tweet: 280)."""
         return MAX_TEXT_LENGTH
+
+    def contact(self, sender: str) -> Optional[str]:
+        """The citizen's sender id as a colleague could use it (a WhatsApp
+        number to call back); None where it means nothing to a person."""
+        return None
+
+    def window(self, last_heard: Optional[datetime], now: datetime) -> Optional[Window]:
+        """What may reach the citizen now, on a platform that limits it by time
+        since their last message; None where nothing limits it."""
+        return None
 
     async def recover(self) -> int:
         """Answer the kept messages whose answering died with its process or

@@ -17,7 +17,7 @@ import logging
 from abc import abstractmethod
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Coroutine, Mapping, Optional
+from typing import Any, Coroutine, Mapping, Optional, Union
 
 from aiohttp import web
 
@@ -40,6 +40,17 @@ LATE_AFTER = timedelta(minutes=5)
 
 class MalformedEvent(ValueError):
     """An event of a known type without the fields its platform documents."""
+
+
+class OutsideWindow(Exception):
+    """The platform does not let this message through now (its messaging window
+    closed, no template fits); ``reason`` is shown in the inbox, ``items`` are
+    what would be sent, kept for a retry."""
+
+    def __init__(self, reason: str, items: list[dict[str, Any]]) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.items = items
 
 
 @dataclass(frozen=True)
@@ -66,6 +77,29 @@ class PlatformEvent:
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> "PlatformEvent":
         return cls(IncomingMessage.from_json(data["message"]), datetime.fromisoformat(data["sent_at"]), data["context"])
+
+
+@dataclass(frozen=True)
+class PlatformStatus:
+    """What a platform reports of a message we sent (``sent``, ``delivered``,
+    ``read``, ``failed``), and why it failed."""
+
+    platform_id: str
+    status: str
+    error: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class ColleagueNote:
+    """Something the platform told us that colleagues should read in the
+    citizen's conversation (a comment was removed)."""
+
+    sender: str
+    text: str
+
+
+# What a platform tells us beside citizens' messages.
+Notice = Union[PlatformStatus, ColleagueNote]
 
 
 class PlatformChannel(Channel):
@@ -98,11 +132,17 @@ class PlatformChannel(Channel):
     async def render_push(
         self, conversation_id: str, sender: str, replies: list[Reply], from_staff: bool
     ) -> list[dict[str, Any]]:
-        """The platform messages for replies nobody asked for just now."""
+        """The platform messages for replies nobody asked for just now; raises
+        :class:`OutsideWindow` when the platform would not let them through."""
 
     @abstractmethod
-    async def send(self, item: dict[str, Any]) -> None:
-        """Send one rendered item; raises ``DeliveryFailed``."""
+    async def send(self, item: dict[str, Any]) -> Optional[str]:
+        """Send one rendered item; the platform's id of the message where it
+        reports delivery by it. Raises ``DeliveryFailed``."""
+
+    def notices(self, data: dict[str, Any]) -> list[Notice]:
+        """What a delivery tells besides messages: reports on ours, notes for colleagues."""
+        return []
 
     async def prepare(self, event: PlatformEvent) -> PlatformEvent:
         """Fetch what the message only points at (a photo) before it is answered."""
@@ -119,6 +159,7 @@ class PlatformChannel(Channel):
         try:
             events = self.events(data)
             fresh = [event for event in events if not _stale(event.sent_at)]
+            notices = self.notices(data)
         except (MalformedEvent, KeyError, TypeError, ValueError, AttributeError, OverflowError, OSError) as error:
             logger.warning("%s: malformed event refused: %s", self.name, type(error).__name__)
             raise HttpProblem(400, "malformed event") from None
@@ -130,7 +171,15 @@ class PlatformChannel(Channel):
             receipt = await self._keep(event)
             if receipt is not None:
                 self._in_background(self._answer_in_turn(event, receipt))
+        for notice in notices:
+            await self._take_notice(notice)
         return web.json_response({"ok": True})
+
+    async def _take_notice(self, notice: Notice) -> None:
+        if isinstance(notice, PlatformStatus):
+            await self.postbox.platform_status(self.name, notice.platform_id, notice.status, notice.error)
+        else:
+            await self.hub.note(self.name, notice.sender, notice.text)
 
     async def take(self, event: PlatformEvent) -> None:
         """Keep and answer a message found rather than delivered (a polled mention)."""
@@ -142,7 +191,8 @@ class PlatformChannel(Channel):
         message = event.message
         receipt = await self.inbox.accept(self.name, message.platform_message_id, message.sender, event.to_json())
         if receipt is None:
-            logger.info("%s: ignored a redelivery of %s", self.name, message.platform_message_id)
+            # Not the id: WhatsApp's message ids encode the citizen's number.
+            logger.info("%s: ignored a redelivery", self.name)
         return receipt
 
     async def recover(self) -> int:
@@ -167,7 +217,6 @@ class PlatformChannel(Channel):
         """Answer one kept citizen message and post the answer. A failure is
         logged and the message stays unanswered in the inbox, for the recovery
         round to try again."""
-        message_id = event.message.platform_message_id
         try:
             async with self.inbox.holding(receipt):
                 event = await self.prepare(event)
@@ -181,16 +230,16 @@ class PlatformChannel(Channel):
                     nonlocal queued
                     items = self._rendered(event, receipt, answer.replies)
                     if items and answer.conversation_id is not None:
-                        queued = await self._queue(answer.conversation_id, event.message.sender, items, receipt.id)
+                        queued = await self._queue(answer.conversation_id, items, receipt.id)
 
                 answer = await self.hub.handle(event.message, then=queue)
                 if not queued:
                     # Nothing to say, or storage failed (the router's apology).
-                    await self._send_directly(event.message.sender, self._rendered(event, receipt, answer.replies))
+                    await self._send_directly(self._rendered(event, receipt, answer.replies))
                     await self.inbox.answered(receipt)
         except Exception:
             given_up = " for the last time" if receipt.last_attempt else "; it will be tried again"
-            logger.exception("%s: message %s could not be answered%s", self.name, message_id, given_up)
+            logger.exception("%s: kept message %s could not be answered%s", self.name, receipt.id, given_up)
 
     def _rendered(self, event: PlatformEvent, receipt: Receipt, replies: list[Reply]) -> list[dict[str, Any]]:
         if not replies:
@@ -199,28 +248,33 @@ class PlatformChannel(Channel):
             replies = [Reply(self._profile.text("late_answer")), *replies]
         return self.render(event, replies)
 
-    async def _queue(self, conversation_id: str, sender: str, items: list[dict[str, Any]], answering: int) -> bool:
+    async def _queue(self, conversation_id: str, items: list[dict[str, Any]], answering: int) -> bool:
         """Into the outbox, the kept message ``answering`` marked answered with it;
         False when that failed (the answer then goes out directly)."""
         try:
             await self.postbox.post(conversation_id, self.name, items, answering)
             return True
         except Exception:
-            logger.exception("%s: answer to %s not kept for sending", self.name, sender)
+            logger.exception("%s: answer in %s not kept for sending", self.name, conversation_id)
             return False
 
-    async def _send_directly(self, sender: str, items: list[dict[str, Any]]) -> None:
+    async def _send_directly(self, items: list[dict[str, Any]]) -> None:
         if items:
-            logger.warning("%s: sending the answer to %s directly", self.name, sender)
+            logger.warning("%s: sending an answer directly", self.name)
         for item in items:
             try:
                 await self.send(item)
             except Exception:
-                logger.exception("%s: sending directly to %s failed too", self.name, sender)
+                logger.exception("%s: sending directly failed too", self.name)
                 return
 
     async def deliver(self, conversation_id: str, sender: str, replies: list[Reply], from_staff: bool = False) -> None:
-        items = await self.render_push(conversation_id, sender, replies, from_staff)
+        try:
+            items = await self.render_push(conversation_id, sender, replies, from_staff)
+        except OutsideWindow as closed:
+            logger.info("%s: not sent to %s: %s; kept in the history", self.name, conversation_id, closed.reason)
+            await self.postbox.hold_back(conversation_id, self.name, closed.items, closed.reason)
+            return
         if items:
             await self.postbox.post(conversation_id, self.name, items)
 

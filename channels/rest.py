@@ -55,6 +55,8 @@ class RestChannel(Channel):
     name = "rest"
     title = "REST"
     colour = "#999999"
+    # A plain square: another system, not a person's app.
+    icon = "M4 4h16v16H4z"
 
     @classmethod
     def create(cls, context: ChannelContext) -> "RestChannel":

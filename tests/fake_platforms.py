@@ -105,31 +105,64 @@ class FakeTelegram(FakeServer):
         return [params for method, params in self.sent if method == "sendMessage"]
 
 
+WHATSAPP_NUMBER_ID = "106540352242922"
+
+
+def graph_error(message: str, code: int, status: int = 400, **extra: Any) -> web.Response:
+    """An error as Graph answers one (Messenger, Instagram and WhatsApp alike)."""
+    return web.json_response(
+        {"error": {"message": message, "type": "OAuthException", "code": code, "fbtrace_id": "AbCdEf", **extra}},
+        status=status,
+    )
+
+
 @dataclass
 class FakeGraph(FakeServer):
+    """The Graph API as the Meta channels use it: the Send API (Messenger and
+    Instagram, private replies to comments), comment replies, and WhatsApp's
+    Cloud API (messages, read receipts, media) with its documented limits."""
+
     page_token: str = "page-token"
+    whatsapp_token: str = "whatsapp-token"
     sent: list[dict[str, Any]] = field(default_factory=list)
+    comments: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    whatsapp: list[dict[str, Any]] = field(default_factory=list)
+    # The id given to each WhatsApp message taken, in order.
+    wamids: list[str] = field(default_factory=list)
     photo: bytes = field(default_factory=jpeg_bytes)
+    _ids: Any = field(default_factory=lambda: itertools.count(1))
 
     def routes(self) -> list[web.RouteDef]:
         return [
             web.post("/v21.0/me/messages", self.send),
+            web.post("/v21.0/{node}/messages", self.send_whatsapp),
+            web.post("/v21.0/{comment_id}/comments", self.reply_to_comment),
+            web.get("/v21.0/{media_id}", self.media),
             web.get("/cdn/{name}", self.cdn),
+            web.get("/whatsapp-media/{media_id}", self.whatsapp_media),
             # A photo "moved" elsewhere, as a forged delivery would point us.
             web.get("/moved/{name}", self.moved),
         ]
 
+    @staticmethod
+    def _token(request: web.Request) -> str:
+        header = request.headers.get("Authorization", "")
+        return header.removeprefix("Bearer ") if header.startswith("Bearer ") else request.query.get("access_token", "")
+
+    @staticmethod
+    def _invalid_token() -> web.Response:
+        return graph_error("Invalid OAuth access token.", 190)
+
     async def send(self, request: web.Request) -> web.Response:
-        if request.query.get("access_token") != self.page_token:
-            return web.json_response(
-                {"error": {"message": "Invalid OAuth access token.", "type": "OAuthException", "code": 190}}, status=400
-            )
+        if self._token(request) != self.page_token:
+            return self._invalid_token()
         body = await request.json()
         problem = self._check(body)
         if problem:
-            return web.json_response({"error": {"message": problem, "type": "OAuthException", "code": 100}}, status=400)
+            return graph_error(problem, 100)
         self.sent.append(body)
-        return web.json_response({"recipient_id": body["recipient"]["id"], "message_id": f"m_{len(self.sent)}"})
+        recipient = body["recipient"].get("id") or f"psid-of-{body['recipient'].get('comment_id')}"
+        return web.json_response({"recipient_id": recipient, "message_id": f"m_{len(self.sent)}"})
 
     @staticmethod
     def _check(body: dict[str, Any]) -> str:
@@ -138,6 +171,9 @@ class FakeGraph(FakeServer):
             return "messaging_type must be RESPONSE, UPDATE or MESSAGE_TAG"
         if kind == "MESSAGE_TAG" and body.get("tag") != "HUMAN_AGENT":
             return "unsupported tag"
+        recipient = body.get("recipient") or {}
+        if len(recipient) != 1 or not ({"id", "comment_id"} & set(recipient)):
+            return "recipient needs exactly one of id and comment_id"
         message = body.get("message") or {}
         if "text" in message and not 0 < len(message["text"]) <= 2000:
             return "text must be 1 to 2000 characters"
@@ -146,11 +182,115 @@ class FakeGraph(FakeServer):
             return "at most 13 quick replies with titles of at most 20 characters"
         return ""
 
+    async def reply_to_comment(self, request: web.Request) -> web.Response:
+        if self._token(request) != self.page_token:
+            return self._invalid_token()
+        body = await request.json()
+        if not 0 < len(body.get("message", "")) <= 8000:
+            return graph_error("(#100) message is required", 100)
+        self.comments.append((request.match_info["comment_id"], body))
+        return web.json_response({"id": f"{request.match_info['comment_id']}_{next(self._ids)}"})
+
+    async def send_whatsapp(self, request: web.Request) -> web.Response:
+        if request.match_info["node"] != WHATSAPP_NUMBER_ID:
+            return graph_error("Unsupported post request.", 100)
+        if self._token(request) != self.whatsapp_token:
+            return self._invalid_token()
+        body = await request.json()
+        problem = _whatsapp_problem(body)
+        if problem:
+            return graph_error(problem, 131009, error_data={"messaging_product": "whatsapp", "details": problem})
+        self.whatsapp.append(body)
+        if body.get("status") == "read":
+            return web.json_response({"success": True})
+        wamid = f"wamid.out{next(self._ids)}"
+        self.wamids.append(wamid)
+        return web.json_response(
+            {
+                "messaging_product": "whatsapp",
+                "contacts": [{"input": body["to"], "wa_id": body["to"]}],
+                "messages": [{"id": wamid}],
+            }
+        )
+
+    def whatsapp_messages(self, to: str) -> list[dict[str, Any]]:
+        return [m for m in self.whatsapp if m.get("to") == to]
+
+    async def media(self, request: web.Request) -> web.Response:
+        if self._token(request) != self.whatsapp_token:
+            return self._invalid_token()
+        media_id = request.match_info["media_id"]
+        return web.json_response(
+            {
+                "messaging_product": "whatsapp",
+                "url": f"{self.url}/whatsapp-media/{media_id}",
+                "mime_type": "image/jpeg",
+                "sha256": "c0ffee",
+                "file_size": len(self.photo),
+                "id": media_id,
+            }
+        )
+
+    async def whatsapp_media(self, request: web.Request) -> web.Response:
+        # WhatsApp's media URLs answer only with the token.
+        if self._token(request) != self.whatsapp_token:
+            return web.Response(status=401)
+        return web.Response(body=self.photo, content_type="image/jpeg")
+
     async def cdn(self, request: web.Request) -> web.Response:
         return web.Response(body=self.photo, content_type="image/jpeg")
 
     async def moved(self, request: web.Request) -> web.Response:
         raise web.HTTPFound(self.url + "/cdn/" + request.match_info["name"])
+
+
+def _whatsapp_problem(body: dict[str, Any]) -> str:
+    """What the Cloud API refuses, by its documented limits."""
+    if body.get("messaging_product") != "whatsapp":
+        return "messaging_product must be whatsapp"
+    if body.get("status") == "read":
+        return "" if str(body.get("message_id", "")).startswith("wamid.") else "message_id must be a wamid"
+    kind = body.get("type")
+    content = body.get(kind) if isinstance(kind, str) else None
+    if not isinstance(content, dict) or not body.get("to"):
+        return "a message needs to, type and the type's object"
+    if kind == "text":
+        return "" if 0 < len(content.get("body", "")) <= 4096 else "text body must be 1 to 4096 characters"
+    if kind == "template":
+        return (
+            "" if content.get("name") and (content.get("language") or {}).get("code") else "template name and language"
+        )
+    if kind == "image":
+        return "" if str(content.get("link", "")).startswith("https://") else "image link must be https"
+    if kind != "interactive":
+        return f"unsupported type {kind}"
+    return _interactive_problem(content)
+
+
+def _interactive_problem(content: dict[str, Any]) -> str:
+    text = (content.get("body") or {}).get("text", "")
+    if not 0 < len(text) <= 1024:
+        return "interactive body text must be 1 to 1024 characters"
+    action = content.get("action") or {}
+    if content.get("type") == "button":
+        buttons = action.get("buttons") or []
+        ok = 0 < len(buttons) <= 3 and all(
+            0 < len(b["reply"]["title"]) <= 20 and 0 < len(b["reply"]["id"]) <= 256 for b in buttons
+        )
+        return "" if ok else "1 to 3 reply buttons, titles of at most 20 characters"
+    if content.get("type") == "list":
+        rows = [row for section in action.get("sections") or [] for row in section.get("rows") or []]
+        ok = (
+            0 < len(action.get("button", "")) <= 20
+            and 0 < len(rows) <= 10
+            and all(
+                0 < len(r["title"]) <= 24 and len(r.get("description", "")) <= 72 and len(r["id"]) <= 200 for r in rows
+            )
+        )
+        return "" if ok else "a list has 1 to 10 rows, titles of at most 24 characters"
+    if content.get("type") == "location_request_message":
+        return "" if action.get("name") == "send_location" else "action name must be send_location"
+    return "unsupported interactive type"
 
 
 @dataclass

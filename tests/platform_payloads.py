@@ -17,6 +17,12 @@ MESSENGER_APP_SECRET = "messenger-app-secret"
 MESSENGER_VERIFY_TOKEN = "messenger-verify-token"
 MESSENGER_PAGE_ID = "104000000000001"
 TELEGRAM_SECRET = "telegram-secret-token"
+INSTAGRAM_APP_SECRET = "instagram-app-secret"
+INSTAGRAM_ACCOUNT_ID = "17841400000000001"
+WHATSAPP_APP_SECRET = "whatsapp-app-secret"
+WHATSAPP_VERIFY_TOKEN = "whatsapp-verify-token"
+WHATSAPP_ACCOUNT_ID = "102290129340398"
+WHATSAPP_NUMBER_ID = "106540352242922"
 
 _ids = itertools.count(int(time.time() * 1000))
 
@@ -159,6 +165,142 @@ def messenger_batch(*entries: list[dict[str, Any]]) -> dict[str, Any]:
             {"id": MESSENGER_PAGE_ID, "time": int(time.time() * 1000), "messaging": messaging} for messaging in entries
         ],
     }
+
+
+# --- Facebook page comments (the page's feed webhook) ---
+
+
+def facebook_comment(
+    user_id: str, message: str, verb: str = "add", comment_id: str | None = None, photo: str | None = None
+) -> dict[str, Any]:
+    post_id = f"{MESSENGER_PAGE_ID}_{500}"
+    value: dict[str, Any] = {
+        "from": {"id": user_id, "name": "Lisa de Vries"},
+        "post": {"status_type": "added_photos", "is_published": True, "id": post_id},
+        "message": message,
+        "post_id": post_id,
+        "comment_id": comment_id or f"500_{next_id()}",
+        "created_time": int(time.time()),
+        "item": "comment",
+        "parent_id": post_id,
+        "verb": verb,
+    }
+    if photo:
+        value["photo"] = photo
+    return {
+        "object": "page",
+        "entry": [{"id": MESSENGER_PAGE_ID, "time": int(time.time()), "changes": [{"field": "feed", "value": value}]}],
+    }
+
+
+# --- Instagram (Messenger Platform for Instagram) ---
+
+
+def instagram_signature(raw: bytes) -> str:
+    return messenger_signature(raw, INSTAGRAM_APP_SECRET)
+
+
+def instagram_message(igsid: str, **message: Any) -> dict[str, Any]:
+    return {
+        "object": "instagram",
+        "entry": [
+            {
+                "id": INSTAGRAM_ACCOUNT_ID,
+                "time": int(time.time() * 1000),
+                "messaging": [
+                    {
+                        "sender": {"id": igsid},
+                        "recipient": {"id": INSTAGRAM_ACCOUNT_ID},
+                        "timestamp": int(time.time() * 1000),
+                        "message": {"mid": f"aWdf{next_id()}", **message},
+                    }
+                ],
+            }
+        ],
+    }
+
+
+# --- WhatsApp (Cloud API) ---
+
+
+def whatsapp_signature(raw: bytes) -> str:
+    return messenger_signature(raw, WHATSAPP_APP_SECRET)
+
+
+def whatsapp_delivery(
+    messages: list[dict[str, Any]] = (), statuses: list[dict[str, Any]] = (), number_id: str = WHATSAPP_NUMBER_ID
+) -> dict[str, Any]:
+    value: dict[str, Any] = {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": "31201234567", "phone_number_id": number_id},
+    }
+    if messages:
+        value["contacts"] = [{"profile": {"name": "Sanne Bakker"}, "wa_id": m["from"]} for m in messages]
+        value["messages"] = list(messages)
+    if statuses:
+        value["statuses"] = list(statuses)
+    return {
+        "object": "whatsapp_business_account",
+        "entry": [{"id": WHATSAPP_ACCOUNT_ID, "changes": [{"value": value, "field": "messages"}]}],
+    }
+
+
+def whatsapp_message(wa_id: str, kind: str, content: dict[str, Any], message_id: str | None = None) -> dict[str, Any]:
+    return {
+        "from": wa_id,
+        "id": message_id or f"wamid.in{next_id()}",
+        "timestamp": str(int(time.time())),
+        "type": kind,
+        kind: content,
+    }
+
+
+def whatsapp_text(wa_id: str, text: str, message_id: str | None = None) -> dict[str, Any]:
+    return whatsapp_message(wa_id, "text", {"body": text}, message_id)
+
+
+def whatsapp_button(wa_id: str, payload: str, title: str = "Ja") -> dict[str, Any]:
+    return whatsapp_message(
+        wa_id, "interactive", {"type": "button_reply", "button_reply": {"id": payload, "title": title}}
+    )
+
+
+def whatsapp_list_reply(wa_id: str, payload: str, title: str) -> dict[str, Any]:
+    return whatsapp_message(
+        wa_id, "interactive", {"type": "list_reply", "list_reply": {"id": payload, "title": title, "description": ""}}
+    )
+
+
+def whatsapp_location(wa_id: str, latitude: float, longitude: float) -> dict[str, Any]:
+    return whatsapp_message(
+        wa_id, "location", {"latitude": latitude, "longitude": longitude, "name": "", "address": ""}
+    )
+
+
+def whatsapp_image(wa_id: str, media_id: str = "1482917", caption: str = "") -> dict[str, Any]:
+    image = {"mime_type": "image/jpeg", "sha256": "c0ffee", "id": media_id}
+    if caption:
+        image["caption"] = caption
+    return whatsapp_message(wa_id, "image", image)
+
+
+def whatsapp_status(wamid: str, status: str, wa_id: str, error_code: int | None = None) -> dict[str, Any]:
+    report: dict[str, Any] = {
+        "id": wamid,
+        "status": status,
+        "timestamp": str(int(time.time())),
+        "recipient_id": wa_id,
+    }
+    if error_code is not None:
+        report["errors"] = [
+            {
+                "code": error_code,
+                "title": "Re-engagement message",
+                "message": "Re-engagement message",
+                "error_data": {"details": "Message failed to send because more than 24 hours have passed"},
+            }
+        ]
+    return report
 
 
 # --- Telegram ---

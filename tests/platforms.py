@@ -1,24 +1,32 @@
-"""A gateway with all three platform channels, pointed at local fake platforms."""
+"""A gateway with every platform channel, pointed at local fake platforms."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import AsyncIterator, Callable, Optional
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot.clock import utcnow
 from bot.gateway import SENDER, build_app
 from bot.retries import RetryPolicy
+from bot.store import Database
+from bot.store.tables import messages
 from tests.conftest import make_settings
 from tests.fake_platforms import FakeGraph, FakeTelegram, FakeX
 from tests.platform_payloads import (
+    INSTAGRAM_APP_SECRET,
     MESSENGER_APP_SECRET,
     MESSENGER_VERIFY_TOKEN,
     TELEGRAM_SECRET,
+    WHATSAPP_APP_SECRET,
+    WHATSAPP_NUMBER_ID,
+    WHATSAPP_VERIFY_TOKEN,
     X_ACCOUNT_ID,
     X_CONSUMER_SECRET,
 )
@@ -58,6 +66,17 @@ class Fakes:
             "MESSENGER_GRAPH_URL": self.graph.url,
             # The local Graph fake serves the photos too.
             "MESSENGER_MEDIA_HOSTS": "127.0.0.1",
+            "INSTAGRAM_APP_SECRET": INSTAGRAM_APP_SECRET,
+            "INSTAGRAM_PAGE_TOKEN": self.graph.page_token,
+            "INSTAGRAM_VERIFY_TOKEN": "instagram-verify-token",
+            "INSTAGRAM_GRAPH_URL": self.graph.url,
+            "INSTAGRAM_MEDIA_HOSTS": "127.0.0.1",
+            "WHATSAPP_APP_SECRET": WHATSAPP_APP_SECRET,
+            "WHATSAPP_ACCESS_TOKEN": self.graph.whatsapp_token,
+            "WHATSAPP_VERIFY_TOKEN": WHATSAPP_VERIFY_TOKEN,
+            "WHATSAPP_PHONE_NUMBER_ID": WHATSAPP_NUMBER_ID,
+            "WHATSAPP_GRAPH_URL": self.graph.url,
+            "WHATSAPP_MEDIA_HOSTS": "127.0.0.1",
             "TELEGRAM_BOT_TOKEN": self.telegram.token,
             "TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET,
             "TELEGRAM_API_URL": self.telegram.url,
@@ -93,6 +112,18 @@ async def platform_gateway(
     app[SENDER].policy = FAST_RETRIES
     async with TestClient(TestServer(app)) as client:
         yield client
+
+
+async def silence(platforms: Platforms, conversation_id: str, hours: float) -> None:
+    """As if the citizen last wrote ``hours`` ago: the platforms' messaging windows count from then."""
+    database = Database(platforms.database_url)
+    async with database.transaction() as connection:
+        await connection.execute(
+            messages.update()
+            .where(messages.c.conversation_id == conversation_id)
+            .values(created_at=utcnow() - timedelta(hours=hours))
+        )
+    await database.close()
 
 
 async def until(condition: Callable[[], object], timeout: float = 15.0) -> None:

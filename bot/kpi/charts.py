@@ -6,7 +6,7 @@ people who want the exact numbers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Mapping, Optional
 
 from bot.kpi.figures import KpiFigures
@@ -21,6 +21,12 @@ class ChannelLooks:
 
     titles: Mapping[str, str]
     colours: Mapping[str, str]
+    # SVG path data on a 24 by 24 grid, for the inbox.
+    icons: Mapping[str, str] = field(default_factory=dict)
+
+    def badges(self) -> dict[str, dict[str, str]]:
+        """Every channel's title and glyph, as the inbox's script reads them."""
+        return {name: {"title": title, "icon": self.icons.get(name, "")} for name, title in self.titles.items()}
 
     def title(self, channel: str) -> str:
         return self.titles.get(channel, channel)

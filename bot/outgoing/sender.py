@@ -25,8 +25,9 @@ class PlatformSender(Protocol):
 
     name: str
 
-    async def send(self, item: dict[str, Any]) -> None:
-        """Send one rendered item; raises :class:`DeliveryFailed`."""
+    async def send(self, item: dict[str, Any]) -> Optional[str]:
+        """Send one rendered item; the platform's id for it, if it has one.
+        Raises :class:`DeliveryFailed`."""
 
 
 class DeliveryPostbox:
@@ -42,6 +43,12 @@ class DeliveryPostbox:
         """Keep the items for sending (and mark the kept message they answer answered) and wake the worker."""
         await self.store.add(conversation_id, channel, items, answering)
         self.posted.set()
+
+    async def hold_back(self, conversation_id: str, channel: str, items: list[dict[str, Any]], reason: str) -> None:
+        await self.store.hold_back(conversation_id, channel, items, reason)
+
+    async def platform_status(self, channel: str, platform_id: str, status: str, error: Optional[str]) -> None:
+        await self.store.platform_status(channel, platform_id, status, error)
 
 
 class DeliverySender:
@@ -113,8 +120,8 @@ class DeliverySender:
                     if not await self.outbox.holds(job):
                         logger.warning("delivery %s was taken over by another sender; this one stops", delivery.id)
                         return
-                    await channel.send(item)
-                    await self.store.mark_item_sent(delivery.id, index + 1)
+                    platform_id = await channel.send(item)
+                    await self.store.mark_item_sent(delivery, index + 1, platform_id)
         except DeliveryFailed as error:
             await self._failed(job, delivery, error)
             return

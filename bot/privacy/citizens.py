@@ -30,6 +30,7 @@ from bot.store.tables import (
     media_uploads,
     messages,
     platform_inbox,
+    platform_messages,
     reports,
     review_decisions,
     staff_notes,
@@ -210,6 +211,7 @@ class CitizenRecords:
             )
         )
         await connection.execute(staff_notes.delete().where(staff_notes.c.conversation_id.in_(ids)))
+        await connection.execute(platform_messages.delete().where(platform_messages.c.conversation_id.in_(ids)))
         await connection.execute(deliveries.delete().where(deliveries.c.conversation_id.in_(ids)))
         await connection.execute(media_uploads.delete().where(media_uploads.c.conversation_id.in_(ids)))
 

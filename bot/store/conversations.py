@@ -93,7 +93,7 @@ class ConversationStore:
         return conversation_id
 
     async def _find_or_create(self, channel: str, sender: str) -> str:
-        existing = await self._find(channel, sender)
+        existing = await self.find(channel, sender)
         if existing:
             return existing
         conversation_id = uuid.uuid4().hex
@@ -101,7 +101,7 @@ class ConversationStore:
             await self._insert(conversation_id, channel, sender)
         except IntegrityError:
             # Another request (or process) created it between our look-up and insert.
-            existing = await self._find(channel, sender)
+            existing = await self.find(channel, sender)
             if existing is None:
                 raise
             return existing
@@ -123,7 +123,8 @@ class ConversationStore:
             row = await connection.execute(sa.select(conversations.c.id).where(conversations.c.id == conversation_id))
             return row.first() is not None
 
-    async def _find(self, channel: str, sender: str) -> Optional[str]:
+    async def find(self, channel: str, sender: str) -> Optional[str]:
+        """The citizen's conversation on ``channel``, None when they never wrote."""
         async with self._engine.connect() as connection:
             result = await connection.execute(
                 sa.select(conversations.c.id).where(
@@ -135,7 +136,11 @@ class ConversationStore:
     async def record_incoming(self, conversation_id: str, message: IncomingMessage) -> int:
         """Persist a citizen's message before anything else happens to it."""
         # Whether it was said in public decides what a colleague may answer there.
-        data = {**message.carried, **({"public": True} if message.public else {})}
+        data = {
+            **message.carried,
+            **({"public": True} if message.public else {}),
+            **({"unreadable": message.unreadable} if message.unreadable else {}),
+        }
         # Redacted once here, off the event loop, so the review queue never has to.
         key = await asyncio.to_thread(review_key, message.text) if message.text else None
         async with self._database.transaction() as connection:

@@ -239,6 +239,28 @@ deliveries = sa.Table(
     sa.Index("ix_deliveries_state", "state"),
 )
 
+# The platform's id of each message a delivery sent, for the platform's later
+# reports on it (WhatsApp's sent, delivered, read, failed). A WhatsApp id
+# encodes the phone number: erased with the conversation.
+platform_messages = sa.Table(
+    "platform_messages",
+    metadata,
+    sa.Column("channel", sa.String(32), primary_key=True),
+    sa.Column("platform_id", sa.String(255), primary_key=True),
+    sa.Column("delivery_id", sa.Integer, sa.ForeignKey("deliveries.id", ondelete="CASCADE"), nullable=False),
+    sa.Column(
+        "conversation_id",
+        sa.String(32),
+        sa.ForeignKey("conversations.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("status", sa.String(16), nullable=False),  # sent, delivered, read, failed
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    sa.Index("ix_platform_messages_delivery_id", "delivery_id"),
+    sa.Index("ix_platform_messages_conversation_id", "conversation_id"),
+)
+
 # Small values a channel keeps across restarts: X's newest mention seen, long
 # Telegram button payloads by their short key.
 channel_state = sa.Table(

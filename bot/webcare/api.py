@@ -69,6 +69,9 @@ class DeskApi:
     async def conversation(self, request: web.Request, session: StaffSession) -> dict[str, Any]:
         return await self._desk.view(_conversation(request), session.member)
 
+    async def contact(self, request: web.Request, session: StaffSession) -> dict[str, str]:
+        return {"contact": await self._desk.contact(_conversation(request))}
+
     async def claim(self, request: web.Request, session: StaffSession) -> None:
         await self._desk.claim(_conversation(request), session.member)
 

@@ -15,8 +15,10 @@ from typing import Any, Optional
 from bot.clock import utcnow
 from bot.contract import Slot
 from bot.engine import DialogueEngine
+from bot.kpi.charts import ChannelLooks
 from bot.media import photo_ids
 from bot.messages import Button, Reply
+from bot.outgoing.deliveries import Delivery, DeliveryStore
 from bot.outreach import Outreach
 from bot.profile import MunicipalityProfile
 from bot.reports.settings import ReportSettings
@@ -57,6 +59,15 @@ def signed(text: str, member: StaffMember) -> str:
     return f"{text.strip()} ^{member.initials}"
 
 
+def _masked(contact: Optional[str], shown: int = 3) -> Optional[str]:
+    return None if contact is None else "•" * max(0, len(contact) - shown) + contact[-shown:]
+
+
+def _undelivered(delivery: Delivery) -> dict[str, Any]:
+    """A message that did not reach the citizen, and why, as the inbox shows it."""
+    return {"id": delivery.id, "created_at": delivery.created_at.isoformat(), "reason": delivery.last_error or ""}
+
+
 def sla_colour(minutes: float, settings: WebcareSettings) -> str:
     if minutes >= settings.sla_red_minutes:
         return "red"
@@ -76,6 +87,8 @@ class WebcareDesk:
     settings: WebcareSettings
     profile: MunicipalityProfile
     reports: ReportSettings
+    deliveries: DeliveryStore
+    channels: ChannelLooks
 
     async def _owned(self, conversation_id: str, member: StaffMember) -> Handoff:
         handoff = await self.gate.active(conversation_id)
@@ -166,6 +179,14 @@ class WebcareDesk:
         await self.gate.queue_changed()
         await self.gate.conversation_changed(conversation_id)
 
+    async def contact(self, conversation_id: str) -> str:
+        """The citizen's whole number, for a colleague who needs to call back."""
+        address = await self.conversations.address(conversation_id)
+        contact = self.outreach.contact(*address) if address else None
+        if contact is None:
+            raise DeskError(404, "Van deze inwoner is geen nummer bekend.")
+        return contact
+
     async def reply_limit(self, conversation_id: str) -> int:
         address = await self.conversations.address(conversation_id)
         if address is None:
@@ -212,10 +233,21 @@ class WebcareDesk:
         handoff = await self.gate.handoffs.latest(conversation_id)
         last_in = next((m for m in reversed(history) if m.direction == "in"), None)
         public = written_in_public(history)
+        window = self.outreach.window(address[0], last_in.created_at if last_in else None, utcnow())
         return {
             "conversation_id": conversation_id,
             "channel": address[0],
             "public": public,
+            # The last digits only: the whole number is shown on request, and that is audited.
+            "contact": _masked(self.outreach.contact(*address)),
+            "window": None
+            if window is None
+            else {
+                "open": window.open,
+                "until": window.until.isoformat() if window.until else None,
+                "note": window.note,
+            },
+            "undelivered": [_undelivered(d) for d in await self.deliveries.failed_for(conversation_id)],
             "first_name": first_name,
             "handoff": None
             if handoff is None
@@ -237,6 +269,7 @@ class WebcareDesk:
                     "intent": m.intent,
                     "confidence": m.confidence,
                     "photos": photo_ids((m.data or {}).get("attachments")),
+                    "unreadable": (m.data or {}).get("unreadable"),
                     "location": (m.data or {}).get("location"),
                     "created_at": m.created_at.isoformat(),
                 }

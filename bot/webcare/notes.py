@@ -27,7 +27,8 @@ class NoteStore:
     def __init__(self, database: Database) -> None:
         self._database = database
 
-    async def add(self, conversation_id: str, staff_id: int, text: str) -> None:
+    async def add(self, conversation_id: str, staff_id: Optional[int], text: str) -> None:
+        """A colleague's note; ``staff_id`` None for one the system writes."""
         async with self._database.transaction() as connection:
             await connection.execute(
                 staff_notes.insert().values(

@@ -23,6 +23,7 @@ class StaffPages:
                 "csrf": session.csrf_token,
                 "profile": self._desk.profile,
                 "timezone": str(self._desk.settings.timezone),
+                "channels": self._desk.channels.badges(),
             },
         )
 

@@ -53,6 +53,7 @@ def webcare_routes(
         web.get("/webcare/api/staff", staff_api(as_json(api.colleagues))),
         web.get("/webcare/api/media/{id}", staff_api(api.photo)),
         web.get(CONVERSATION, staff_api(as_json(api.conversation))),
+        web.post(CONVERSATION + "/contact", staff_api(as_json(api.contact, "contact"))),
         web.post(CONVERSATION + "/claim", staff_api(as_json(api.claim, "claim"))),
         web.post(CONVERSATION + "/transfer", staff_api(as_json(api.transfer, "transfer"))),
         web.post(CONVERSATION + "/reply", staff_api(as_json(api.reply, "reply"))),

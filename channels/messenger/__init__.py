@@ -1,5 +1,6 @@
-"""Facebook Messenger: Meta's webhook (X-Hub-Signature-256) and the Graph Send API."""
+"""Facebook: Messenger conversations and comments under the page's posts, on
+one webhook (Meta sends both for the page)."""
 
-from channels.messenger.channel import MessengerChannel, MessengerConfig
+from channels.messenger.channel import MessengerChannel
 
-__all__ = ["MessengerChannel", "MessengerConfig"]
+__all__ = ["MessengerChannel"]

@@ -18,7 +18,6 @@ from aiohttp import web
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application
 
-from bot.media import MEDIA_PREFIX, MediaRejected
 from bot.messages import Attachment, DeliveryFailed, Reply
 from channels.base import ChannelContext
 from channels.credentials import required
@@ -85,6 +84,8 @@ class TelegramChannel(PlatformChannel):
     name = CHANNEL
     title = "Telegram"
     colour = "#009E73"
+    # A paper plane.
+    icon = "M2 11l19-8-3 18-6-5-3 4v-6l9-8-11 7z"
 
     @classmethod
     def create(cls, context: ChannelContext) -> Optional["TelegramChannel"]:
@@ -136,13 +137,11 @@ class TelegramChannel(PlatformChannel):
             logger.warning("telegram: could not answer a button press: %s", error)
 
     async def _download(self, file_id: str) -> Optional[Attachment]:
-        try:
-            telegram_file = await self.application.bot.get_file(file_id)
-            stored = await self._media.store(bytes(await telegram_file.download_as_bytearray()))
-        except (TelegramError, MediaRejected) as error:
-            logger.warning("telegram: photo %s not kept: %s", file_id, error)
-            return None
-        return Attachment("image", MEDIA_PREFIX + stored.id, stored.mime_type)
+        return await self._media.keep_photo(self._file(file_id), self.name, (TelegramError,))
+
+    async def _file(self, file_id: str) -> bytes:
+        telegram_file = await self.application.bot.get_file(file_id)
+        return bytes(await telegram_file.download_as_bytearray())
 
     def render(self, event: PlatformEvent, replies: list[Reply]) -> list[dict[str, Any]]:
         return render_replies(event.message.sender, replies)

@@ -90,6 +90,8 @@ class XChannel(PlatformChannel):
     name = CHANNEL
     title = "X"
     colour = "#000000"
+    # The letter X.
+    icon = "M3 3h5l4.5 6L17 3h3l-6 8 7 10h-5l-5-7-5 7H3l7-9z"
 
     @classmethod
     def create(cls, context: ChannelContext) -> Optional["XChannel"]:

@@ -1,19 +1,21 @@
-"""Messenger against a local Graph Send API: verification, signatures, batches,
-quick replies, photos, the 24-hour window and retries."""
+"""Facebook against a local Graph API: Messenger (verification, signatures,
+batches, quick replies, photos, the 24-hour window, retries) and comments
+under the page's posts (public replies, private replies, removals)."""
 
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 
-from bot.clock import utcnow
 from bot.gateway import OUTREACH, ROUTER
 from bot.messages import Button, Reply
 from bot.store import Database
-from bot.store.tables import messages
+from bot.webcare.notes import NoteStore
+from channels.messenger.channel import REMOVED
 from tests.platform_payloads import (
+    MESSENGER_PAGE_ID,
     MESSENGER_VERIFY_TOKEN,
     body,
+    facebook_comment,
     messenger_batch,
     messenger_echo,
     messenger_image,
@@ -21,7 +23,8 @@ from tests.platform_payloads import (
     messenger_signature,
     messenger_text,
 )
-from tests.platforms import Platforms, until
+from tests.platforms import Platforms, silence, until
+from tests.support import ScriptedEngine
 
 
 async def post(platforms: Platforms, delivery: dict, signature: str | None = None) -> int:
@@ -32,7 +35,7 @@ async def post(platforms: Platforms, delivery: dict, signature: str | None = Non
 
 
 def sent_to(platforms: Platforms, psid: str) -> list[dict]:
-    return [m for m in platforms.fakes.graph.sent if m["recipient"]["id"] == psid]
+    return [m for m in platforms.fakes.graph.sent if m["recipient"].get("id") == psid]
 
 
 async def test_the_subscription_check_echoes_the_challenge_for_our_token(platforms: Platforms) -> None:
@@ -112,24 +115,13 @@ async def test_server_errors_are_retried_until_the_answer_is_sent_once(platforms
     assert [m["message"]["text"] for m in sent_to(platforms, "psid-7")] == ["Je zei: hoi", "Nog iets?"]
 
 
-async def _silence(platforms: Platforms, conversation_id: str, hours: float) -> None:
-    database = Database(platforms.database_url)
-    async with database.transaction() as connection:
-        await connection.execute(
-            messages.update()
-            .where(messages.c.conversation_id == conversation_id)
-            .values(created_at=utcnow() - timedelta(hours=hours))
-        )
-    await database.close()
-
-
 async def test_after_24_hours_only_a_colleague_writes_with_the_human_agent_tag(platforms: Platforms) -> None:
     await post(platforms, messenger_batch([messenger_text("psid-8", "hoi")]))
     await until(lambda: len(sent_to(platforms, "psid-8")) == 2)
     app = platforms.client.app
     router = app[ROUTER]
     conversation_id = await router.conversation_for("messenger", "psid-8")
-    await _silence(platforms, conversation_id, hours=30)
+    await silence(platforms, conversation_id, hours=30)
     await app[OUTREACH].push(conversation_id, [Reply("Nieuws over je melding.")])
     await app[OUTREACH].push(conversation_id, [Reply("Ik heb het nagevraagd. ^AK")], staff_id=1)
     await until(lambda: len(sent_to(platforms, "psid-8")) == 3)
@@ -152,3 +144,66 @@ async def test_inside_the_window_news_goes_as_a_response(platforms: Platforms) -
     await until(lambda: len(sent_to(platforms, "psid-9")) == 3)
     assert sent_to(platforms, "psid-9")[-1]["messaging_type"] == "RESPONSE"
     assert json.dumps(sent_to(platforms, "psid-9")[-1]).count("HUMAN_AGENT") == 0
+
+
+# --- Comments under the page's posts ---
+
+
+def comment_replies(platforms: Platforms, comment_id: str) -> list[str]:
+    return [reply["message"] for on, reply in platforms.fakes.graph.comments if on == comment_id]
+
+
+async def test_a_comment_gets_a_short_public_reply_under_it(platforms: Platforms) -> None:
+    delivery = facebook_comment("fb-1", "Wanneer gaat de Kerkstraat weer open?", comment_id="500_1")
+    assert await post(platforms, delivery) == 200
+    await until(lambda: comment_replies(platforms, "500_1"))
+    assert comment_replies(platforms, "500_1") == ["Je zei: Wanneer gaat de Kerkstraat weer open? Nog iets?"]
+    [(_, message)] = platforms.engine.calls
+    assert message.public and message.channel == "messenger" and message.sender == "fb-1"
+    assert platforms.fakes.graph.sent == []
+
+
+async def test_a_private_turn_under_a_comment_moves_to_messenger_as_one_private_reply(platforms: Platforms) -> None:
+    delivery = facebook_comment("fb-2", ScriptedEngine.REPORT_TEXT, comment_id="500_2")
+    assert await post(platforms, delivery) == 200
+    await until(lambda: comment_replies(platforms, "500_2") and platforms.fakes.graph.sent)
+    [public] = comment_replies(platforms, "500_2")
+    assert "privébericht" in public and "Waar" not in public
+    [private] = platforms.fakes.graph.sent
+    assert private["recipient"] == {"comment_id": "500_2"}
+    assert private["message"]["text"] == "Waar is het? Noem de straat of deel je locatie."
+
+
+async def test_the_pages_own_comments_edits_and_likes_are_not_questions(platforms: Platforms) -> None:
+    own = facebook_comment(MESSENGER_PAGE_ID, "Dank voor je vraag!")
+    edited = facebook_comment("fb-3", "aangepast", verb="edited")
+    liked = facebook_comment("fb-3", "")
+    liked["entry"][0]["changes"][0]["value"].update(item="like")
+    for delivery in (own, edited, liked):
+        assert await post(platforms, delivery) == 200
+    await post(platforms, messenger_batch([messenger_text("psid-10", "hoi")]))
+    await until(lambda: sent_to(platforms, "psid-10"))
+    assert [m.sender for _, m in platforms.engine.calls] == ["psid-10"]
+    assert platforms.fakes.graph.comments == []
+
+
+async def test_a_removed_comment_is_told_in_the_inbox(platforms: Platforms) -> None:
+    await post(platforms, facebook_comment("fb-4", "Waarom ligt hier nog steeds afval?", comment_id="500_4"))
+    await until(lambda: comment_replies(platforms, "500_4"))
+    assert await post(platforms, facebook_comment("fb-4", "", verb="remove", comment_id="500_4")) == 200
+    # Removing a comment of someone who never wrote to us leaves nothing behind.
+    assert await post(platforms, facebook_comment("fb-5", "", verb="remove")) == 200
+    app = platforms.client.app
+    database = Database(platforms.database_url)
+    notes = await NoteStore(database).of(await app[ROUTER].conversation_for("messenger", "fb-4"))
+    assert await app[ROUTER].store.find("messenger", "fb-5") is None
+    await database.close()
+    assert [(note.author, note.text) for note in notes] == [(None, REMOVED)]
+
+
+async def test_a_photo_in_a_comment_is_fetched_like_a_messenger_photo(platforms: Platforms) -> None:
+    photo = platforms.fakes.graph.url + "/cdn/comment.jpg"
+    await post(platforms, facebook_comment("fb-6", "Kijk eens", photo=photo))
+    await until(lambda: platforms.engine.calls)
+    [attachment] = platforms.engine.calls[-1][1].attachments
+    assert attachment.url.startswith("media:")

@@ -23,6 +23,9 @@ from bot.gateway import CHANNELS, build_app
 from tests.conftest import make_settings
 from tests.platform_payloads import (
     TELEGRAM_SECRET,
+    facebook_comment,
+    instagram_message,
+    instagram_signature,
     messenger_batch,
     messenger_image,
     messenger_postback,
@@ -32,6 +35,15 @@ from tests.platform_payloads import (
     telegram_location,
     telegram_photo,
     telegram_text,
+    whatsapp_button,
+    whatsapp_delivery,
+    whatsapp_image,
+    whatsapp_list_reply,
+    whatsapp_location,
+    whatsapp_message,
+    whatsapp_signature,
+    whatsapp_status,
+    whatsapp_text,
     x_direct_message,
     x_mention,
     x_signature,
@@ -51,6 +63,25 @@ VALID = {
             [messenger_text("f1", "hoi", quick_reply="/affirm"), messenger_postback("f2", "Start", "/greet")]
         ),
         messenger_batch([messenger_image("f3", "http://127.0.0.1:9/none.jpg")]),
+        facebook_comment("f4", "Wanneer wordt hier geveegd?", photo="http://127.0.0.1:9/none.jpg"),
+        facebook_comment("f5", "", verb="remove"),
+    ],
+    "instagram": [
+        instagram_message("i1", text="hoi", quick_reply={"payload": "/affirm"}),
+        instagram_message("i2", text="mooi!", reply_to={"story": {"url": "https://x.invalid/s", "id": "1"}}),
+        instagram_message("i3", attachments=[{"type": "story_mention", "payload": {"url": "https://x.invalid/m"}}]),
+    ],
+    "whatsapp": [
+        whatsapp_delivery(
+            [
+                whatsapp_text("31600000001", "hoi"),
+                whatsapp_button("31600000002", "/affirm"),
+                whatsapp_list_reply("31600000003", "/inform", "Lamp"),
+            ]
+        ),
+        whatsapp_delivery([whatsapp_location("31600000004", 52.1, 5.1), whatsapp_image("31600000005")]),
+        whatsapp_delivery([whatsapp_message("31600000006", "audio", {"id": "1", "voice": True})]),
+        whatsapp_delivery(statuses=[whatsapp_status("wamid.x", "failed", "31600000006", error_code=131047)]),
     ],
     "telegram": [
         telegram_text(7001, "hoi"),
@@ -59,7 +90,7 @@ VALID = {
         telegram_button(7004, "/affirm"),
     ],
 }
-PATHS = {"x": "/webhooks/x", "messenger": "/webhooks/messenger", "telegram": "/webhooks/telegram"}
+PATHS = {platform: f"/webhooks/{platform}" for platform in VALID}
 
 
 def signed(platform: str, raw: bytes) -> dict[str, str]:
@@ -67,6 +98,10 @@ def signed(platform: str, raw: bytes) -> dict[str, str]:
         return {"x-twitter-webhooks-signature": x_signature(raw)}
     if platform == "messenger":
         return {"X-Hub-Signature-256": messenger_signature(raw)}
+    if platform == "instagram":
+        return {"X-Hub-Signature-256": instagram_signature(raw)}
+    if platform == "whatsapp":
+        return {"X-Hub-Signature-256": whatsapp_signature(raw)}
     return {"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET}
 
 

@@ -120,7 +120,7 @@ async def test_with_storage_gone_the_citizen_still_hears_an_apology(database_url
     async with fake_platforms() as fakes, platform_gateway(database_url, fakes, tmp_path) as client:
         database = Database(database_url)
         async with database.transaction() as connection:
-            for table in ("deliveries", "message_flags", "messages"):
+            for table in ("platform_messages", "deliveries", "message_flags", "messages"):
                 await connection.exec_driver_sql(f"DROP TABLE {table}")
         await database.close()
         await client.post(

@@ -9,6 +9,7 @@ from bot.messages import IncomingMessage
 from bot.profile import load_profile
 from bot.router import Router
 from bot.store import ConversationStore, Database
+from bot.webcare.notes import NoteStore
 from tests.support import ROOT, ScriptedEngine, webcare_gate
 
 PROFILE = load_profile(ROOT / "municipality.yml")
@@ -23,7 +24,7 @@ async def store(tmp_path):
 
 
 def router_with(store: ConversationStore, engine, engine_timeout: float) -> Router:
-    return Router(store, engine, PROFILE, engine_timeout, webcare_gate(store.database))
+    return Router(store, engine, PROFILE, engine_timeout, webcare_gate(store.database), NoteStore(store.database))
 
 
 async def test_answer_and_both_sides_are_persisted(store: ConversationStore) -> None:

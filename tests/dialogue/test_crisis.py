@@ -10,6 +10,7 @@ from bot.messages import IncomingMessage
 from bot.profile import load_profile
 from bot.router import Router
 from bot.store import ConversationStore, Database
+from bot.webcare.notes import NoteStore
 from tests.support import ROOT, ScriptedEngine, webcare_gate
 
 PROFILE = load_profile(ROOT / "municipality.yml")
@@ -32,7 +33,15 @@ async def test_a_new_notice_ends_the_previous_one(database: Database) -> None:
 
 async def test_every_conversation_hears_the_notice_once(database: Database) -> None:
     store, notices = ConversationStore(database), CrisisNotices(database)
-    router = Router(store, ScriptedEngine(), PROFILE, 1.0, webcare_gate(database), CrisisBulletin(notices, TOPICS))
+    router = Router(
+        store,
+        ScriptedEngine(),
+        PROFILE,
+        1.0,
+        webcare_gate(database),
+        NoteStore(database),
+        CrisisBulletin(notices, TOPICS),
+    )
     before = (await router.handle(IncomingMessage("rest", "anna", "hoi"))).replies
     assert [r.text for r in before] == ["Je zei: hoi", "Nog iets?"]
 

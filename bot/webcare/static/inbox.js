@@ -13,7 +13,8 @@
   var timeZone = document.querySelector(".inbox").dataset.timezone;
   var current = null, view = null;
   var $ = function (id) { return document.getElementById(id); };
-  var CHANNELS = { webchat: "Webchat", rest: "API", twitter: "X", messenger: "Messenger", telegram: "Telegram" };
+  // Each channel's title and glyph, as the channel classes name them.
+  var CHANNELS = JSON.parse(document.getElementById("channel-badges").textContent);
   var SLA = { green: "op tijd", amber: "bijna te laat", red: "te laat" };
   var FROM = { citizen: "Inwoner", bot: "Bot", staff: "Collega" };
 
@@ -22,6 +23,25 @@
     Object.keys(attrs || {}).forEach(function (key) { node.setAttribute(key, attrs[key]); });
     if (text !== undefined && text !== null) node.textContent = text;
     return node;
+  }
+
+  // The channel's glyph (decoration) and its name (what screen readers read).
+  function badge(name) {
+    var known = CHANNELS[name] || { title: name, icon: "" };
+    var span = el("span", { "class": "channel channel-" + name });
+    if (known.icon) {
+      var svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+      svg.setAttribute("viewBox", "0 0 24 24");
+      svg.setAttribute("aria-hidden", "true");
+      svg.setAttribute("focusable", "false");
+      var path = document.createElementNS("http://www.w3.org/2000/svg", "path");
+      path.setAttribute("d", known.icon);
+      path.setAttribute("fill-rule", "evenodd");
+      svg.appendChild(path);
+      span.appendChild(svg);
+    }
+    span.appendChild(document.createTextNode(known.title));
+    return span;
   }
 
   function api(method, path, body) {
@@ -51,10 +71,13 @@
       var item = el("li", { "class": "sla-" + entry.sla });
       var link = el("a", { "href": "#c=" + entry.conversation_id });
       link.appendChild(el("span", { "class": "topic" }, entry.topic));
-      var facts = (CHANNELS[entry.channel] || entry.channel) + " · wacht " + entry.waiting_minutes + " min";
+      var facts = " · wacht " + entry.waiting_minutes + " min";
       if (entry.state === "queued") facts += " · " + SLA[entry.sla];
       if (entry.staff) facts += " · " + entry.staff;
-      link.appendChild(el("span", { "class": "facts" }, facts));
+      var line = el("span", { "class": "facts" });
+      line.appendChild(badge(entry.channel));
+      line.appendChild(document.createTextNode(facts));
+      link.appendChild(line);
       if (entry.conversation_id === current) link.setAttribute("aria-current", "true");
       item.appendChild(link);
       list.appendChild(item);
@@ -81,6 +104,7 @@
     item.appendChild(head);
     var text = message.text;
     if (!text && message.location) text = "[locatie gedeeld: " + message.location.latitude + ", " + message.location.longitude + "]";
+    if (!text && message.unreadable) text = "[" + message.unreadable + ", niet te lezen voor de bot]";
     if (text || !message.photos.length) item.appendChild(el("p", { "class": "text" }, text));
     message.photos.forEach(function (id, index) {
       var url = "/webcare/api/media/" + encodeURIComponent(id);
@@ -107,10 +131,27 @@
     $("conversation").hidden = false;
     var handoff = data.handoff;
     $("conversation-title").textContent = "Gesprek: " + (handoff ? handoff.topic : "zonder overdracht");
-    var facts = (CHANNELS[data.channel] || data.channel) + " · " + (data.public ? "openbaar (let op: geen persoonsgegevens)" : "privé");
+    var facts = " · " + (data.public ? "openbaar (let op: geen persoonsgegevens)" : "privé");
     if (data.first_name) facts += " · " + data.first_name;
     if (handoff) facts += " · " + { queued: "wacht op een collega", assigned: "bij " + handoff.staff, resolved: "afgerond" }[handoff.state];
-    $("conversation-facts").textContent = facts;
+    $("conversation-facts").textContent = "";
+    $("conversation-facts").appendChild(badge(data.channel));
+    $("conversation-facts").appendChild(document.createTextNode(facts));
+    $("conversation-contact").hidden = !data.contact;
+    $("contact-number").textContent = data.contact || "";
+    $("show-contact").hidden = false;
+    var windowNote = $("conversation-window");
+    windowNote.hidden = !data.window;
+    if (data.window) {
+      windowNote.textContent = data.window.note + (data.window.until ? " tot " + time(data.window.until) : "");
+      windowNote.className = "window " + (data.window.open ? "open" : "closed");
+    }
+    var undelivered = $("undelivered");
+    undelivered.textContent = "";
+    undelivered.hidden = !data.undelivered.length;
+    data.undelivered.forEach(function (failed) {
+      undelivered.appendChild(el("li", {}, "Niet verstuurd (" + time(failed.created_at) + "): " + failed.reason));
+    });
     var mine = handoff && handoff.state === "assigned" && handoff.staff_id === me;
     var movable = handoff && handoff.state === "assigned" && (mine || admin);
     $("claim").hidden = !(handoff && handoff.state === "queued");
@@ -175,6 +216,14 @@
   }
 
   $("claim").addEventListener("click", function () { act("claim"); });
+  // The whole number only on request: opening it is written to the audit log.
+  $("show-contact").addEventListener("click", function () {
+    api("POST", "/webcare/api/conversations/" + encodeURIComponent(current) + "/contact").then(function (data) {
+      $("contact-number").textContent = data.contact;
+      $("show-contact").hidden = true;
+    }).catch(function (error) { $("action-error").textContent = error.message; });
+  });
+
   $("transfer").addEventListener("click", function () {
     var to = Number($("transfer-to").value);
     if (to) act("transfer", { to: to });
