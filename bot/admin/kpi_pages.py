@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
+from typing import Optional
 
 from aiohttp import web
 
 from bot.admin.desk import AdminDesk, render
+from bot.clock import utcnow
 from bot.contract import HandoffReason
 from bot.kpi import charts
+from bot.kpi.figures import KpiReport
 from bot.web.http import HttpProblem
 from bot.webcare.staff import StaffSession
 
-KPI_DAYS = 30
 MAX_KPI_DAYS = 366
 HANDOFF_REASONS = {
     HandoffReason.HUMAN_HANDOFF: "vroeg om een mens",
@@ -33,17 +35,16 @@ def _percent(value: float) -> str:
     return f"{value:.0%}"
 
 
-def _period(request: web.Request) -> tuple[date, date]:
-    today = date.today()
+def _day(request: web.Request, name: str) -> Optional[date]:
+    text = request.query.get(name)
     try:
-        end = date.fromisoformat(request.query["to"]) if request.query.get("to") else today
-        start = (
-            date.fromisoformat(request.query["from"])
-            if request.query.get("from")
-            else end - timedelta(days=KPI_DAYS - 1)
-        )
+        return date.fromisoformat(text) if text else None
     except ValueError:
         raise HttpProblem(400, "Datums zijn JJJJ-MM-DD, bijvoorbeeld 2026-11-01.") from None
+
+
+def _period(request: web.Request, report: KpiReport) -> tuple[date, date]:
+    start, end = report.period(_day(request, "from"), _day(request, "to"), utcnow())
     if start > end:
         raise HttpProblem(400, "De begindatum ligt na de einddatum.")
     if (end - start).days >= MAX_KPI_DAYS:
@@ -56,7 +57,7 @@ class KpiPages:
         self._desk = desk
 
     async def show(self, request: web.Request, session: StaffSession) -> web.Response:
-        start, end = _period(request)
+        start, end = _period(request, self._desk.kpi)
         figures = await self._desk.kpi.figures(start, end)
         return render(
             "kpi",
@@ -86,7 +87,7 @@ class KpiPages:
         )
 
     async def csv(self, request: web.Request, session: StaffSession) -> web.Response:
-        start, end = _period(request)
+        start, end = _period(request, self._desk.kpi)
         figures = await self._desk.kpi.figures(start, end)
         await self._desk.audit.record(session.member.username, "export", f"kpi {start}..{end}")
         return web.Response(

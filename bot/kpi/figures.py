@@ -23,6 +23,8 @@ from bot.contract import CONTROL_INTENTS, Intent
 from bot.store.database import Database
 from bot.store.tables import handoffs, messages, reports
 
+DEFAULT_DAYS = 30
+
 
 @dataclass(frozen=True)
 class Durations:
@@ -118,6 +120,13 @@ class KpiReport:
     def __init__(self, database: Database, timezone: ZoneInfo) -> None:
         self._database = database
         self.timezone = timezone
+
+    def period(self, start: Optional[date], end: Optional[date], now: datetime) -> tuple[date, date]:
+        """The period asked for; an end left open is today where the municipality is
+        (in UTC the evening's messages would fall on tomorrow), a start left open
+        makes the last DEFAULT_DAYS days."""
+        end = end or now.astimezone(self.timezone).date()
+        return start or end - timedelta(days=DEFAULT_DAYS - 1), end
 
     def _bounds(self, start: date, end: date) -> tuple[datetime, datetime]:
         return (

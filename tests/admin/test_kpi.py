@@ -98,6 +98,14 @@ async def test_the_figures_of_a_period(database: Database) -> None:
     assert bar_chart("Onderwerpen", figures.topics).bars[0].share == 1.0
 
 
+def test_the_default_period_ends_today_in_the_municipality(database: Database) -> None:
+    report = KpiReport(database, AMSTERDAM)
+    late_evening_utc = datetime(2026, 12, 2, 23, 30, tzinfo=timezone.utc)  # 00:30 on 3 December here
+    assert report.period(None, None, late_evening_utc) == (date(2026, 11, 4), date(2026, 12, 3))
+    assert report.period(date(2026, 12, 1), None, late_evening_utc) == (date(2026, 12, 1), date(2026, 12, 3))
+    assert report.period(None, date(2026, 11, 30), late_evening_utc) == (date(2026, 11, 1), date(2026, 11, 30))
+
+
 async def test_a_message_without_a_reply_is_counted(database: Database) -> None:
     await write_history(database, PastConversation("webchat", DAY1, [Turn("hallo?", "greet", 0.9, reply=None)]))
     figures = await KpiReport(database, AMSTERDAM).figures(date(2026, 11, 2), date(2026, 11, 2))
