@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any, Optional
 
 from rasa_sdk import Action, Tracker
@@ -12,11 +11,8 @@ from rasa_sdk.types import DomainDict
 from actions.answers import asked_text, local_now, say
 from actions.services import WithServices
 from bot.content.feed import FeedUnavailable
-from bot.content.roadworks import RoadWork, works_named
-from bot.dates import day_label
+from bot.content.roadworks import TOPIC, describe, works_named
 from bot.reports.places import Gazetteer
-
-TOPIC = "road_diversion"
 
 
 def _street_named(places: Gazetteer, tracker: Tracker, text: str) -> Optional[str]:
@@ -42,7 +38,7 @@ class ActionRoadDiversion(WithServices, Action):
         text, today = asked_text(tracker), local_now(self.services).date()
         named = works_named(works, text, today)
         for work in named:
-            say(dispatcher, self._describe(work, today))
+            say(dispatcher, describe(work, today, topics))
         if named:
             return []
         street = _street_named(self.services.reports.places, tracker, text)
@@ -55,12 +51,3 @@ class ActionRoadDiversion(WithServices, Action):
         else:
             say(dispatcher, topics.text(TOPIC, "none"))
         return []
-
-    def _describe(self, work: RoadWork, today: date) -> str:
-        topics = self.services.topics
-        until = (
-            topics.text(TOPIC, "until_date", day=day_label(work.until, today))
-            if work.until
-            else topics.text(TOPIC, "until_unknown")
-        )
-        return topics.text(TOPIC, "found", street=work.street, what=work.what, until=until, detour=work.detour).strip()

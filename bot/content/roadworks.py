@@ -3,7 +3,7 @@
 Each feature's properties::
 
     street: Westerstraat        # the street as citizens name it
-    what: vervanging van de riolering
+    what: de riolering wordt vervangen   # a clause or a noun phrase ("nieuw asfalt")
     from: 2026-11-02            # optional
     until: 2026-12-18           # optional: "until further notice" when absent
     detour: Volg de gele borden via de Parkweg en de Singel.
@@ -17,6 +17,14 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Iterable, Optional
+
+from bot.content.topics import TopicLibrary
+from bot.dates import day_label
+
+TOPIC = "road_diversion"
+# Words that open a clause and take a small letter after the colon the
+# answers put before ``what`` ("… wordt gewerkt: de riolering wordt vervangen").
+LOWER_AFTER_COLON = frozenset({"de", "het", "een", "er", "hier", "we", "wij", "daar", "nu"})
 
 
 @dataclass(frozen=True)
@@ -36,6 +44,19 @@ class RoadWork:
         return re.search(rf"\b{re.escape(self.street)}\b", text, re.IGNORECASE) is not None
 
 
+def _after_colon(what: str) -> str:
+    """``what`` as it reads after a colon, whether the feed wrote a sentence
+    ("De riolering wordt vervangen.") or a phrase ("nieuw asfalt")."""
+    what = " ".join(what.split()).rstrip(" .;:")
+    first = what.split(" ", 1)[0]
+    return what[0].lower() + what[1:] if first.lower() in LOWER_AFTER_COLON else what
+
+
+def _sentence(text: str) -> str:
+    text = " ".join(text.split())
+    return text if not text or text[-1] in ".!?" else text + "."
+
+
 def _date(value: Any, where: str) -> Optional[date]:
     if value in (None, ""):
         return None
@@ -53,13 +74,13 @@ def parse_roadworks(raw: bytes) -> tuple[RoadWork, ...]:
     for number, feature in enumerate(data.get("features") or ()):
         properties = (feature or {}).get("properties") or {}
         where = f"feature {number}"
-        if not properties.get("street") or not properties.get("what"):
+        if not str(properties.get("street") or "").strip() or not str(properties.get("what") or "").strip(" .;:"):
             raise ValueError(f"{where} needs the properties 'street' and 'what'")
         works.append(
             RoadWork(
                 street=str(properties["street"]),
-                what=str(properties["what"]),
-                detour=str(properties.get("detour") or ""),
+                what=_after_colon(str(properties["what"])),
+                detour=_sentence(str(properties.get("detour") or "")),
                 start=_date(properties.get("from"), where),
                 until=_date(properties.get("until"), where),
                 url=str(properties.get("url") or ""),
@@ -71,3 +92,18 @@ def parse_roadworks(raw: bytes) -> tuple[RoadWork, ...]:
 def works_named(works: Iterable[RoadWork], text: str, today: date) -> list[RoadWork]:
     """The current works on a street that ``text`` names."""
     return [work for work in works if work.current(today) and work.on(text)]
+
+
+def describe(work: RoadWork, today: date, topics: TopicLibrary, wording: Optional[str] = None) -> str:
+    """The answer about one work; ``wording`` picks one of the topic's
+    ``found`` texts (a random one when None). Every wording puts ``what``
+    after a colon and ``until`` after "tot", so any feed entry reads well."""
+    until = (
+        topics.text(TOPIC, "until_date", day=day_label(work.until, today))
+        if work.until
+        else topics.text(TOPIC, "until_unknown")
+    )
+    values = {"street": work.street, "what": work.what, "until": until, "detour": work.detour}
+    topic = topics.get(TOPIC)
+    text = topics.fill(topic, wording, **values) if wording is not None else topics.text(TOPIC, "found", **values)
+    return " ".join(text.split())

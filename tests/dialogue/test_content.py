@@ -14,7 +14,7 @@ from aiohttp import web
 from bot.content.agenda import events_between, parse_calendar, pick, topic_words
 from bot.content.check import check_content, topic_intents
 from bot.content.feed import Feed, FeedUnavailable
-from bot.content.roadworks import parse_roadworks, works_named
+from bot.content.roadworks import TOPIC as ROADWORKS, describe, parse_roadworks, works_named
 from bot.content.topics import TopicLibrary
 from bot.content.waste import find_postcode, parse_waste_calendar
 from bot.profile import load_profile
@@ -160,11 +160,55 @@ def test_road_works_are_found_by_street_while_they_last() -> None:
     assert works_named(works, "de Singelstraat", date(2026, 2, 1)) == []  # another street
 
 
+ODD_FEED = b"""{"type": "FeatureCollection", "features": [
+  {"properties": {"street": "Kerkstraat", "what": "De gasleiding wordt vernieuwd.", "detour": "Volg de borden"}},
+  {"properties": {"street": "Markt", "what": "  nieuwe bestrating ", "until": "2026-12-20"}},
+  {"properties": {"street": "Dijkweg", "what": "Enexis legt nieuwe kabels;"}}
+]}"""
+
+
+def test_every_road_works_wording_reads_well_for_every_feed_entry() -> None:
+    library = repo_library()
+    today = date(2026, 12, 3)
+    works = parse_roadworks((ROOT / "content" / "roadworks.geojson").read_bytes()) + parse_roadworks(ODD_FEED)
+    first, second = library.get(ROADWORKS).texts["found"]
+    said = {work.street: [describe(work, today, library, wording) for wording in (first, second)] for work in works}
+    assert said["Westerstraat"] == [
+        "Aan de Westerstraat wordt gewerkt: de riolering wordt vervangen. De weg is dicht tot en met"
+        " donderdag 30 september 2027. Met de auto rij je om via de Parkweg en de Oranjestraat; volg de gele"
+        " borden. Fietsers en voetgangers kunnen er langs.",
+        "Vervelend als je er niet door kunt! Aan de Westerstraat wordt gewerkt: de riolering wordt vervangen."
+        " Dat duurt tot en met donderdag 30 september 2027. Met de auto rij je om via de Parkweg en de"
+        " Oranjestraat; volg de gele borden. Fietsers en voetgangers kunnen er langs.",
+    ]
+    assert said["Singel"][0].startswith(
+        "Aan de Singel wordt gewerkt: er komt nieuw asfalt en een vrijliggend fietspad. De weg is dicht tot en"
+        " met zaterdag 18 december 2027. "
+    )
+    assert said["Havenkade"][1].startswith(
+        "Vervelend als je er niet door kunt! Aan de Havenkade wordt gewerkt: de kademuur wordt hersteld."
+        " Dat duurt tot nader bericht. De Havenkade is dicht"
+    )
+    assert said["Kerkstraat"][0] == (
+        "Aan de Kerkstraat wordt gewerkt: de gasleiding wordt vernieuwd. De weg is dicht tot nader bericht."
+        " Volg de borden."
+    )
+    assert said["Markt"][1] == (
+        "Vervelend als je er niet door kunt! Aan de Markt wordt gewerkt: nieuwe bestrating."
+        " Dat duurt tot en met zondag 20 december."
+    )
+    assert said["Dijkweg"][0] == (
+        "Aan de Dijkweg wordt gewerkt: Enexis legt nieuwe kabels. De weg is dicht tot nader bericht."
+    )
+
+
 def test_a_broken_road_works_feed_is_refused() -> None:
     with pytest.raises(ValueError):
         parse_roadworks(b'{"type": "FeatureCollection", "features": [{"properties": {"street": "X"}}]}')
     with pytest.raises(ValueError):
         parse_roadworks(b"[]")
+    with pytest.raises(ValueError):
+        parse_roadworks(b'{"type": "FeatureCollection", "features": [{"properties": {"street": "X", "what": " . "}}]}')
 
 
 def test_recurring_events_come_once_each_and_by_name() -> None:
