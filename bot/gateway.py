@@ -94,7 +94,9 @@ async def build_app(
     open_sockets = OpenSockets()
     conversations = ConversationStore(database)
     notes = NoteStore(database)
-    router = Router(conversations, engine, profile, settings.engine_timeout, gate, notes, bulletin, metrics)
+    router = Router(
+        conversations, engine, profile, settings.engine_timeout, gate, notes, municipality.welcome, bulletin, metrics
+    )
 
     async def readiness() -> dict[str, bool]:
         checks = {"engine": await engine.ready(), "database": True}

@@ -12,6 +12,7 @@ from bot.profile import MunicipalityProfile, ProfileError, profile_from, read_pr
 from bot.reports.settings import ReportSettings, report_settings_from
 from bot.settings import Settings
 from bot.webcare.settings import WebcareSettings, webcare_settings_from
+from bot.welcome import Welcome, welcome_from
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class Municipality:
     reports: ReportSettings
     webcare: WebcareSettings
     admin: AdminSettings
+    welcome: Welcome
     # The ``channels:`` section: each channel reads its own key (WhatsApp's templates).
     channels: Mapping[str, Any]
 
@@ -31,12 +33,14 @@ def load_municipality(settings: Settings) -> Municipality:
     data = read_profile(path)
     profile = profile_from(data, path, settings.feeds)
     topics = TopicLibrary.load(profile.content_dir, profile.facts)
+    webcare = webcare_settings_from(data, topics)
     return Municipality(
         profile=profile,
         topics=topics,
         reports=report_settings_from(data, path, settings),
-        webcare=webcare_settings_from(data, topics),
+        webcare=webcare,
         admin=admin_settings_from(data),
+        welcome=welcome_from(data, profile.facts, webcare.topic_label),
         channels=_mapping(data.get("channels") or {}, "channels"),
     )
 

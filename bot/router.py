@@ -18,6 +18,7 @@ from typing import Optional
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.content.crisis import CrisisBulletin
+from bot.contract import Intent
 from bot.engine import DialogueEngine, EngineError
 from bot.kpi.metrics import GatewayMetrics
 from bot.messages import Answer, AnswerStep, EngineResult, IncomingMessage, Reply, Turn, Understanding
@@ -26,6 +27,7 @@ from bot.profile import MunicipalityProfile
 from bot.store import ConversationStore
 from bot.webcare.gate import HandoffGate, topic_of
 from bot.webcare.notes import NoteStore
+from bot.welcome import Welcome
 
 logger = logging.getLogger(__name__)
 
@@ -39,12 +41,14 @@ class Router:
         engine_timeout: float,
         gate: HandoffGate,
         notes: NoteStore,
+        welcome: Welcome,
         bulletin: Optional[CrisisBulletin] = None,
         metrics: Optional[GatewayMetrics] = None,
     ) -> None:
         self.store = store
         self.engine = engine
         self.profile = profile
+        self.welcome = welcome
         self.engine_timeout = engine_timeout
         self.gate = gate
         self.notes = notes
@@ -79,6 +83,8 @@ class Router:
             if needs_offer(message):
                 message = vetted(message, await self.store.offered_payloads(conversation_id, OFFERED_WINDOW))
             notice = await self._crisis_notice(conversation_id)
+            # A public post is answered in public, where a welcome does not fit.
+            first_contact = not message.public and not await self.store.has_messages(conversation_id)
             incoming_id = await self.store.record_incoming(conversation_id, message)
             if await self.gate.with_colleague(conversation_id):
                 await self._for_colleague(conversation_id, incoming_id, message)
@@ -89,6 +95,9 @@ class Router:
             else:
                 result = await self._ask_engine(conversation_id, message)
                 replies = self._replies(result)
+            if first_contact:
+                greeted_only = result is not None and result.understanding.intent == Intent.GREET
+                replies = self.welcome.before(replies, greeted_only=greeted_only)
             if notice and not any(reply.text == notice for reply in replies):
                 replies.insert(0, Reply(notice))
             await self.store.record_outcome(
@@ -162,7 +171,10 @@ class Router:
         return None
 
     async def open_conversation(self, channel: str) -> str:
-        return await self.store.create_conversation(channel)
+        """A new conversation the citizen opened (the web chat), welcomed before a word is typed."""
+        conversation_id = await self.store.create_conversation(channel)
+        await self.store.record_replies(conversation_id, channel, [self.welcome.reply(with_topics=True)])
+        return conversation_id
 
     async def conversation_for(self, channel: str, sender: str) -> str:
         return await self.store.conversation_for(channel, sender)

@@ -30,7 +30,7 @@ from tests.platform_payloads import (
     X_ACCOUNT_ID,
     X_CONSUMER_SECRET,
 )
-from tests.support import ScriptedEngine
+from tests.support import ScriptedEngine, returning_citizens
 
 # Short retries: the tests wait for outcomes, never for a fixed time.
 FAST_RETRIES = RetryPolicy(base_seconds=0.05, cap_seconds=0.5, max_attempts=10)
@@ -44,6 +44,9 @@ class Platforms:
     fakes: "Fakes"
     engine: ScriptedEngine
     database_url: str
+
+    async def returning(self, channel: str, *senders: str) -> None:
+        await returning_citizens(self.database_url, channel, *senders)
 
 
 @dataclass

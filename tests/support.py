@@ -30,7 +30,7 @@ from bot.locks import ConversationLocks
 from bot.messages import Button, EngineResult, IncomingMessage, Reply, Understanding
 from bot.municipality import Municipality, load_municipality
 from bot.settings import Settings
-from bot.store import Database
+from bot.store import ConversationStore, Database
 from bot.training import model_path_for
 from bot.webcare.gate import HandoffGate
 from bot.webcare.handoffs import HandoffStore
@@ -42,6 +42,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def project_municipality() -> Municipality:
     """The project's own municipality.yml, as the gateway reads it."""
     return load_municipality(Settings.from_env({"MUNICIPALITY_PROFILE": str(ROOT / "municipality.yml")}))
+
+
 # The gateway's environment runs the tests; Rasa's is beside it (bot/engine/service.py).
 BIN = Path(sys.executable).parent
 ENGINE_BIN = Path(os.environ.get("ENGINE_PYTHON") or ROOT / ".venv-engine" / "bin" / "python").parent
@@ -52,6 +54,20 @@ STAFF_PASSWORD = "correct horse battery"
 ACTION_TOKEN = "test-action-token"
 # The secret between the gateway and the engine service.
 ENGINE_TOKEN = "test-engine-token"
+
+
+async def returning_citizens(database_url: str, channel: str, *senders: str) -> None:
+    """These citizens were welcomed before: their next message is no first
+    contact, and a test of something else sees its answer alone (the welcome
+    has tests of its own: tests/core/test_router.py and one per channel)."""
+    database = Database(database_url)
+    store = ConversationStore(database)
+    try:
+        for sender in senders:
+            conversation = await store.conversation_for(channel, sender)
+            await store.record_replies(conversation, channel, [project_municipality().welcome.reply(with_topics=True)])
+    finally:
+        await database.close()
 
 
 def is_response(text: str, response: str) -> bool:
@@ -254,6 +270,8 @@ class ScriptedEngine:
     """
 
     HANDOFF_TEXT = "mens aub"
+    # Read as a greeting; anything else not scripted as a question about opening hours.
+    GREETINGS = frozenset({"hoi", "hallo", "/greet"})
     # Starts a report: a private turn that asks where (personal data may follow).
     REPORT_TEXT = "ik wil iets melden"
 
@@ -291,7 +309,7 @@ class ScriptedEngine:
                 Reply(text=f"Je zei: {text}", buttons=(Button("Ja", "/affirm"),)),
                 Reply(text="Nog iets?"),
             ),
-            understanding=Understanding(intent="greet", confidence=0.93),
+            understanding=Understanding(intent="greet" if text in self.GREETINGS else "opening_hours", confidence=0.93),
         )
 
     async def parse(self, text: str) -> Understanding:

@@ -225,6 +225,14 @@ class ConversationStore:
             ).first()
         return (row.channel, row.sender) if row else None
 
+    async def has_messages(self, conversation_id: str) -> bool:
+        """Whether anything was said in the conversation yet, by either side."""
+        async with self._engine.connect() as connection:
+            row = await connection.execute(
+                sa.select(messages.c.id).where(messages.c.conversation_id == conversation_id).limit(1)
+            )
+            return row.first() is not None
+
     async def last_incoming_at(self, conversation_id: str) -> Optional[datetime]:
         """When the citizen last wrote: platforms limit what may be sent after."""
         async with self._engine.connect() as connection:

@@ -6,14 +6,19 @@ about one person's case.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from typing import Optional
 
+from bot.contract import Intent
 from bot.messages import IncomingMessage, Location
 from channels.platform import MalformedEvent, PlatformEvent, clipped, text_field
 from telegram import Bot, Update
 
 CHANNEL = "telegram"
+# What Telegram's "Start" button sends first; the dialogue reads it as a greeting.
+START_COMMAND = re.compile(r"^/start(@\w+)?(\s|$)")
+GREETING = "/" + Intent.GREET
 
 
 def event_from_update(update: Update) -> Optional[PlatformEvent]:
@@ -42,6 +47,7 @@ def event_from_update(update: Update) -> Optional[PlatformEvent]:
         channel=CHANNEL,
         sender=str(incoming.chat.id),
         text=clipped(text),
+        payload=GREETING if START_COMMAND.match(text or "") else None,
         location=location,
         metadata={"display_name": incoming.from_user.full_name if incoming.from_user else ""},
         platform_message_id=str(update.update_id),

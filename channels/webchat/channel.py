@@ -9,7 +9,8 @@ browser → server
   ``{"type": "message", "id": "...", "photos": ["<media id>"]}``  after ``POST /webchat/upload``
 
 server → browser
-  ``{"type": "session", "session": <token>, "history": [turn, ...]}``  a citizen's turn carries its ``id``
+  ``{"type": "session", "session": <token>, "history": [turn, ...]}``  a citizen's turn carries its ``id``;
+                                                          a new conversation's history is the welcome
   ``{"type": "ack", "id": "..."}``                          the message is kept: the widget stops resending it
   ``{"type": "typing"}``                                    while the answer is made
   ``{"type": "reply", "text": ..., "buttons": [...], "image": ...}``
@@ -275,7 +276,7 @@ class WebchatChannel(Channel):
                 await socket.send_json({"type": "limited", "text": TOO_MANY_CONVERSATIONS})
                 return None
             conversation_id = await self.hub.open_conversation(self.name)
-            transcript = []
+            transcript = await self.hub.transcript(conversation_id) or []  # the welcome
         await socket.send_json(
             {
                 "type": "session",

@@ -59,6 +59,62 @@ async def test_citizen_asks_about_an_urgent_passport_and_keeps_the_conversation(
     assert await page.evaluate("document.activeElement.textContent") == LAUNCHER
 
 
+WELCOME_TOPICS = [
+    "Paspoort of ID-kaart",
+    "Verhuizing doorgeven",
+    "Afvalkalender",
+    "Iets melden op straat",
+    "Wegwerkzaamheden",
+    "Openingstijden en contact",
+]
+
+
+async def test_the_chat_opens_with_a_welcome_read_out_once(browser: Browser, gateway: Service) -> None:
+    page = await browser.new_page()
+    await page.goto(gateway.url + "/")
+    await page.get_by_role("button", name=LAUNCHER).click()
+    welcome = page.locator(".dp-bot").filter(has_text="Je praat met een digitale assistent")
+    await expect(welcome).to_have_count(1)
+    await expect(welcome).to_contain_text("Welkom bij de chat van de gemeente Voorbeeldstad!")
+    await expect(welcome.get_by_role("link")).to_have_attribute("href", "https://www.voorbeeldstad.nl/privacy-chat")
+    await expect(welcome.get_by_role("button")).to_have_text(WELCOME_TOPICS)
+    announced = page.locator(".dp-announcer p")
+    await expect(announced).to_have_count(1)
+    await expect(announced).to_contain_text("Gemeente: Welkom bij de chat")
+    await assert_accessible(page)
+
+    await welcome.get_by_role("button", name="Openingstijden en contact").click()
+    answer = page.locator(".dp-bot").filter(has_text="14 0123")
+    await expect(answer).to_be_visible(timeout=30_000)
+    await expect(announced).to_have_count(2)
+
+    # Back on the page: the same conversation, drawn again, nothing read out again.
+    await page.reload()
+    await page.get_by_role("button", name=LAUNCHER).click()
+    await expect(answer).to_be_visible()
+    await expect(welcome).to_have_count(1)
+    await expect(page.locator(".dp-announcer p")).to_have_count(0)
+
+
+async def test_on_a_phone_the_chat_fills_the_screen_with_icons_that_need_no_emoji_font(
+    browser: Browser, gateway: Service
+) -> None:
+    phone = await browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True)
+    page = await phone.new_page()
+    await page.goto(gateway.url + "/")
+    await page.get_by_role("button", name=LAUNCHER).click()
+    panel = page.get_by_role("dialog", name=LAUNCHER)
+    await expect(panel).to_be_visible()
+    assert await panel.bounding_box() == {"x": 0, "y": 0, "width": 390, "height": 844}
+    field = await page.get_by_label("Je bericht").bounding_box()
+    assert field is not None and field["width"] >= 360, field  # a row of its own
+    for name in ("Foto toevoegen", "Mijn locatie delen"):
+        tool = page.get_by_role("button", name=name)
+        await expect(tool.locator("svg")).to_have_count(1)
+        assert not re.search("[\U0001f300-\U0001faff]", await tool.text_content() or "")
+    await assert_accessible(page)
+
+
 async def test_markup_from_the_citizen_is_shown_as_text(browser: Browser, gateway: Service) -> None:
     page = await browser.new_page()
     await page.goto(gateway.url + "/")

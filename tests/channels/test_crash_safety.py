@@ -44,6 +44,7 @@ async def test_a_delivery_that_cannot_be_kept_is_not_acknowledged(platforms: Pla
 
 
 async def test_a_message_a_dead_process_kept_is_answered_once_with_an_apology(platforms: Platforms) -> None:
+    await platforms.returning("telegram", "6002")
     update = telegram_text(6002, "is het stadhuis open?")
     telegram = platforms.client.app[CHANNELS].platforms["telegram"]
     [event] = telegram.events(update)

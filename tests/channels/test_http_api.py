@@ -9,7 +9,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.gateway import build_app
 from tests.conftest import REST_TOKEN, make_settings
-from tests.support import ScriptedEngine
+from tests.support import ScriptedEngine, project_municipality
 
 AUTH = {"Authorization": f"Bearer {REST_TOKEN}"}
 
@@ -24,6 +24,15 @@ async def client(tmp_path):
 async def test_rest_webhook_answers_in_rasa_shape(client: TestClient) -> None:
     response = await client.post("/webhooks/rest/webhook", json={"sender": "anna", "message": "hoi"}, headers=AUTH)
     assert response.status == 200
+    welcome = project_municipality().welcome
+    assert await response.json() == [
+        {
+            "recipient_id": "anna",
+            "text": welcome.wordings[0],
+            "buttons": [{"title": b.title, "payload": b.payload} for b in welcome.topics],
+        }
+    ]
+    response = await client.post("/webhooks/rest/webhook", json={"sender": "anna", "message": "hoi"}, headers=AUTH)
     assert await response.json() == [
         {"recipient_id": "anna", "text": "Je zei: hoi", "buttons": [{"title": "Ja", "payload": "/affirm"}]},
         {"recipient_id": "anna", "text": "Nog iets?"},
@@ -101,7 +110,8 @@ async def test_failing_engine_still_answers_the_citizen(tmp_path) -> None:
     async with TestClient(TestServer(app)) as client:
         response = await client.post("/webhooks/rest/webhook", json={"sender": "a", "message": "hoi"}, headers=AUTH)
         assert response.status == 200
-        [reply] = await response.json()
+        welcome, reply = await response.json()
+        assert welcome["text"] == project_municipality().welcome.wordings[0]
         assert "14 0123" in reply["text"]
 
 

@@ -8,6 +8,7 @@ from bot.gateway import OUTREACH, ROUTER, SENDER
 from bot.messages import Reply
 from tests.platform_payloads import body, instagram_message, instagram_signature, messenger_signature
 from tests.platforms import Platforms, silence, until
+from tests.support import project_municipality
 
 
 async def post(platforms: Platforms, delivery: dict, signature: str | None = None) -> int:
@@ -35,6 +36,7 @@ async def test_the_subscription_check_and_signatures_are_instagrams_own(platform
 
 
 async def test_a_direct_message_gets_quick_replies(platforms: Platforms) -> None:
+    await platforms.returning("instagram", "ig-2")
     assert await post(platforms, instagram_message("ig-2", text="hoi")) == 200
     await until(lambda: len(sent_to(platforms, "ig-2")) == 2)
     first = sent_to(platforms, "ig-2")[0]
@@ -48,14 +50,17 @@ async def test_a_direct_message_gets_quick_replies(platforms: Platforms) -> None
 
 
 async def test_a_story_reply_is_a_message_and_a_story_mention_gets_an_honest_answer(platforms: Platforms) -> None:
+    await platforms.returning("instagram", "ig-3")
     story = {"story": {"url": "https://lookaside.fbsbx.com/story.jpg", "id": "1790"}}
     await post(platforms, instagram_message("ig-3", text="Wanneer is dit?", reply_to=story))
     mention = [{"type": "story_mention", "payload": {"url": "https://lookaside.fbsbx.com/mention.jpg"}}]
     await post(platforms, instagram_message("ig-4", attachments=mention))
-    await until(lambda: sent_to(platforms, "ig-3") and sent_to(platforms, "ig-4"))
+    await until(lambda: sent_to(platforms, "ig-3") and len(sent_to(platforms, "ig-4")) == 2)
     [(_, reply)] = platforms.engine.calls
     assert reply.text == "Wanneer is dit?" and reply.metadata == {"story_reply": True}
-    [answer] = sent_to(platforms, "ig-4")
+    # ig-4's first message: the welcome first, then the answer.
+    welcome, answer = sent_to(platforms, "ig-4")
+    assert welcome["message"] == {"text": project_municipality().welcome.wordings[0]}
     assert answer["message"]["text"].startswith("Sorry, een vermelding in je verhaal kan ik niet openen.")
 
 
@@ -67,6 +72,7 @@ async def test_an_unsent_message_is_not_answered(platforms: Platforms) -> None:
 
 
 async def test_metas_rate_limit_is_waited_out(platforms: Platforms) -> None:
+    await platforms.returning("instagram", "ig-7")
     limit = {"error": {"message": "(#80007) There have been too many messages sent", "code": 80007}}
     platforms.fakes.graph.fail_next(2, status=400, path_contains="/me/messages", body=limit)
     await post(platforms, instagram_message("ig-7", text="hoi"))
@@ -75,6 +81,7 @@ async def test_metas_rate_limit_is_waited_out(platforms: Platforms) -> None:
 
 
 async def test_after_24_hours_news_is_held_back_and_a_colleague_writes_as_a_human_agent(platforms: Platforms) -> None:
+    await platforms.returning("instagram", "ig-8")
     await post(platforms, instagram_message("ig-8", text="hoi"))
     await until(lambda: len(sent_to(platforms, "ig-8")) == 2)
     app = platforms.client.app

@@ -24,7 +24,9 @@ from tests.platform_payloads import (
     messenger_text,
 )
 from tests.platforms import Platforms, silence, until
-from tests.support import ScriptedEngine
+from tests.support import ScriptedEngine, project_municipality
+
+WELCOME = project_municipality().welcome
 
 
 async def post(platforms: Platforms, delivery: dict, signature: str | None = None) -> int:
@@ -47,14 +49,21 @@ async def test_the_subscription_check_echoes_the_challenge_for_our_token(platfor
 
 
 async def test_every_event_of_a_batch_is_answered_and_echoes_are_not(platforms: Platforms) -> None:
+    await platforms.returning("messenger", "psid-1", "psid-2")
     delivery = messenger_batch(
         [messenger_text("psid-1", "hoi"), messenger_echo("psid-1", "Je zei: eerder")],
         [messenger_text("psid-2", "ja", quick_reply="/affirm"), messenger_postback("psid-3", "Aan de slag", "/greet")],
     )
     assert await post(platforms, delivery) == 200
-    await until(lambda: all(len(sent_to(platforms, p)) == 2 for p in ("psid-1", "psid-2", "psid-3")))
+    await until(
+        lambda: all(len(sent_to(platforms, p)) == 2 for p in ("psid-1", "psid-2")) and sent_to(platforms, "psid-3")
+    )
     payloads = sorted((m.sender, m.engine_text) for _, m in platforms.engine.calls)
     assert payloads == [("psid-1", "hoi"), ("psid-2", "/affirm"), ("psid-3", "/greet")]
+    # "Get started" opens a first conversation: the welcome with its topics, alone.
+    [welcome] = sent_to(platforms, "psid-3")
+    assert welcome["message"]["text"] == WELCOME.wordings[0]
+    assert [q["payload"] for q in welcome["message"]["quick_replies"]] == [b.payload for b in WELCOME.topics]
     first = sent_to(platforms, "psid-1")[0]
     assert first["messaging_type"] == "RESPONSE"
     assert first["message"] == {
@@ -64,6 +73,7 @@ async def test_every_event_of_a_batch_is_answered_and_echoes_are_not(platforms: 
 
 
 async def test_quick_replies_keep_within_messengers_limits(platforms: Platforms) -> None:
+    await platforms.returning("messenger", "psid-4")
     await post(platforms, messenger_batch([messenger_text("psid-4", "hoi")]))
     await until(lambda: len(sent_to(platforms, "psid-4")) == 2)
     app = platforms.client.app
@@ -108,6 +118,7 @@ async def test_forged_missing_and_legacy_signatures_are_refused(platforms: Platf
 
 
 async def test_server_errors_are_retried_until_the_answer_is_sent_once(platforms: Platforms) -> None:
+    await platforms.returning("messenger", "psid-7")
     platforms.fakes.graph.fail_next(2, status=500, path_contains="/me/messages")
     platforms.fakes.graph.fail_next(1, status=429, retry_after="1", path_contains="/me/messages")
     await post(platforms, messenger_batch([messenger_text("psid-7", "hoi")]))
@@ -116,6 +127,7 @@ async def test_server_errors_are_retried_until_the_answer_is_sent_once(platforms
 
 
 async def test_after_24_hours_only_a_colleague_writes_with_the_human_agent_tag(platforms: Platforms) -> None:
+    await platforms.returning("messenger", "psid-8")
     await post(platforms, messenger_batch([messenger_text("psid-8", "hoi")]))
     await until(lambda: len(sent_to(platforms, "psid-8")) == 2)
     app = platforms.client.app
@@ -135,6 +147,7 @@ async def test_after_24_hours_only_a_colleague_writes_with_the_human_agent_tag(p
 
 
 async def test_inside_the_window_news_goes_as_a_response(platforms: Platforms) -> None:
+    await platforms.returning("messenger", "psid-9")
     await post(platforms, messenger_batch([messenger_text("psid-9", "hoi")]))
     await until(lambda: len(sent_to(platforms, "psid-9")) == 2)
     app = platforms.client.app

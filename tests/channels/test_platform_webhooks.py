@@ -21,7 +21,7 @@ from tests.platform_payloads import (
     x_signature,
 )
 from tests.platforms import Platforms, fake_platforms, platform_gateway, until
-from tests.support import ScriptedEngine
+from tests.support import ScriptedEngine, returning_citizens
 
 WEBHOOKS = {
     "x": ("/webhooks/x", lambda raw: {"x-twitter-webhooks-signature": x_signature(raw)}),
@@ -85,6 +85,7 @@ async def test_a_restart_during_a_retry_delivers_exactly_once(database_url: str,
     async with fake_platforms() as fakes:
         fakes.telegram.fail_next(1000, status=503, path_contains="sendMessage")
         async with platform_gateway(database_url, fakes, tmp_path) as client:
+            await returning_citizens(database_url, "telegram", "6002")
             await client.post(
                 "/webhooks/telegram",
                 json=telegram_text(6002, "hoi"),
@@ -108,6 +109,7 @@ async def test_a_channel_without_credentials_is_off_and_the_others_run(
         database_url = f"sqlite:///{tmp_path / 'partial.sqlite3'}"
         async with platform_gateway(database_url, fakes, tmp_path, engine, TELEGRAM_BOT_TOKEN="") as client:
             assert (await client.post("/webhooks/telegram", json=telegram_text(6003, "hoi"))).status == 404
+            await returning_citizens(database_url, "messenger", "p-on")
             raw = body(messenger_batch([messenger_text("p-on", "hoi")]))
             headers = {"X-Hub-Signature-256": messenger_signature(raw), "Content-Type": "application/json"}
             assert (await client.post("/webhooks/messenger", data=raw, headers=headers)).status == 200

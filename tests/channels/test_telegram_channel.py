@@ -15,6 +15,9 @@ from tests.platform_payloads import (
     telegram_text,
 )
 from tests.platforms import Platforms, until
+from tests.support import project_municipality
+
+WELCOME = project_municipality().welcome
 
 HEADERS = {"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET}
 
@@ -28,10 +31,17 @@ def sent_to(platforms: Platforms, chat_id: int) -> list[dict]:
     return [m for m in platforms.fakes.telegram.messages() if m["chat_id"] == str(chat_id)]
 
 
-async def test_a_text_is_answered_with_an_inline_keyboard(platforms: Platforms) -> None:
+async def test_start_gets_the_welcome_and_a_text_an_inline_keyboard(platforms: Platforms) -> None:
+    assert await post(platforms, telegram_text(5001, "/start")) == 200
+    await until(lambda: sent_to(platforms, 5001))
+    [welcome] = sent_to(platforms, 5001)
+    assert platforms.engine.calls[0][1].engine_text == "/greet"
+    assert welcome["text"] == WELCOME.wordings[0]
+    keyboard = json.loads(welcome["reply_markup"])["inline_keyboard"]
+    assert [button["callback_data"] for row in keyboard for button in row] == [b.payload for b in WELCOME.topics]
     assert await post(platforms, telegram_text(5001, "hoi")) == 200
-    await until(lambda: len(sent_to(platforms, 5001)) == 2)
-    first, second = sent_to(platforms, 5001)
+    await until(lambda: len(sent_to(platforms, 5001)) == 3)
+    first, second = sent_to(platforms, 5001)[1:]
     assert first["text"] == "Je zei: hoi"
     assert json.loads(first["reply_markup"]) == {"inline_keyboard": [[{"text": "Ja", "callback_data": "/affirm"}]]}
     assert second["text"] == "Nog iets?"
@@ -39,6 +49,7 @@ async def test_a_text_is_answered_with_an_inline_keyboard(platforms: Platforms) 
 
 
 async def test_a_question_about_the_place_offers_the_location_keyboard(platforms: Platforms) -> None:
+    await platforms.returning("telegram", "5002")
     await post(platforms, telegram_text(5002, "ik wil iets melden"))
     await until(lambda: sent_to(platforms, 5002))
     markup = json.loads(sent_to(platforms, 5002)[0]["reply_markup"])
@@ -74,6 +85,7 @@ async def test_a_button_press_is_answered_and_its_payload_read(platforms: Platfo
 
 
 async def test_a_payload_longer_than_64_bytes_travels_by_key(platforms: Platforms) -> None:
+    await platforms.returning("telegram", "5006")
     await post(platforms, telegram_text(5006, "hoi"))
     await until(lambda: len(sent_to(platforms, 5006)) == 2)
     app = platforms.client.app
@@ -96,6 +108,7 @@ async def test_without_the_secret_token_nothing_reaches_the_router(platforms: Pl
 
 
 async def test_a_redelivered_update_gets_one_answer(platforms: Platforms) -> None:
+    await platforms.returning("telegram", "5008")
     update = telegram_text(5008, "hoi")
     assert await post(platforms, update) == 200
     assert await post(platforms, update) == 200
@@ -117,6 +130,7 @@ async def test_a_redelivered_photo_is_fetched_once(platforms: Platforms) -> None
 
 
 async def test_flood_control_is_waited_out_and_the_answer_sent_once(platforms: Platforms) -> None:
+    await platforms.returning("telegram", "5009")
     flood = {
         "ok": False,
         "error_code": 429,

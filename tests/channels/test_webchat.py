@@ -12,7 +12,9 @@ from PIL import Image
 from bot.gateway import OUTREACH, build_app
 from bot.messages import Reply
 from tests.conftest import make_settings
-from tests.support import ScriptedEngine
+from tests.support import ScriptedEngine, project_municipality
+
+WELCOME = project_municipality().welcome
 
 
 @pytest.fixture
@@ -44,7 +46,15 @@ async def hello(client: TestClient, session=None):
 
 async def test_conversation_survives_a_reconnect(client: TestClient) -> None:
     socket, greeting = await hello(client)
-    assert greeting["history"] == []
+    # A new conversation opens with the welcome and its topics, before a word is typed.
+    assert greeting["history"] == [
+        {
+            "from": "bot",
+            "text": WELCOME.wordings[0],
+            "buttons": [{"title": b.title, "payload": b.payload} for b in WELCOME.topics],
+            "image": None,
+        }
+    ]
     await socket.send_json({"type": "message", "text": "hoi"})
     assert (await socket.receive_json(timeout=5))["type"] == "typing"
     first = await socket.receive_json(timeout=5)
@@ -60,6 +70,7 @@ async def test_conversation_survives_a_reconnect(client: TestClient) -> None:
     socket, again = await hello(client, greeting["session"])
     assert again["session"] == greeting["session"]
     assert [(t["from"], t["text"]) for t in again["history"]] == [
+        ("bot", WELCOME.wordings[0]),
         ("citizen", "hoi"),
         ("bot", "Je zei: hoi"),
         ("bot", "Nog iets?"),
@@ -76,7 +87,7 @@ async def test_forged_session_gets_a_fresh_conversation(client: TestClient) -> N
     conversation = greeting["session"].split(".")[0]
     for forged in (conversation, conversation + ".AAAA", "x.y"):
         socket, other = await hello(client, forged)
-        assert other["history"] == []
+        assert [turn["text"] for turn in other["history"]] == [WELCOME.wordings[0]]  # a new conversation
         assert other["session"].split(".")[0] != conversation
         await socket.close()
 
@@ -131,7 +142,7 @@ async def test_a_photo_is_uploaded_then_sent_with_a_message(client: TestClient, 
     await socket.receive_json(timeout=5)
     await socket.close()
     socket, again = await hello(client, greeting["session"])
-    assert again["history"][0] == {
+    assert again["history"][1] == {
         "from": "citizen",
         "text": "",
         "buttons": [],
@@ -194,5 +205,5 @@ async def test_news_is_pushed_to_an_open_chat_and_kept_in_its_history(client: Te
     await socket.close()
     await app[OUTREACH].push(conversation, [Reply("Nu afgehandeld.")])  # nobody is connected
     socket, again = await hello(client, greeting["session"])
-    assert [t["text"] for t in again["history"]] == ["Je melding is ingepland.", "Nu afgehandeld."]
+    assert [t["text"] for t in again["history"]] == [WELCOME.wordings[0], "Je melding is ingepland.", "Nu afgehandeld."]
     await socket.close()

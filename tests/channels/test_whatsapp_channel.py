@@ -32,7 +32,9 @@ from tests.platform_payloads import (
     whatsapp_text,
 )
 from tests.platforms import Platforms, silence, until
-from tests.support import STAFF_PASSWORD, Agent, ScriptedEngine
+from tests.support import STAFF_PASSWORD, Agent, ScriptedEngine, project_municipality
+
+WELCOME = project_municipality().welcome
 
 CHANNEL = "whatsapp"
 
@@ -132,8 +134,10 @@ async def test_what_the_bot_cannot_read_gets_a_polite_answer(
 ) -> None:
     wa_id = "31612345010"
     assert await post(platforms, whatsapp_delivery([whatsapp_message(wa_id, kind, content)])) == 200
-    await until(lambda: texts(platforms, wa_id))
-    [answer] = texts(platforms, wa_id)
+    await until(lambda: len(texts(platforms, wa_id)) == 2)
+    # A first message: the welcome (no topics: the citizen came with something), then the answer.
+    welcome, answer = texts(platforms, wa_id)
+    assert welcome == WELCOME.wordings[0]
     assert answer.startswith(f"Sorry, {said} kan ik niet openen.")
     assert platforms.engine.calls == []
     # The colleague sees what came in.
@@ -155,6 +159,7 @@ async def test_system_notices_removed_reactions_and_other_numbers_are_not_messag
 
 async def test_buttons_become_reply_buttons_or_a_list_and_a_place_a_location_request(platforms: Platforms) -> None:
     wa_id = "31612345013"
+    await platforms.returning("whatsapp", wa_id)
     await post(platforms, whatsapp_delivery([whatsapp_text(wa_id, "hoi")]))
     await until(lambda: len(sent_to(platforms, wa_id)) == 2)
     first = sent_to(platforms, wa_id)[0]["interactive"]
@@ -181,6 +186,7 @@ async def test_buttons_become_reply_buttons_or_a_list_and_a_place_a_location_req
 
 async def test_outside_the_window_news_goes_as_the_configured_template(platforms: Platforms) -> None:
     wa_id = "31612345014"
+    await platforms.returning("whatsapp", wa_id)
     await post(platforms, whatsapp_delivery([whatsapp_text(wa_id, "hoi")]))
     await until(lambda: len(sent_to(platforms, wa_id)) == 2)
     conversation_id = await _conversation(platforms, wa_id)
@@ -200,6 +206,7 @@ async def test_outside_the_window_news_goes_as_the_configured_template(platforms
 
 async def test_with_no_template_that_fits_the_message_stays_unsent_and_says_why(platforms: Platforms) -> None:
     wa_id = "31612345015"
+    await platforms.returning("whatsapp", wa_id)
     await post(platforms, whatsapp_delivery([whatsapp_text(wa_id, "hoi")]))
     await until(lambda: len(sent_to(platforms, wa_id)) == 2)
     conversation_id = await _conversation(platforms, wa_id)
@@ -235,6 +242,7 @@ async def test_rate_limits_are_waited_out_and_the_answer_sent_once(
     platforms: Platforms, status: int, error: dict
 ) -> None:
     wa_id = "31612345016"
+    await platforms.returning("whatsapp", wa_id, "31612345017")
     platforms.fakes.graph.fail_next(1, status=status, retry_after="0", path_contains="/messages", body=error)
     await post(platforms, whatsapp_delivery([whatsapp_text(wa_id, "hoi")]))
     await until(lambda: len(sent_to(platforms, wa_id)) == 2)
@@ -257,6 +265,7 @@ async def test_a_refusal_is_final_and_shown_as_failed(platforms: Platforms) -> N
 
 async def test_a_redelivered_message_is_answered_once(platforms: Platforms) -> None:
     wa_id = "31612345018"
+    await platforms.returning("whatsapp", wa_id)
     delivery = whatsapp_delivery([whatsapp_text(wa_id, "hoi", message_id="wamid.redelivered1")])
     assert await post(platforms, delivery) == 200
     assert await post(platforms, delivery) == 200
@@ -279,6 +288,7 @@ async def _platform_status(platforms: Platforms, wamid: str) -> str | None:
 
 async def test_statuses_feed_the_delivery_records(platforms: Platforms) -> None:
     wa_id = "31612345019"
+    await platforms.returning("whatsapp", wa_id)
     await post(platforms, whatsapp_delivery([whatsapp_text(wa_id, "hoi")]))
     conversation_id = await _conversation(platforms, wa_id)
     store = platforms.client.app[SENDER].store
@@ -303,6 +313,7 @@ async def test_statuses_feed_the_delivery_records(platforms: Platforms) -> None:
 
 async def test_a_phone_number_never_reaches_a_log(platforms: Platforms, caplog: pytest.LogCaptureFixture) -> None:
     wa_id = "31612345020"
+    await platforms.returning("whatsapp", wa_id)
     # Everything a running gateway logs (at INFO); a library's DEBUG output of its SQL is off there.
     caplog.set_level(logging.INFO)
     platforms.fakes.graph.fail_next(1, status=500, path_contains="/messages")
@@ -322,6 +333,7 @@ async def test_a_phone_number_never_reaches_a_log(platforms: Platforms, caplog: 
 
 async def test_a_hand_off_is_answered_by_a_colleague_in_whatsapp(platforms: Platforms) -> None:
     wa_id = "31612345021"
+    await platforms.returning("whatsapp", wa_id)
     await post(platforms, whatsapp_delivery([whatsapp_text(wa_id, ScriptedEngine.HANDOFF_TEXT)]))
     await until(lambda: texts(platforms, wa_id) == ["Ik zet je door naar een collega."])
     await post(platforms, whatsapp_delivery([whatsapp_text(wa_id, "Het gaat om mijn afvalpas")]))

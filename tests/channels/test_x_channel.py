@@ -33,7 +33,7 @@ from tests.platform_payloads import (
     x_signature,
 )
 from tests.platforms import Platforms, until
-from tests.support import BIN
+from tests.support import BIN, project_municipality
 
 LONG_ANSWER = (
     "Een nieuw paspoort vraag je aan bij de balie in het stadhuis. Maak eerst een afspraak. "
@@ -101,13 +101,19 @@ async def test_a_report_in_public_moves_to_a_direct_message(platforms: Platforms
 
 async def test_a_direct_message_is_answered_privately_with_the_choices_listed(platforms: Platforms) -> None:
     await post(platforms, x_direct_message("hoi", sender_id="3300000002"))
-    await until(lambda: len(platforms.fakes.x.direct_messages) == 2)
+    await until(lambda: len(platforms.fakes.x.direct_messages) == 1)
+    await post(platforms, x_direct_message("hoi", sender_id="3300000002"))
+    await until(lambda: len(platforms.fakes.x.direct_messages) == 3)
     assert platforms.fakes.x.tweets == []
     texts = [dm["text"] for participant, dm in platforms.fakes.x.direct_messages if participant == "3300000002"]
-    assert texts == ["Je zei: hoi\n\n• Ja", "Nog iets?"]
+    welcome = project_municipality().welcome
+    topics = "".join(f"\n• {button.title}" for button in welcome.topics)
+    # The first message of the conversation is answered by the welcome, its topics listed.
+    assert texts == [f"{welcome.wordings[0]}\n{topics}", "Je zei: hoi\n\n• Ja", "Nog iets?"]
 
 
 async def test_our_own_tweets_and_messages_are_not_answered(platforms: Platforms) -> None:
+    await platforms.returning("x", "3300000003")
     assert await post(platforms, x_own_tweet("Het stadhuis is morgen gesloten.")) == 200
     assert await post(platforms, x_direct_message("Je zei: hoi", sender_id=X_ACCOUNT_ID)) == 200
     await post(platforms, x_direct_message("hoi", sender_id="3300000003"))
@@ -131,6 +137,7 @@ async def test_a_rate_limit_is_waited_out_until_its_reset(platforms: Platforms) 
 
 
 async def test_a_refused_message_is_marked_failed_and_visible(platforms: Platforms) -> None:
+    await platforms.returning("x", "3300000004")
     refused = {"title": "Forbidden", "detail": "You cannot send messages to this user.", "status": 403}
     platforms.fakes.x.fail_next(1, status=403, path_contains="/dm_conversations", body=refused)
     await post(platforms, x_direct_message("hoi", sender_id="3300000004"))

@@ -10,9 +10,10 @@ from bot.profile import load_profile
 from bot.router import Router
 from bot.store import ConversationStore, Database
 from bot.webcare.notes import NoteStore
-from tests.support import ROOT, ScriptedEngine, webcare_gate
+from tests.support import ROOT, ScriptedEngine, project_municipality, webcare_gate
 
 PROFILE = load_profile(ROOT / "municipality.yml")
+WELCOME = project_municipality().welcome
 
 
 @pytest.fixture
@@ -24,20 +25,73 @@ async def store(tmp_path):
 
 
 def router_with(store: ConversationStore, engine, engine_timeout: float) -> Router:
-    return Router(store, engine, PROFILE, engine_timeout, webcare_gate(store.database), NoteStore(store.database))
+    return Router(
+        store, engine, PROFILE, engine_timeout, webcare_gate(store.database), NoteStore(store.database), WELCOME
+    )
 
 
 async def test_answer_and_both_sides_are_persisted(store: ConversationStore) -> None:
     engine = ScriptedEngine()
     router = router_with(store, engine, engine_timeout=1)
-    answer = await router.handle(IncomingMessage("rest", "anna", "hoi"))
-    assert [r.text for r in answer.replies] == ["Je zei: hoi", "Nog iets?"]
+    await router.handle(IncomingMessage("rest", "anna", "hoi"))
+    answer = await router.handle(IncomingMessage("rest", "anna", "open?"))
+    assert [r.text for r in answer.replies] == ["Je zei: open?", "Nog iets?"]
     assert answer.conversation_id == await store.conversation_for("rest", "anna")
     conversation = await store.conversation_for("rest", "anna")
-    assert engine.calls[0][0] == conversation
-    assert engine.calls[0][1].channel == "rest"
+    assert engine.calls[1][0] == conversation
+    assert engine.calls[1][1].channel == "rest"
     history = await store.history(conversation)
-    assert [(m.direction, m.intent) for m in history] == [("in", "greet"), ("out", None), ("out", None)]
+    assert [(m.direction, m.intent) for m in history] == [
+        ("in", "greet"),
+        ("out", None),
+        ("in", "opening_hours"),
+        ("out", None),
+        ("out", None),
+    ]
+
+
+WELCOME_TEXT = (
+    "Welkom bij de chat van de gemeente Voorbeeldstad! Je praat met een digitale assistent; wil je liever een mens,"
+    " dan neemt een collega het over. Wat we met je berichten doen: https://www.voorbeeldstad.nl/privacy-chat"
+)
+WELCOME_TOPICS = [
+    ("Paspoort of ID-kaart", "/passport_renewal"),
+    ("Verhuizing doorgeven", "/moving_address"),
+    ("Afvalkalender", "/waste_collection"),
+    ("Iets melden op straat", "/report_issue"),
+    ("Wegwerkzaamheden", "/road_diversion"),
+    ("Openingstijden en contact", "/opening_hours"),
+]
+
+
+async def test_a_first_greeting_is_answered_by_the_welcome_with_its_topics(store: ConversationStore) -> None:
+    router = router_with(store, ScriptedEngine(), engine_timeout=1)
+    first = (await router.handle(IncomingMessage("telegram", "anna", "/start", payload="/greet"))).replies
+    assert [(r.text, [(b.title, b.payload) for b in r.buttons]) for r in first] == [(WELCOME_TEXT, WELCOME_TOPICS)]
+    again = (await router.handle(IncomingMessage("telegram", "anna", "hoi"))).replies
+    assert [r.text for r in again] == ["Je zei: hoi", "Nog iets?"]
+
+
+async def test_a_first_question_gets_the_welcome_then_its_answer(store: ConversationStore) -> None:
+    router = router_with(store, ScriptedEngine(), engine_timeout=1)
+    first = (await router.handle(IncomingMessage("whatsapp", "31612345678", "open?"))).replies
+    assert [(r.text, r.buttons) for r in first[:1]] == [(WELCOME_TEXT, ())]
+    assert [r.text for r in first[1:]] == ["Je zei: open?", "Nog iets?"]
+    failing = router_with(store, ScriptedEngine(fail=EngineError("down")), engine_timeout=1)
+    broken = (await failing.handle(IncomingMessage("whatsapp", "31699999999", "open?"))).replies
+    assert broken[0].text == WELCOME_TEXT and PROFILE.facts["phone"] in broken[1].text
+
+
+async def test_an_opened_chat_is_welcomed_once_and_a_public_post_not_at_all(store: ConversationStore) -> None:
+    router = router_with(store, ScriptedEngine(), engine_timeout=1)
+    conversation = await router.open_conversation("webchat")
+    history = await store.history(conversation)
+    assert [(m.direction, m.text) for m in history] == [("out", WELCOME_TEXT)]
+    assert "/report_issue" in await store.offered_payloads(conversation, 20)
+    replies = (await router.handle(IncomingMessage("webchat", conversation, "hoi"), conversation)).replies
+    assert [r.text for r in replies] == ["Je zei: hoi", "Nog iets?"]
+    public = (await router.handle(IncomingMessage("x", "1234", "open?", public=True))).replies
+    assert [r.text for r in public] == ["Je zei: open?", "Nog iets?"]
 
 
 async def test_button_payload_goes_to_the_engine(store: ConversationStore) -> None:
@@ -55,10 +109,10 @@ async def test_button_payload_goes_to_the_engine(store: ConversationStore) -> No
 async def test_failing_engine_gets_the_citizen_an_apology(store: ConversationStore, engine) -> None:
     router = router_with(store, engine, engine_timeout=0.2)
     replies = (await router.handle(IncomingMessage("rest", "bram", "hallo?"))).replies
-    assert len(replies) == 1
-    assert PROFILE.facts["phone"] in replies[0].text
+    assert replies[0].text == WELCOME_TEXT and len(replies) == 2
+    assert PROFILE.facts["phone"] in replies[1].text
     history = await store.history(await store.conversation_for("rest", "bram"))
-    assert [m.direction for m in history] == ["in", "out"]
+    assert [m.direction for m in history] == ["in", "out", "out"]
     assert history[0].text == "hallo?"
 
 
@@ -68,8 +122,8 @@ async def test_transcript_of_unknown_conversation_is_none(store: ConversationSto
     conversation = await router.open_conversation("webchat")
     await router.handle(IncomingMessage("webchat", conversation, "hoi"), conversation)
     turns = await router.transcript(conversation)
-    assert [t.from_citizen for t in turns] == [True, False, False]
-    assert turns[1].reply.buttons[0].payload == "/affirm"
+    assert [t.from_citizen for t in turns] == [False, True, False, False]
+    assert turns[2].reply.buttons[0].payload == "/affirm"
 
 
 async def test_storage_failure_gets_an_honest_answer_not_an_error(tmp_path) -> None:

@@ -11,7 +11,7 @@ from bot.profile import load_profile
 from bot.router import Router
 from bot.store import ConversationStore, Database
 from bot.webcare.notes import NoteStore
-from tests.support import ROOT, ScriptedEngine, webcare_gate
+from tests.support import ROOT, ScriptedEngine, project_municipality, webcare_gate
 
 PROFILE = load_profile(ROOT / "municipality.yml")
 TOPICS = TopicLibrary.load(PROFILE.content_dir, PROFILE.facts)
@@ -33,6 +33,7 @@ async def test_a_new_notice_ends_the_previous_one(database: Database) -> None:
 
 async def test_every_conversation_hears_the_notice_once(database: Database) -> None:
     store, notices = ConversationStore(database), CrisisNotices(database)
+    welcome = project_municipality().welcome
     router = Router(
         store,
         ScriptedEngine(),
@@ -40,10 +41,11 @@ async def test_every_conversation_hears_the_notice_once(database: Database) -> N
         1.0,
         webcare_gate(database),
         NoteStore(database),
+        welcome,
         CrisisBulletin(notices, TOPICS),
     )
     before = (await router.handle(IncomingMessage("rest", "anna", "hoi"))).replies
-    assert [r.text for r in before] == ["Je zei: hoi", "Nog iets?"]
+    assert [r.text for r in before] == list(welcome.wordings)
 
     await notices.start(
         "Grote brand bij de haven: houd ramen en deuren dicht.", "https://example.nl/brand", by="beheer"
@@ -54,7 +56,7 @@ async def test_every_conversation_hears_the_notice_once(database: Database) -> N
     again = (await router.handle(IncomingMessage("rest", "anna", "nog een vraag"))).replies
     assert notice not in [r.text for r in again]
     newcomer = (await router.handle(IncomingMessage("webchat", "bram", "hallo"))).replies
-    assert newcomer[0].text == notice
+    assert [r.text for r in newcomer] == [notice, *welcome.wordings]
 
     # The notice is stored with the conversation, as the citizen saw it.
     history = await store.history(await store.conversation_for("rest", "anna"))

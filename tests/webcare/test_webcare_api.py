@@ -158,8 +158,9 @@ async def test_a_colleague_takes_over_replies_and_hands_back(client: TestClient,
     assert results[0] == {"ok": True}
     view = await anna.get(base)
     assert view["handoff"]["state"] == "assigned" and view["handoff"]["staff"] == "AK"
-    assert [m["from"] for m in view["messages"]] == ["citizen", "bot", "citizen"]
-    assert view["messages"][2]["intent"] == "greet", "what the bot understood is shown"
+    # The chat opened with the welcome.
+    assert [m["from"] for m in view["messages"]] == ["bot", "citizen", "bot", "citizen"]
+    assert view["messages"][3]["intent"] == "greet", "what the bot understood is shown"
     assert view["collected"] == [
         {"label": "Omschrijving", "value": "losse tegel"},
         {"label": "Soort melding", "value": "Bestrating: gat, losse tegel, verzakking"},
@@ -176,9 +177,9 @@ async def test_a_colleague_takes_over_replies_and_hands_back(client: TestClient,
     assert [n["text"] for n in view["notes"]] == ["Vlucht morgen; spoedaanvraag uitgelegd."]
     assert view["messages"][-1]["from"] == "staff" and view["messages"][-1]["staff"] == "AK"
     # A question the bot should learn goes to the admins' review queue.
-    await anna.post(base + "/flag", {"message_id": view["messages"][2]["id"]})
+    await anna.post(base + "/flag", {"message_id": view["messages"][3]["id"]})
     await anna.post(
-        base + "/flag", {"message_id": view["messages"][1]["id"]}, status=404
+        base + "/flag", {"message_id": view["messages"][2]["id"]}, status=404
     )  # the bot's, not the citizen's
 
     seen = max(m["id"] for m in view["messages"] if m["from"] == "citizen")

@@ -26,6 +26,28 @@
     return node;
   }
 
+  // Icons drawn inline: an emoji shows as an empty box on a computer without an
+  // emoji font. The button's name is its (visually hidden) text.
+  var SVG_NS = "http://www.w3.org/2000/svg";
+  var CAMERA = "M9 3 7.2 5H4a2 2 0 0 0-2 2v12a2 2 0 0 0 2 2h16a2 2 0 0 0 2-2V7a2 2 0 0 0-2-2h-3.2L15 3H9zm3 5a5 5 0 1 1 0 10 5 5 0 0 1 0-10zm0 2a3 3 0 1 0 0 6 3 3 0 0 0 0-6z";
+  var PIN = "M12 2a7 7 0 0 0-7 7c0 5.3 7 13 7 13s7-7.7 7-13a7 7 0 0 0-7-7zm0 4.5a2.5 2.5 0 1 1 0 5 2.5 2.5 0 0 1 0-5z";
+
+  function toolButton(name, drawing) {
+    var button = el("button", { "type": "button", "class": "dp-tool", "title": name });
+    var icon = document.createElementNS(SVG_NS, "svg");
+    icon.setAttribute("viewBox", "0 0 24 24");
+    icon.setAttribute("aria-hidden", "true");
+    icon.setAttribute("focusable", "false");
+    var path = document.createElementNS(SVG_NS, "path");
+    path.setAttribute("d", drawing);
+    path.setAttribute("fill", "currentColor");
+    path.setAttribute("fill-rule", "evenodd");
+    icon.appendChild(path);
+    button.appendChild(icon);
+    button.appendChild(el("span", { "class": "dp-sr" }, name));
+    return button;
+  }
+
   // The styles come as a file, never a <style> element or style attribute, so a
   // host page's CSP needs no 'unsafe-inline'. Fetched (connect-src, which the
   // chat needs anyway) and adopted as a constructed stylesheet, which style-src
@@ -63,8 +85,11 @@
   var closeButton = el("button", { "class": "dp-close", "type": "button", "aria-label": "Chat sluiten" }, "\u00d7");
   head.appendChild(closeButton);
   // Focusable, so keyboard users can scroll a long conversation.
-  var log = el("div", { "class": "dp-log", "role": "log", "aria-live": "polite", "aria-label": "Gesprek",
+  // The log itself is not announced: a reconnect draws the whole conversation
+  // again. What is new to the citizen is read out once, from the announcer.
+  var log = el("div", { "class": "dp-log", "role": "log", "aria-live": "off", "aria-label": "Gesprek",
     "tabindex": "0" });
+  var announcer = el("div", { "class": "dp-sr dp-announcer", "aria-live": "polite" });
   var status = el("div", { "class": "dp-status", "role": "status", "aria-live": "polite" });
   var form = el("form", { "class": "dp-form" });
   var label = el("label", { "for": "dp-input", "class": "dp-sr" }, "Je bericht");
@@ -72,12 +97,10 @@
     "placeholder": "Typ je vraag\u2026" });
   var send = el("button", { "type": "submit" }, "Verstuur");
   // A report needs a place and is better with a photo: both are one tap away.
-  var photoButton = el("button", { "type": "button", "class": "dp-tool", "aria-label": "Foto toevoegen",
-    "title": "Foto toevoegen" }, "\ud83d\udcf7");
+  var photoButton = toolButton("Foto toevoegen", CAMERA);
   var photoInput = el("input", { "type": "file", "accept": "image/jpeg,image/png,image/webp", "hidden": "",
     "aria-hidden": "true", "tabindex": "-1" });
-  var placeButton = el("button", { "type": "button", "class": "dp-tool", "aria-label": "Mijn locatie delen",
-    "title": "Mijn locatie delen" }, "\ud83d\udccd");
+  var placeButton = toolButton("Mijn locatie delen", PIN);
   form.appendChild(photoButton);
   form.appendChild(photoInput);
   if (navigator.geolocation) form.appendChild(placeButton);
@@ -87,6 +110,7 @@
   panel.appendChild(head);
   panel.appendChild(log);
   panel.appendChild(status);
+  panel.appendChild(announcer);
   panel.appendChild(form);
   withStyles(function () {
     if (launcher.parentNode) return;
@@ -171,6 +195,28 @@
 
   function setStatus(text) { status.textContent = text; }
 
+  // How many turns of the conversation this browser has shown: the history
+  // beyond them is new. Kept with the conversation's id, the token's first part.
+  var heardKey = storageKey + ":heard";
+
+  function conversationOf(session) { return String(session || "").split(".")[0]; }
+
+  function heard(conversation) {
+    var kept = (localStorage.getItem(heardKey) || "").split(" ");
+    var current = conversation || conversationOf(localStorage.getItem(storageKey));
+    return kept[0] === current ? Number(kept[1]) || 0 : 0;
+  }
+
+  function hear(count) {
+    localStorage.setItem(heardKey, conversationOf(localStorage.getItem(storageKey)) + " " + count);
+  }
+
+  function announce(text) {
+    if (!text) return;
+    announcer.appendChild(el("p", {}, "Gemeente: " + text));
+    while (announcer.childNodes.length > 3) announcer.removeChild(announcer.firstChild);
+  }
+
   function connect() {
     socket = new WebSocket(wsUrl);
     socket.addEventListener("open", function () {
@@ -185,11 +231,16 @@
         ready = true;
         log.textContent = "";
         var kept = {};
+        // What this browser showed before is drawn again in silence: the
+        // welcome is read out once, not on every reconnect.
+        var heardBefore = heard(conversationOf(data.session));
         data.history.forEach(function (turn, index) {
           if (turn.id) kept[turn.id] = true;
           if (!turn.text && (turn.photos || turn.location)) turn.text = described(turn);
           show(turn, turn.from, index === data.history.length - 1);
+          if (index >= heardBefore && turn.from === "bot") announce(turn.text);
         });
+        hear(data.history.length);
         // In the history: the server has it, only its ack was lost on the way.
         keepUnconfirmed(unconfirmed.filter(function (message) { return !kept[message.id]; }));
         // The rest is not in the history yet: shown again, and sent again.
@@ -200,6 +251,7 @@
         setStatus("");
       } else if (data.type === "ack") {
         confirmed(data.id);
+        hear(heard() + 1);
       } else if (data.type === "typing") {
         setStatus("De gemeente typt\u2026");
       } else if (data.type === "received") {
@@ -208,6 +260,8 @@
         setStatus("");
         clearButtons();
         show(data, "bot", true);
+        announce(data.text);
+        hear(heard() + 1);
       } else if (data.type === "limited") {
         // Not kept, and the citizen reads so: sending it again would not help.
         confirmed(data.id);
