@@ -11,6 +11,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.services import Services, WithServices
 from bot.clock import utcnow
+from bot.contract import Language
 
 
 def say(dispatcher: CollectingDispatcher, text: str, short: str = "") -> None:
@@ -35,6 +36,12 @@ def latest_intent(tracker: Tracker) -> Optional[str]:
     return (tracker.latest_message.get("intent") or {}).get("name")
 
 
+def language_of(tracker: Tracker) -> str:
+    """The language the gateway answers the latest message in (bot/language.py)."""
+    metadata = tracker.latest_message.get("metadata") or {}
+    return str(metadata.get(Language.METADATA_KEY) or Language.DUTCH)
+
+
 def local_now(services: Services) -> datetime:
     return utcnow().astimezone(services.webcare.timezone)
 
@@ -46,6 +53,6 @@ class ActionAnswerTopic(WithServices, Action):
         return "action_answer_topic"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        answer = self.services.topics.answer(latest_intent(tracker) or "")
+        answer = self.services.topics.answer(latest_intent(tracker) or "", language_of(tracker))
         say(dispatcher, answer.text, answer.short)
         return []

@@ -19,7 +19,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.report_turn import Turn
 from actions.services import WithServices
-from bot.contract import Entity, Intent, Slot
+from bot.contract import Entity, Intent, Language, Slot
 from bot.reports.contact import find_email, find_phone, looks_like_contact_attempt
 from bot.reports.places import valid_coordinates
 from bot.reports.settings import ReportSettings
@@ -37,6 +37,7 @@ CHANGEABLE = (
 Slots = dict[str, Any]
 # Typed instead of the button, and not always read as "deny" by the model.
 NO_PHOTO = re.compile(r"^\s*(geen|nee|no)\b", re.IGNORECASE)
+LANGUAGES = (Language.DUTCH, Language.ENGLISH)
 ANONYMOUS = re.compile(r"^\s*(anoniem|anonymous|liever niet)\b", re.IGNORECASE)
 
 
@@ -49,8 +50,9 @@ def _category_from_choice(reports: ReportSettings, value: str) -> Slots:
 
 def _category_from_words(reports: ReportSettings, text: str, main: Optional[str]) -> Slots:
     """Typed instead of tapped: match the text to the labels on offer."""
-    labels = reports.subcategories(main) if main else reports.main_categories
-    by_label = {label.lower(): code for code, label in labels.items()}
+    codes = reports.subcategories(main) if main else reports.main_categories
+    # In either language: a citizen may type the Dutch name of a button shown in English.
+    by_label = {reports.label(code, language).lower(): code for code in codes for language in LANGUAGES}
     close = difflib.get_close_matches(text.lower(), by_label, n=1, cutoff=0.75)
     return _category_from_choice(reports, by_label[close[0]]) if close else {}
 

@@ -9,6 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.answers import language_of
 from actions.services import Services, WithServices
 from bot.contract import Entity, Slot
 
@@ -24,20 +25,21 @@ class ActionAskReportCategory(WithServices, Action):
         return "action_ask_report_category"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        reports = self.services.reports
+        reports, language = self.services.reports, language_of(tracker)
         main = tracker.get_slot(Slot.REPORT_MAIN_CATEGORY)
         if main in reports.main_categories:
             buttons = [
-                {"title": label, "payload": _choice(code)} for code, label in reports.subcategories(main).items()
+                {"title": label, "payload": _choice(code)}
+                for code, label in reports.subcategories(main, language).items()
             ]
-            buttons.append({"title": reports.main_categories["overig"], "payload": _choice("overig/overig")})
+            buttons.append({"title": reports.label("overig", language), "payload": _choice("overig/overig")})
             dispatcher.utter_message(
                 response="utter_ask_report_sub_category",
                 buttons=buttons,
-                main_label=reports.main_categories[main].lower(),
+                main_label=reports.label(main, language).lower(),
             )
         else:
-            buttons = [{"title": label, "payload": _choice(code)} for code, label in reports.main_categories.items()]
+            buttons = [{"title": label, "payload": _choice(code)} for code, label in reports.mains(language).items()]
             dispatcher.utter_message(response="utter_ask_report_main_category", buttons=buttons)
         return []
 
@@ -47,14 +49,15 @@ def summary_values(found: Services, tracker: Tracker) -> dict[str, str]:
     location = tracker.get_slot(Slot.REPORT_LOCATION) or {}
     photos = tracker.get_slot(Slot.REPORT_PHOTO) or []
     contact = tracker.get_slot(Slot.REPORT_CONTACT) or {}
+    language, profile = language_of(tracker), found.profile
     return {
-        "category_label": found.reports.label(tracker.get_slot(Slot.REPORT_CATEGORY) or ""),
+        "category_label": found.reports.label(tracker.get_slot(Slot.REPORT_CATEGORY) or "", language),
         "description": tracker.get_slot(Slot.REPORT_DESCRIPTION) or "",
         "address": str(location.get("address", "")),
-        "photo": found.profile.text("report_photos", count=len(photos))
+        "photo": profile.text("report_photos", language, count=len(photos))
         if photos
-        else found.profile.text("report_no_photo"),
-        "contact": contact.get("value") or found.profile.text("report_anonymous"),
+        else profile.text("report_no_photo", language),
+        "contact": contact.get("value") or profile.text("report_anonymous", language),
     }
 
 

@@ -9,7 +9,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.answers import local_now, say
+from actions.answers import language_of, local_now, say
 from actions.services import WithServices
 from bot.content.feed import FeedUnavailable
 from bot.content.waste import find_postcode
@@ -48,7 +48,8 @@ class ValidateWasteForm(WithServices, FormValidationAction):
         except FeedUnavailable:
             return {"postcode": value}  # the answer says the calendar is unavailable
         if calendar.area_for(str(value)) is None:
-            say(dispatcher, self.services.topics.text(TOPIC, "unknown_postcode", postcode=value))
+            language = language_of(tracker)
+            say(dispatcher, self.services.topics.text(TOPIC, "unknown_postcode", language, postcode=value))
             return {"postcode": None}
         return {"postcode": value}
 
@@ -58,7 +59,7 @@ class ActionAskPostcode(WithServices, Action):
         return "action_ask_postcode"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        say(dispatcher, self.services.topics.text(TOPIC, "ask_postcode"))
+        say(dispatcher, self.services.topics.text(TOPIC, "ask_postcode", language_of(tracker)))
         return []
 
 
@@ -68,24 +69,25 @@ class ActionWasteCollection(WithServices, Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         topics, postcode = self.services.topics, str(tracker.get_slot("postcode") or "")
+        language = language_of(tracker)
         try:
             calendar = await self.services.waste.get()
         except FeedUnavailable:
-            say(dispatcher, topics.text(TOPIC, "unavailable"))
+            say(dispatcher, topics.text(TOPIC, "unavailable", language))
             return []
         area, today = calendar.area_for(postcode), local_now(self.services).date()
         if area is None:
-            say(dispatcher, topics.text(TOPIC, "unknown_postcode", postcode=postcode))
+            say(dispatcher, topics.text(TOPIC, "unknown_postcode", language, postcode=postcode))
             return [SlotSet("postcode", None)]
         asked = calendar.streams_named(_question(tracker)) or list(calendar.streams.values())
         lines = []
         for stream in asked:
             day = calendar.next_collection(area, stream.code, today)
             if day is not None:
-                label = relative_day_label(day, today)
-                lines.append(topics.text(TOPIC, "collection_line", stream=stream.name, day=label))
+                label = relative_day_label(day, today, language)
+                lines.append(topics.text(TOPIC, "collection_line", language, stream=stream.name, day=label))
         if not lines:
-            say(dispatcher, topics.text(TOPIC, "no_collection", postcode=postcode, stream=asked[0].name))
+            say(dispatcher, topics.text(TOPIC, "no_collection", language, postcode=postcode, stream=asked[0].name))
         else:
-            say(dispatcher, topics.text(TOPIC, "collections", postcode=postcode, lines="\n".join(lines)))
+            say(dispatcher, topics.text(TOPIC, "collections", language, postcode=postcode, lines="\n".join(lines)))
         return []

@@ -115,3 +115,13 @@ REASON_FOR_INTENT: Final = {
     Intent.COMPLAINT: HandoffReason.COMPLAINT,
     Intent.NLU_FALLBACK: HandoffReason.FALLBACK,
 }
+
+
+class Language:
+    """The languages the bot answers in, as the gateway tells the engine with
+    every message (its metadata's ``language``): Dutch, and English for the
+    headline topics (``en:`` in a topic file, ``content/en/responses.yml``)."""
+
+    DUTCH: Final = "nl"
+    ENGLISH: Final = "en"
+    METADATA_KEY: Final = "language"

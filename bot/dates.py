@@ -15,8 +15,16 @@ from typing import Callable, Optional
 import holidays
 from dateparser.search import search_dates
 
+from bot.contract import Language
 from bot.dutch_names import DAY_NAMES, MONTH_NAMES
 
+NEAR_DAYS = {0: "vandaag", 1: "morgen", 2: "overmorgen"}
+ENGLISH_NEAR_DAYS = {0: "today", 1: "tomorrow", 2: "the day after tomorrow"}
+ENGLISH_DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+ENGLISH_MONTH_NAMES = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
 # A date this many days from today or fewer is said without its year.
 WITHOUT_YEAR_DAYS = 90
 MONTH_WORDS = {name: number for number, name in enumerate(MONTH_NAMES, start=1)}
@@ -57,23 +65,28 @@ class DateSpan:
         return self.first == self.last
 
 
-def day_label(day: date, today: date) -> str:
-    """ "donderdag 3 december"; with the year when the day is not within the
-    coming (or last) months: "zaterdag 18 december 2027", which a reader in
-    December 2026 would otherwise take for a fortnight away."""
-    label = f"{DAY_NAMES[day.weekday()]} {day.day} {MONTH_NAMES[day.month - 1]}"
+def day_label(day: date, today: date, language: str = Language.DUTCH) -> str:
+    """ "donderdag 3 december" ("Thursday 3 December"); with the year when the
+    day is not within the coming (or last) months: "zaterdag 18 december 2027",
+    which a reader in December 2026 would otherwise take for a fortnight away."""
+    days, months = (
+        (ENGLISH_DAY_NAMES, ENGLISH_MONTH_NAMES) if language == Language.ENGLISH else (DAY_NAMES, MONTH_NAMES)
+    )
+    label = f"{days[day.weekday()]} {day.day} {months[day.month - 1]}"
     return f"{label} {day.year}" if abs((day - today).days) > WITHOUT_YEAR_DAYS else label
 
 
-def relative_day_label(day: date, today: date) -> str:
+def relative_day_label(day: date, today: date, language: str = Language.DUTCH) -> str:
     """ "vandaag", "morgen", "overmorgen", else "donderdag 3 december"."""
-    return {0: "vandaag", 1: "morgen", 2: "overmorgen"}.get((day - today).days, day_label(day, today))
+    near = ENGLISH_NEAR_DAYS if language == Language.ENGLISH else NEAR_DAYS
+    return near.get((day - today).days) or day_label(day, today, language)
 
 
-def span_label(span: DateSpan, today: date) -> str:
+def span_label(span: DateSpan, today: date, language: str = Language.DUTCH) -> str:
     if span.is_one_day:
-        return relative_day_label(span.first, today)
-    return f"van {day_label(span.first, today)} tot en met {day_label(span.last, today)}"
+        return relative_day_label(span.first, today, language)
+    first, last = day_label(span.first, today, language), day_label(span.last, today, language)
+    return f"from {first} to {last}" if language == Language.ENGLISH else f"van {first} tot en met {last}"
 
 
 def _weekend(today: date, weeks_ahead: int) -> DateSpan:
@@ -194,14 +207,17 @@ def urgent_days(now: datetime, deadline: time, holiday_country: str) -> tuple[da
 
 
 def urgent_advice(
-    trip: Optional[DateSpan], now: datetime, deadline: time, holiday_country: str
+    trip: Optional[DateSpan], now: datetime, deadline: time, holiday_country: str, language: str = Language.DUTCH
 ) -> tuple[str, dict[str, str]]:
     """Which text of the topic file fits ("in_time", "too_late", "no_date"), and its days."""
     today = now.date()
     apply_day, ready_day = urgent_days(now, deadline, holiday_country)
-    days = {"apply_day": relative_day_label(apply_day, today), "ready_day": relative_day_label(ready_day, today)}
+    days = {
+        "apply_day": relative_day_label(apply_day, today, language),
+        "ready_day": relative_day_label(ready_day, today, language),
+    }
     if trip is None:
         return "no_date", days
     # Ready on the day of departure is ready too late: after noon, the plane may be gone.
     key = "in_time" if trip.first > ready_day else "too_late"
-    return key, {**days, "departure": relative_day_label(trip.first, today)}
+    return key, {**days, "departure": relative_day_label(trip.first, today, language)}

@@ -25,6 +25,7 @@ from bot.engine.client import EngineClient
 from bot.events import create_event_bus
 from bot.kpi.figures import KpiReport
 from bot.kpi.metrics import GatewayMetrics, metrics_routes
+from bot.language import LanguageGuesser
 from bot.learning.examples import TrainingData
 from bot.learning.review import ReviewQueue
 from bot.learning.runs import TrainingRuns
@@ -95,7 +96,16 @@ async def build_app(
     conversations = ConversationStore(database)
     notes = NoteStore(database)
     router = Router(
-        conversations, engine, profile, settings.engine_timeout, gate, notes, municipality.welcome, bulletin, metrics
+        conversations,
+        engine,
+        profile,
+        settings.engine_timeout,
+        gate,
+        notes,
+        municipality.welcome,
+        LanguageGuesser(),
+        bulletin,
+        metrics,
     )
 
     async def readiness() -> dict[str, bool]:

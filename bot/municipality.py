@@ -32,7 +32,7 @@ def load_municipality(settings: Settings) -> Municipality:
     path = settings.profile_path
     data = read_profile(path)
     profile = profile_from(data, path, settings.feeds)
-    topics = TopicLibrary.load(profile.content_dir, profile.facts)
+    topics = TopicLibrary.load(profile.content_dir, profile.facts, profile.english_facts)
     webcare = webcare_settings_from(data, topics)
     return Municipality(
         profile=profile,

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
 from bot.engine import EngineError
 from bot.messages import MAX_TEXT_LENGTH, Understanding
-from bot.router import Router
 from bot.web.http import HttpProblem, read_json_object, require_bearer_token
+
+if TYPE_CHECKING:  # the engine's environment reads understanding_json, not the router's languages
+    from bot.router import Router
 
 
 def understanding_json(text: str, understanding: Understanding) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
+from bot.contract import Language
 from bot.yaml_files import read_yaml
 
 
@@ -33,13 +34,20 @@ class MunicipalityProfile:
     # ``feed_refresh_minutes``.
     feeds: Mapping[str, str]
     feed_refresh_minutes: int
+    # The facts for a citizen who writes English: those of ``english: facts:``
+    # in place of their Dutch wording, the rest as they are.
+    english_facts: Mapping[str, str]
+    english_texts: Mapping[str, tuple[str, ...]]
 
     def feed(self, name: str) -> str:
         """Where a feed comes from; "" when nothing names one (it is then unavailable)."""
         return self.feeds.get(name, "")
 
-    def text(self, key: str, **values: Any) -> str:
-        """One wording of a text, with the profile's facts and ``values`` filled in."""
+    def text(self, key: str, language: str = Language.DUTCH, **values: Any) -> str:
+        """One wording of a text, with the profile's facts and ``values`` filled in;
+        in English where ``english: texts:`` has it."""
+        if language == Language.ENGLISH and key in self.english_texts:
+            return random.choice(self.english_texts[key]).format_map({**self.english_facts, **values})
         variants = self.texts.get(key)
         if not variants:
             raise ProfileError(f"municipality profile has no text {key!r}")
@@ -80,7 +88,8 @@ def profile_from(data: Mapping[str, Any], path: Path, feeds: Mapping[str, str] =
     facts = {str(k): str(v) for k, v in _require(data, "facts").items()}
     facts.setdefault("municipality", str(_require(data, "name")))
     facts.setdefault("website", str(_require(data, "website")))
-    texts = {str(k): tuple([v] if isinstance(v, str) else v) for k, v in _require(data, "texts").items()}
+    texts = _texts(_require(data, "texts"))
+    english = data.get("english") or {}
     return MunicipalityProfile(
         name=str(data["name"]),
         website=str(data["website"]),
@@ -94,4 +103,10 @@ def profile_from(data: Mapping[str, Any], path: Path, feeds: Mapping[str, str] =
             **feeds,
         },
         feed_refresh_minutes=int((data.get("feeds") or {}).get("refresh_minutes", 15)),
+        english_facts={**facts, **{str(k): str(v) for k, v in (english.get("facts") or {}).items()}},
+        english_texts=_texts(english.get("texts") or {}),
     )
+
+
+def _texts(section: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+    return {str(k): tuple([v] if isinstance(v, str) else v) for k, v in section.items()}

@@ -18,9 +18,10 @@ from typing import Optional
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.content.crisis import CrisisBulletin
-from bot.contract import Intent
+from bot.contract import Intent, Language
 from bot.engine import DialogueEngine, EngineError
 from bot.kpi.metrics import GatewayMetrics
+from bot.language import LanguageGuesser
 from bot.messages import Answer, AnswerStep, EngineResult, IncomingMessage, Reply, Turn, Understanding
 from bot.payloads import OFFERED_WINDOW, needs_offer, vetted
 from bot.profile import MunicipalityProfile
@@ -42,6 +43,7 @@ class Router:
         gate: HandoffGate,
         notes: NoteStore,
         welcome: Welcome,
+        languages: LanguageGuesser,
         bulletin: Optional[CrisisBulletin] = None,
         metrics: Optional[GatewayMetrics] = None,
     ) -> None:
@@ -49,6 +51,7 @@ class Router:
         self.engine = engine
         self.profile = profile
         self.welcome = welcome
+        self.languages = languages
         self.engine_timeout = engine_timeout
         self.gate = gate
         self.notes = notes
@@ -93,11 +96,11 @@ class Router:
                 # Nothing for the engine to read; the citizen hears what we can read.
                 result, replies = None, [Reply(self.profile.text("unreadable_message", kind=message.unreadable))]
             else:
+                message = await self._in_language(conversation_id, message)
                 result = await self._ask_engine(conversation_id, message)
-                replies = self._replies(result)
+                replies = self._replies(result, message.metadata[Language.METADATA_KEY])
             if first_contact:
-                greeted_only = result is not None and result.understanding.intent == Intent.GREET
-                replies = self.welcome.before(replies, greeted_only=greeted_only)
+                replies = self._welcomed(message, result, replies)
             if notice and not any(reply.text == notice for reply in replies):
                 replies.insert(0, Reply(notice))
             await self.store.record_outcome(
@@ -115,6 +118,19 @@ class Router:
                 await then(Answer(replies, conversation_id))
             return replies
 
+    def _welcomed(self, message: IncomingMessage, result: Optional[EngineResult], replies: list[Reply]) -> list[Reply]:
+        greeted_only = result is not None and result.understanding.intent == Intent.GREET
+        return self.welcome.before(replies, greeted_only=greeted_only, name=message.metadata.get("first_name"))
+
+    async def _in_language(self, conversation_id: str, message: IncomingMessage) -> IncomingMessage:
+        """The message with the language to answer it in, which the conversation
+        keeps until the citizen clearly writes in another."""
+        before = await self.store.language(conversation_id)
+        language = self.languages.conversation_language(message.text, before)
+        if language != (before or Language.DUTCH):
+            await self.store.set_language(conversation_id, language)
+        return replace(message, metadata={**message.metadata, Language.METADATA_KEY: language})
+
     async def _crisis_notice(self, conversation_id: str) -> Optional[str]:
         """The active incident notice if this citizen has not heard it yet.
 
@@ -128,12 +144,12 @@ class Router:
             logger.exception("could not look up the crisis notice")
             return None
 
-    def _replies(self, result: Optional[EngineResult]) -> list[Reply]:
+    def _replies(self, result: Optional[EngineResult], language: str) -> list[Reply]:
         if result is None:
-            return [Reply(self.profile.text("engine_failed"))]
+            return [Reply(self.profile.text("engine_failed", language))]
         # A paused engine says nothing; the citizen still hears where the message went.
         replies = list(result.replies) or [
-            Reply(self.profile.text("handoff_waiting" if result.paused else "no_answer"))
+            Reply(self.profile.text("handoff_waiting" if result.paused else "no_answer", language))
         ]
         return [replace(reply, private=True) for reply in replies] if result.private else replies
 

@@ -18,22 +18,41 @@ from bot.profile import ProfileError
 MIN_TOPICS, MAX_TOPICS = 4, 6
 # Every wording must carry the privacy statement's address.
 PRIVACY_PLACEHOLDER = "{privacy_url}"
+# " Anna" where the channel gives the citizen's first name ("Hoi{hello_name}!"), else "".
+NAME_PLACEHOLDER = "{hello_name}"
+MAX_NAME_LENGTH = 40
+
+
+def hello_name(name: object) -> str:
+    """The text " Anna" for the first name a channel gave, "" without one."""
+    if not isinstance(name, str) or not name.strip():
+        return ""
+    return " " + name.strip()[:MAX_NAME_LENGTH]
 
 
 @dataclass(frozen=True)
 class Welcome:
-    wordings: tuple[str, ...]
+    # The facts filled in; the citizen's first name is filled in when said.
+    templates: tuple[str, ...]
     topics: tuple[Button, ...]
 
-    def reply(self, *, with_topics: bool) -> Reply:
-        """The welcome; without the topic buttons when the citizen already asked something."""
-        return Reply(random.choice(self.wordings), buttons=self.topics if with_topics else ())
+    @property
+    def wordings(self) -> tuple[str, ...]:
+        """As a citizen reads them whose name the channel did not give."""
+        return tuple(template.replace(NAME_PLACEHOLDER, "") for template in self.templates)
 
-    def before(self, replies: list[Reply], *, greeted_only: bool) -> list[Reply]:
+    def reply(self, *, with_topics: bool, name: object = None) -> Reply:
+        """The welcome; without the topic buttons when the citizen already asked something."""
+        text = random.choice(self.templates).replace(NAME_PLACEHOLDER, hello_name(name))
+        return Reply(text, buttons=self.topics if with_topics else ())
+
+    def before(self, replies: list[Reply], *, greeted_only: bool, name: object = None) -> list[Reply]:
         """The answer to a conversation's first message: a bare greeting ("hoi",
         Telegram's /start) gets the welcome with its topics in place of the
         engine's greeting; anything else the welcome, then the answer."""
-        return [self.reply(with_topics=True)] if greeted_only else [self.reply(with_topics=False), *replies]
+        if greeted_only:
+            return [self.reply(with_topics=True, name=name)]
+        return [self.reply(with_topics=False, name=name), *replies]
 
 
 def welcome_from(data: Mapping[str, Any], facts: Mapping[str, str], label: Callable[[str], str]) -> Welcome:
@@ -53,6 +72,6 @@ def welcome_from(data: Mapping[str, Any], facts: Mapping[str, str], label: Calla
     if not isinstance(topics, list) or not MIN_TOPICS <= len(topics) <= MAX_TOPICS:
         raise ProfileError(f"welcome.topics lists {MIN_TOPICS} to {MAX_TOPICS} intents")
     return Welcome(
-        wordings=tuple(wording.format_map(facts) for wording in wordings),
+        templates=tuple(wording.format_map({**facts, "hello_name": NAME_PLACEHOLDER}) for wording in wordings),
         topics=tuple(Button(label(str(intent)), f"/{intent}") for intent in topics),
     )

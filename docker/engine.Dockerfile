@@ -19,7 +19,7 @@ RUN groupadd --system --gid 10001 dorpspomp \
     && useradd --system --uid 10001 --gid dorpspomp --no-create-home --shell /usr/sbin/nologin dorpspomp \
     && install -d -o dorpspomp -g dorpspomp /var/lib/dorpspomp
 COPY --from=build /opt/venv /opt/venv
-COPY --chown=dorpspomp:dorpspomp municipality.yml places.yml domain.yml config.yml endpoints.yml credentials.yml /srv/dorpspomp/
+COPY --chown=dorpspomp:dorpspomp municipality.yml places.yml domain.yml responses.en.yml config.yml endpoints.yml credentials.yml /srv/dorpspomp/
 COPY --chown=dorpspomp:dorpspomp content /srv/dorpspomp/content
 COPY --chown=dorpspomp:dorpspomp nlu_data /srv/dorpspomp/nlu_data
 # The model is not baked in: it is trained once by the one-off `train` service

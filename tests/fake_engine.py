@@ -23,6 +23,9 @@ BUTTONS = (
     Button("Afval", '/inform{"report_category": "afval/huisvuil"}'),
 )
 GREET = Understanding("greet", 0.99)
+# Anything but a bare greeting is a question (a conversation's first gets the welcome before it).
+QUESTION = Understanding("opening_hours", 0.9)
+GREETINGS = frozenset({"hoi", "hallo", "/greet"})
 
 
 @dataclass
@@ -50,7 +53,8 @@ class FakeEngine(FakeServer):
         self.received.append({"conversation": request.match_info["conversation"], "text": turn.text})
         while self.holding:
             await asyncio.sleep(0.05)
-        result = EngineResult(replies=(Reply(f"Je zei: {turn.text[:40]}", BUTTONS),), understanding=GREET)
+        understanding = GREET if turn.text in GREETINGS else QUESTION
+        result = EngineResult(replies=(Reply(f"Je zei: {turn.text[:40]}", BUTTONS),), understanding=understanding)
         return web.json_response(wire.result_to_json(result))
 
     async def parse(self, request: web.Request) -> web.Response:

@@ -388,7 +388,16 @@ class Agent:
         await self.http.close()
 
 
-PROJECT_FILES = ("nlu_data", "content", "domain.yml", "config.yml", "municipality.yml", "places.yml", "bench/data")
+PROJECT_FILES = (
+    "nlu_data",
+    "content",
+    "domain.yml",
+    "responses.en.yml",
+    "config.yml",
+    "municipality.yml",
+    "places.yml",
+    "bench/data",
+)
 
 
 def copy_project(folder: Path, files: Iterable[str] = PROJECT_FILES) -> Path:

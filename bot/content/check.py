@@ -20,6 +20,7 @@ import yaml
 
 from bot.channel_registry import CHANNEL_TYPES
 from bot.content.topics import ContentError, Topic, TopicLibrary, load_topic
+from bot.contract import Language
 from bot.profile import MunicipalityProfile, load_profile
 
 # Rules that run one of these actions answer from the intent's topic file.
@@ -113,25 +114,33 @@ def mixed_address(form: str, texts: Iterable[tuple[str, str]]) -> list[Problem]:
 
 
 def _check_topic(topic: Topic, library: TopicLibrary, where: str) -> list[Problem]:
+    """The Dutch topic, and its English part (``en:``) where it has one."""
+    problems = _check_wording(topic, library, where, Language.DUTCH, "")
+    if topic.english is not None:
+        problems.extend(_check_wording(topic.english, library, where, Language.ENGLISH, "en."))
+    return problems
+
+
+def _check_wording(topic: Topic, library: TopicLibrary, where: str, language: str, prefix: str) -> list[Problem]:
     problems = []
     known = set(library.facts) | ACTION_VALUES
     for name, text in topic.all_texts().items():
         for dead in sorted(placeholders(text) - known):
-            problems.append(Problem(where, f"{name} has the placeholder {{{dead}}} that nothing fills"))
+            problems.append(Problem(where, f"{prefix}{name} has the placeholder {{{dead}}} that nothing fills"))
     if not topic.short:
-        problems.append(Problem(where, "has no short version for public replies"))
+        problems.append(Problem(where, f"has no {prefix}short version for public replies"))
     elif not placeholders(topic.short) - known:
-        short = library.short(topic.intent)
+        short = library.short(topic.intent, language)
         for channel in CHANNEL_TYPES:
             problem = channel.public_text_problem(short)
             if problem:
-                problems.append(Problem(where, f"short {problem} ({channel.title})"))
+                problems.append(Problem(where, f"{prefix}short {problem} ({channel.title})"))
     return problems
 
 
 def check_content(root: Path, profile_path: Path) -> list[Problem]:
     profile = load_profile(profile_path)
-    library = TopicLibrary({}, profile.facts)
+    library = TopicLibrary({}, profile.facts, english_facts=profile.english_facts)
     problems: list[Problem] = []
     for path in sorted((profile.content_dir / "topics").glob("*.yml")):
         where = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)

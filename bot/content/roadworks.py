@@ -19,6 +19,7 @@ from datetime import date
 from typing import Any, Iterable, Optional
 
 from bot.content.topics import TopicLibrary
+from bot.contract import Language
 from bot.dates import day_label
 
 TOPIC = "road_diversion"
@@ -94,16 +95,23 @@ def works_named(works: Iterable[RoadWork], text: str, today: date) -> list[RoadW
     return [work for work in works if work.current(today) and work.on(text)]
 
 
-def describe(work: RoadWork, today: date, topics: TopicLibrary, wording: Optional[str] = None) -> str:
+def describe(
+    work: RoadWork,
+    today: date,
+    topics: TopicLibrary,
+    wording: Optional[str] = None,
+    language: str = Language.DUTCH,
+) -> str:
     """The answer about one work; ``wording`` picks one of the topic's
     ``found`` texts (a random one when None). Every wording puts ``what``
     after a colon and ``until`` after "tot", so any feed entry reads well."""
     until = (
-        topics.text(TOPIC, "until_date", day=day_label(work.until, today))
+        topics.text(TOPIC, "until_date", language, day=day_label(work.until, today, language))
         if work.until
-        else topics.text(TOPIC, "until_unknown")
+        else topics.text(TOPIC, "until_unknown", language)
     )
     values = {"street": work.street, "what": work.what, "until": until, "detour": work.detour}
-    topic = topics.get(TOPIC)
-    text = topics.fill(topic, wording, **values) if wording is not None else topics.text(TOPIC, "found", **values)
+    if wording is None:
+        return " ".join(topics.text(TOPIC, "found", language, **values).split())
+    text = topics.fill(topics.get(TOPIC), wording, **values)
     return " ".join(text.split())

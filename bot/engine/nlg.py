@@ -15,10 +15,14 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
+from bot.contract import Language
 from bot.profile import load_profile
 from bot.settings import Settings
+from bot.welcome import hello_name
+from bot.yaml_files import read_yaml
 
-MAX_NAME_LENGTH = 40
+# Beside domain.yml: the responses for a citizen who writes English.
+ENGLISH_RESPONSES = "responses.en.yml"
 
 
 class ProfileResponseGenerator(TemplatedNaturalLanguageGenerator):
@@ -30,7 +34,11 @@ class ProfileResponseGenerator(TemplatedNaturalLanguageGenerator):
         # endpoints.yml may leave it to MUNICIPALITY_PROFILE.
         given = endpoint_config.kwargs.get("profile")
         path = Path(given) if given else Settings.from_env().profile_path
-        self.facts = dict(load_profile(path).facts)
+        profile = load_profile(path)
+        self.facts = dict(profile.facts)
+        english = endpoint_config.kwargs.get("english") or Settings.from_env().root / ENGLISH_RESPONSES
+        self.english = TemplatedNaturalLanguageGenerator(read_yaml(Path(english))["responses"])
+        self.english_facts = dict(profile.english_facts)
 
     async def generate(
         self,
@@ -40,8 +48,17 @@ class ProfileResponseGenerator(TemplatedNaturalLanguageGenerator):
         **kwargs: Any,
     ) -> Optional[Dict[Text, Any]]:
         slots = _present(tracker.current_slot_values())
+        if _language(tracker) == Language.ENGLISH and utter_action in self.english.responses:
+            values = {**self.english_facts, **slots, "hello_name": _hello_name(slots)}
+            return self.english.generate_from_slots(utter_action, values, output_channel, **kwargs)
         values = {**self.facts, **slots, "hello_name": _hello_name(slots)}
         return self.generate_from_slots(utter_action, values, output_channel, **kwargs)
+
+
+def _language(tracker: DialogueStateTracker) -> Optional[str]:
+    """The language the gateway answers the latest message in (bot/language.py)."""
+    message = tracker.latest_message
+    return (message.metadata or {}).get(Language.METADATA_KEY) if message is not None else None
 
 
 def _hello_name(slots: Dict[Text, Any]) -> str:
@@ -51,10 +68,7 @@ def _hello_name(slots: Dict[Text, Any]) -> str:
     ``session_started_metadata``; responses write "Hoi{hello_name}!".
     """
     metadata = slots.get(SESSION_START_METADATA_SLOT) or {}
-    name = metadata.get("first_name") if isinstance(metadata, dict) else None
-    if not isinstance(name, str) or not name.strip():
-        return ""
-    return " " + name.strip()[:MAX_NAME_LENGTH]
+    return hello_name(metadata.get("first_name") if isinstance(metadata, dict) else None)
 
 
 def _present(slots: Dict[Text, Any]) -> Dict[Text, Any]:

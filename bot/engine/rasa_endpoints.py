@@ -13,6 +13,7 @@ from rasa.core.utils import AvailableEndpoints
 from rasa.utils.endpoints import EndpointConfig
 from redis.connection import parse_url
 
+from bot.engine.nlg import ENGLISH_RESPONSES
 from bot.engine.redis_keys import KEY_PREFIX
 from bot.settings import Settings
 
@@ -45,7 +46,9 @@ def rasa_endpoints(settings: Settings, retention_days: int) -> AvailableEndpoint
     # Rasa's copy of a conversation leaves Redis when the retention period ends.
     retention = {"record_exp": retention_days * 86400}
     return AvailableEndpoints(
-        nlg=EndpointConfig(type=NLG_CLASS, profile=str(settings.profile_path)),
+        nlg=EndpointConfig(
+            type=NLG_CLASS, profile=str(settings.profile_path), english=str(settings.root / ENGLISH_RESPONSES)
+        ),
         action=_action_server(settings),
         tracker_store=_redis_store(redis_url, **retention) if redis_url else EndpointConfig(type=LIVE_TRACKER_STORE),
         lock_store=_redis_store(redis_url) if redis_url else None,

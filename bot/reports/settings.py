@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
+from bot.contract import Language
 from bot.profile import ProfileError
 from bot.reports.places import Area, Gazetteer
 from bot.settings import Settings
@@ -32,12 +33,18 @@ class ReportSettings:
     backend: BackendConfig
     handling_days: int
     status_poll_seconds: float
+    # Category names for a citizen who writes English (``english: categories:``).
+    english_labels: Mapping[str, str] = field(default_factory=dict)
 
-    def subcategories(self, main: str) -> dict[str, str]:
-        return {code: label for code, label in self.categories.items() if code.split("/")[0] == main}
+    def subcategories(self, main: str, language: str = Language.DUTCH) -> dict[str, str]:
+        return {code: self.label(code, language) for code in self.categories if code.split("/")[0] == main}
 
-    def label(self, code: str) -> str:
-        return self.categories.get(code) or self.main_categories.get(code) or code
+    def mains(self, language: str = Language.DUTCH) -> dict[str, str]:
+        return {code: self.label(code, language) for code in self.main_categories}
+
+    def label(self, code: str, language: str = Language.DUTCH) -> str:
+        english = self.english_labels.get(code) if language == Language.ENGLISH else None
+        return english or self.categories.get(code) or self.main_categories.get(code) or code
 
 
 def _backend(section: Mapping[str, Any], settings: Settings) -> BackendConfig:
@@ -74,4 +81,5 @@ def report_settings_from(data: Mapping[str, Any], profile_path: Path, settings: 
         backend=_backend(section, settings),
         handling_days=int(section.get("handling_days", 5)),
         status_poll_seconds=settings.reports_status_poll_seconds or float(section.get("status_poll_minutes", 10)) * 60,
+        english_labels={str(k): str(v) for k, v in ((data.get("english") or {}).get("categories") or {}).items()},
     )

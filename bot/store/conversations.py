@@ -225,6 +225,18 @@ class ConversationStore:
             ).first()
         return (row.channel, row.sender) if row else None
 
+    async def language(self, conversation_id: str) -> Optional[str]:
+        async with self._engine.connect() as connection:
+            return await connection.scalar(
+                sa.select(conversations.c.language).where(conversations.c.id == conversation_id)
+            )
+
+    async def set_language(self, conversation_id: str, language: str) -> None:
+        async with self._database.transaction() as connection:
+            await connection.execute(
+                conversations.update().where(conversations.c.id == conversation_id).values(language=language)
+            )
+
     async def has_messages(self, conversation_id: str) -> bool:
         """Whether anything was said in the conversation yet, by either side."""
         async with self._engine.connect() as connection:

@@ -33,6 +33,8 @@ conversations = sa.Table(
     # Set when the retention job or an erasure removed the content; the
     # conversation's shape (times, intents, hand-offs) stays for the KPIs.
     sa.Column("purged_at", UtcDateTime(), nullable=True),
+    # "en" once the citizen writes English, until they write Dutch again; None is Dutch.
+    sa.Column("language", sa.String(8), nullable=True),
     sa.UniqueConstraint("channel", "sender", name="uq_conversations_channel_sender"),
 )
 

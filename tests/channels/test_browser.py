@@ -44,7 +44,7 @@ async def test_citizen_asks_about_an_urgent_passport_and_keeps_the_conversation(
     await expect(answer.first).to_be_visible(timeout=30_000)
     # In time for a spoedaanvraag (an appointment) or not (the Marechaussee's
     # emergency document): that depends on today's date; either answer links on.
-    await expect(page.locator(".dp-bot a").first).to_have_attribute(
+    await expect(answer.first.locator("a").first).to_have_attribute(
         "href", re.compile(r"^https://www\.(voorbeeldstad\.nl/afspraak|marechaussee\.nl/nooddocument)$")
     )
     await assert_accessible(page)
@@ -75,12 +75,12 @@ async def test_the_chat_opens_with_a_welcome_read_out_once(browser: Browser, gat
     await page.get_by_role("button", name=LAUNCHER).click()
     welcome = page.locator(".dp-bot").filter(has_text="Je praat met een digitale assistent")
     await expect(welcome).to_have_count(1)
-    await expect(welcome).to_contain_text("Welkom bij de chat van de gemeente Voorbeeldstad!")
+    await expect(welcome).to_contain_text("Hoi, welkom bij de chat van de gemeente Voorbeeldstad!")
     await expect(welcome.get_by_role("link")).to_have_attribute("href", "https://www.voorbeeldstad.nl/privacy-chat")
     await expect(welcome.get_by_role("button")).to_have_text(WELCOME_TOPICS)
     announced = page.locator(".dp-announcer p")
     await expect(announced).to_have_count(1)
-    await expect(announced).to_contain_text("Gemeente: Welkom bij de chat")
+    await expect(announced).to_contain_text("Gemeente: Hoi, welkom bij de chat")
     await assert_accessible(page)
 
     await welcome.get_by_role("button", name="Openingstijden en contact").click()

@@ -57,7 +57,7 @@ async def test_a_story_reply_is_a_message_and_a_story_mention_gets_an_honest_ans
     await post(platforms, instagram_message("ig-4", attachments=mention))
     await until(lambda: sent_to(platforms, "ig-3") and len(sent_to(platforms, "ig-4")) == 2)
     [(_, reply)] = platforms.engine.calls
-    assert reply.text == "Wanneer is dit?" and reply.metadata == {"story_reply": True}
+    assert reply.text == "Wanneer is dit?" and reply.metadata == {"story_reply": True, "language": "nl"}
     # ig-4's first message: the welcome first, then the answer.
     welcome, answer = sent_to(platforms, "ig-4")
     assert welcome["message"] == {"text": project_municipality().welcome.wordings[0]}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.engine import EngineError
+from bot.language import LanguageGuesser
 from bot.messages import IncomingMessage
 from bot.profile import load_profile
 from bot.router import Router
@@ -26,7 +27,14 @@ async def store(tmp_path):
 
 def router_with(store: ConversationStore, engine, engine_timeout: float) -> Router:
     return Router(
-        store, engine, PROFILE, engine_timeout, webcare_gate(store.database), NoteStore(store.database), WELCOME
+        store,
+        engine,
+        PROFILE,
+        engine_timeout,
+        webcare_gate(store.database),
+        NoteStore(store.database),
+        WELCOME,
+        LanguageGuesser(),
     )
 
 
@@ -51,8 +59,9 @@ async def test_answer_and_both_sides_are_persisted(store: ConversationStore) -> 
 
 
 WELCOME_TEXT = (
-    "Welkom bij de chat van de gemeente Voorbeeldstad! Je praat met een digitale assistent; wil je liever een mens,"
-    " dan neemt een collega het over. Wat we met je berichten doen: https://www.voorbeeldstad.nl/privacy-chat"
+    "Hoi, welkom bij de chat van de gemeente Voorbeeldstad! Je praat met een digitale assistent;"
+    " wil je liever een mens, dan neemt een collega het over."
+    " Wat we met je berichten doen: https://www.voorbeeldstad.nl/privacy-chat"
 )
 WELCOME_TOPICS = [
     ("Paspoort of ID-kaart", "/passport_renewal"),
@@ -70,6 +79,9 @@ async def test_a_first_greeting_is_answered_by_the_welcome_with_its_topics(store
     assert [(r.text, [(b.title, b.payload) for b in r.buttons]) for r in first] == [(WELCOME_TEXT, WELCOME_TOPICS)]
     again = (await router.handle(IncomingMessage("telegram", "anna", "hoi"))).replies
     assert [r.text for r in again] == ["Je zei: hoi", "Nog iets?"]
+    named = IncomingMessage("rest", "bram", "hoi", metadata={"first_name": " Bram "})
+    [welcome] = (await router.handle(named)).replies
+    assert welcome.text == WELCOME_TEXT.replace("Hoi, welkom", "Hoi Bram, welkom")
 
 
 async def test_a_first_question_gets_the_welcome_then_its_answer(store: ConversationStore) -> None:
@@ -138,3 +150,25 @@ async def test_storage_failure_gets_an_honest_answer_not_an_error(tmp_path) -> N
     assert [r.text for r in answer.replies] == [PROFILE.text("storage_failed")]
     assert answer.conversation_id is None, "no conversation to keep the answer in"
     assert engine.calls == [], "nothing reaches the engine that could not be kept"
+
+
+async def test_the_conversation_keeps_the_language_the_citizen_clearly_writes(store: ConversationStore) -> None:
+    engine = ScriptedEngine()
+    router = router_with(store, engine, engine_timeout=1)
+    for text in (
+        "Hi, how can I renew my passport?",
+        "yes",
+        "Kerkstraat 12",
+        "waar kan ik mijn paspoort verlengen?",
+        "ok",
+    ):
+        await router.handle(IncomingMessage("telegram", "anna", text))
+    said = [(m.text, m.metadata["language"]) for _, m in engine.calls]
+    assert said == [
+        ("Hi, how can I renew my passport?", "en"),
+        ("yes", "en"),
+        ("Kerkstraat 12", "en"),
+        ("waar kan ik mijn paspoort verlengen?", "nl"),
+        ("ok", "nl"),
+    ]
+    assert await store.language(await store.conversation_for("telegram", "anna")) == "nl"

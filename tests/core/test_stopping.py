@@ -14,7 +14,7 @@ import pytest
 
 from tests.fake_engine import FakeEngine
 from tests.platforms import until
-from tests.support import Agent, add_colleague, start_gateway
+from tests.support import Agent, add_colleague, project_municipality, start_gateway
 
 REST = {"Authorization": "Bearer rest"}
 
@@ -43,7 +43,7 @@ async def test_sigterm_finishes_the_turn_in_flight_and_closes_the_sockets(
             fake_engine.holding = True
             turn = asyncio.create_task(
                 http.post(
-                    gateway.url + "/webhooks/rest/webhook", json={"sender": "anna", "message": "hoi"}, headers=REST
+                    gateway.url + "/webhooks/rest/webhook", json={"sender": "anna", "message": "hoi?"}, headers=REST
                 )
             )
             await until(lambda: fake_engine.received)  # the engine is thinking
@@ -55,7 +55,9 @@ async def test_sigterm_finishes_the_turn_in_flight_and_closes_the_sockets(
             fake_engine.holding = False
             response = await turn
             assert response.status == 200
-            assert [reply["text"] for reply in await response.json()] == ["Je zei: hoi"]
+            # Anna's first message: the welcome, then the answer the engine was making.
+            welcome = project_municipality().welcome.wordings[0]
+            assert [reply["text"] for reply in await response.json()] == [welcome, "Je zei: hoi?"]
         assert await asyncio.to_thread(gateway.process.wait, 30) == 0
     finally:
         await agent.close()

@@ -29,6 +29,15 @@ def test_the_welcome_fills_in_facts_and_names_its_topics_as_buttons() -> None:
     assert welcome.reply(with_topics=False).buttons == ()
 
 
+def test_the_welcome_greets_by_the_first_name_a_channel_gives() -> None:
+    data = section(text="Hoi{hello_name}! Je praat met een digitale assistent. {privacy_url}")
+    welcome = welcome_from(data, FACTS, str)
+    assert welcome.reply(with_topics=False, name="Anna").text.startswith("Hoi Anna! ")
+    assert welcome.reply(with_topics=False, name="  ").text.startswith("Hoi! ")
+    assert welcome.reply(with_topics=False, name="x" * 60).text.startswith("Hoi " + "x" * 40 + "! ")
+    assert welcome.wordings == ("Hoi! Je praat met een digitale assistent. https://example.nl/privacy",)
+
+
 @pytest.mark.parametrize(
     ("data", "facts", "problem"),
     [

@@ -27,7 +27,7 @@ AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 def repo_library() -> TopicLibrary:
     profile = load_profile(ROOT / "municipality.yml")
-    return TopicLibrary.load(profile.content_dir, profile.facts)
+    return TopicLibrary.load(profile.content_dir, profile.facts, profile.english_facts)
 
 
 def test_every_answered_intent_has_a_topic_with_facts_filled_in() -> None:
@@ -78,7 +78,8 @@ def test_the_check_reports_placeholders_nothing_fills(editable: Path) -> None:
         path.read_text(encoding="utf-8").replace("{passport_fee_child}", "{pasport_fee_child}"), encoding="utf-8"
     )
     assert problems(editable) == [
-        "content/topics/passport_renewal.yml: full[0] has the placeholder {pasport_fee_child} that nothing fills"
+        "content/topics/passport_renewal.yml: full[0] has the placeholder {pasport_fee_child} that nothing fills",
+        "content/topics/passport_renewal.yml: en.full[0] has the placeholder {pasport_fee_child} that nothing fills",
     ]
 
 

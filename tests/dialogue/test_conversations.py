@@ -87,7 +87,7 @@ async def test_first_name_from_metadata_is_used_in_the_greeting(gateway: Service
         ) as response,
     ):
         text = (await response.json())[0]["text"]
-    assert "Anna!" in text
+    assert text.startswith("Hoi Anna, welkom bij de chat"), text
 
 
 async def test_websocket_conversation_and_history(gateway: Service) -> None:
@@ -102,8 +102,9 @@ async def test_websocket_conversation_and_history(gateway: Service) -> None:
         async with session.ws_connect(gateway.url + "/webchat/ws") as socket:
             await socket.send_json({"type": "hello", "session": token})
             history = (await socket.receive_json(timeout=10))["history"]
-    assert history[0] == {"from": "citizen", "text": "wat is er dit weekend te doen?", "buttons": [], "image": None}
-    assert history[1]["from"] == "bot" and "agenda" in history[1]["text"]
+    assert history[0]["text"] == project_municipality().welcome.wordings[0]
+    assert history[1] == {"from": "citizen", "text": "wat is er dit weekend te doen?", "buttons": [], "image": None}
+    assert history[2]["from"] == "bot" and "agenda" in history[2]["text"]
 
 
 async def test_readiness_reports_every_store(gateway: Service) -> None:

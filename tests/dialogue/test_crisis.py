@@ -8,6 +8,7 @@ from bot.content.crisis import CrisisBulletin, CrisisNotices
 from bot.content.topics import TopicLibrary
 from bot.messages import IncomingMessage
 from bot.profile import load_profile
+from bot.language import LanguageGuesser
 from bot.router import Router
 from bot.store import ConversationStore, Database
 from bot.webcare.notes import NoteStore
@@ -42,6 +43,7 @@ async def test_every_conversation_hears_the_notice_once(database: Database) -> N
         webcare_gate(database),
         NoteStore(database),
         welcome,
+        LanguageGuesser(),
         CrisisBulletin(notices, TOPICS),
     )
     before = (await router.handle(IncomingMessage("rest", "anna", "hoi"))).replies

@@ -6,7 +6,7 @@ import aiohttp
 import pytest
 
 from tests.conftest import REST_TOKEN
-from tests.support import free_port, start_gateway
+from tests.support import free_port, project_municipality, start_gateway
 
 pytestmark = pytest.mark.integration
 AUTH = {"Authorization": f"Bearer {REST_TOKEN}"}
@@ -31,7 +31,7 @@ async def test_an_unreachable_engine_service_gets_an_apology_not_a_500(tmp_path)
                 gateway.url + "/webhooks/rest/webhook", json={"sender": "a", "message": "hoi"}, headers=AUTH
             ) as response:
                 assert response.status == 200
-                [reply] = await response.json()
+                welcome, reply = await response.json()  # a first message: the welcome first
             async with session.post(gateway.url + "/api/nlu/parse", json={"text": "hoi"}, headers=AUTH) as response:
                 assert response.status == 503
             # The other figures stay visible while the engine is down.
@@ -41,4 +41,5 @@ async def test_an_unreachable_engine_service_gets_an_apology_not_a_500(tmp_path)
             assert "dorpspomp_deliveries_failed 0.0" in metrics and "dorpspomp_model_info{" not in metrics
     finally:
         gateway.stop()
+    assert welcome["text"] == project_municipality().welcome.wordings[0]
     assert "14 0123" in reply["text"]
