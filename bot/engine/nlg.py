@@ -6,6 +6,7 @@ so that ``rasa shell`` and ``rasa run`` speak with the same facts as the gateway
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any, Dict, Optional, Text
 
@@ -21,6 +22,7 @@ from bot.settings import Settings
 from bot.welcome import hello_name
 from bot.yaml_files import read_yaml
 
+logger = logging.getLogger(__name__)
 # Beside domain.yml: the responses for a citizen who writes English.
 ENGLISH_RESPONSES = "responses.en.yml"
 
@@ -37,7 +39,7 @@ class ProfileResponseGenerator(TemplatedNaturalLanguageGenerator):
         profile = load_profile(path)
         self.facts = dict(profile.facts)
         english = endpoint_config.kwargs.get("english") or Settings.from_env().root / ENGLISH_RESPONSES
-        self.english = TemplatedNaturalLanguageGenerator(read_yaml(Path(english))["responses"])
+        self.english = TemplatedNaturalLanguageGenerator(_english_responses(Path(english)))
         self.english_facts = dict(profile.english_facts)
 
     async def generate(
@@ -53,6 +55,14 @@ class ProfileResponseGenerator(TemplatedNaturalLanguageGenerator):
             return self.english.generate_from_slots(utter_action, values, output_channel, **kwargs)
         values = {**self.facts, **slots, "hello_name": _hello_name(slots)}
         return self.generate_from_slots(utter_action, values, output_channel, **kwargs)
+
+
+def _english_responses(path: Path) -> Dict[Text, Any]:
+    # A project without the file (one of its own domain) answers in Dutch only.
+    if not path.is_file():
+        logger.warning("%s is missing: every response is said in Dutch", path)
+        return {}
+    return dict(read_yaml(path).get("responses") or {})
 
 
 def _language(tracker: DialogueStateTracker) -> Optional[str]:
