@@ -8,6 +8,7 @@ from typing import Any, Mapping
 
 from bot.admin.settings import AdminSettings, admin_settings_from
 from bot.content.topics import TopicLibrary
+from bot.contract import Language
 from bot.profile import MunicipalityProfile, ProfileError, profile_from, read_profile
 from bot.reports.settings import ReportSettings, report_settings_from
 from bot.settings import Settings
@@ -34,13 +35,18 @@ def load_municipality(settings: Settings) -> Municipality:
     profile = profile_from(data, path, settings.feeds)
     topics = TopicLibrary.load(profile.content_dir, profile.facts, profile.english_facts)
     webcare = webcare_settings_from(data, topics)
+    english_topics = _mapping((data.get("english") or {}).get("topics") or {}, "english.topics")
+
+    def english_label(intent: str) -> str:
+        return str(english_topics.get(intent) or topics.title(intent, Language.ENGLISH) or webcare.topic_label(intent))
+
     return Municipality(
         profile=profile,
         topics=topics,
         reports=report_settings_from(data, path, settings),
         webcare=webcare,
         admin=admin_settings_from(data),
-        welcome=welcome_from(data, profile.facts, webcare.topic_label),
+        welcome=welcome_from(data, profile.facts, webcare.topic_label, (profile.english_facts, english_label)),
         channels=_mapping(data.get("channels") or {}, "channels"),
     )
 

@@ -120,7 +120,8 @@ class Router:
 
     def _welcomed(self, message: IncomingMessage, result: Optional[EngineResult], replies: list[Reply]) -> list[Reply]:
         greeted_only = result is not None and result.understanding.intent == Intent.GREET
-        return self.welcome.before(replies, greeted_only=greeted_only, name=message.metadata.get("first_name"))
+        welcome = self.welcome.in_language(message.metadata.get(Language.METADATA_KEY, Language.DUTCH))
+        return welcome.before(replies, greeted_only=greeted_only, name=message.metadata.get("first_name"))
 
     async def _in_language(self, conversation_id: str, message: IncomingMessage) -> IncomingMessage:
         """The message with the language to answer it in, which the conversation

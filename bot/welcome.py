@@ -9,9 +9,10 @@ buttons. Configured in the ``welcome:`` section of ``municipality.yml``.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any, Callable, Mapping, Optional
 
+from bot.contract import Language
 from bot.messages import Button, Reply
 from bot.profile import ProfileError
 
@@ -35,6 +36,11 @@ class Welcome:
     # The facts filled in; the citizen's first name is filled in when said.
     templates: tuple[str, ...]
     topics: tuple[Button, ...]
+    # For a first message in English (``english: welcome:``), where the profile has one.
+    english: Optional["Welcome"] = None
+
+    def in_language(self, language: str) -> "Welcome":
+        return self.english if language == Language.ENGLISH and self.english is not None else self
 
     @property
     def wordings(self) -> tuple[str, ...]:
@@ -55,22 +61,41 @@ class Welcome:
         return [self.reply(with_topics=False, name=name), *replies]
 
 
-def welcome_from(data: Mapping[str, Any], facts: Mapping[str, str], label: Callable[[str], str]) -> Welcome:
-    """The ``welcome`` section, its facts filled in; ``label`` names a topic's button."""
+Label = Callable[[str], str]
+
+
+def welcome_from(
+    data: Mapping[str, Any],
+    facts: Mapping[str, str],
+    label: Label,
+    english: Optional[tuple[Mapping[str, str], Label]] = None,
+) -> Welcome:
+    """The ``welcome`` section, its facts filled in; ``label`` names a topic's button.
+    ``english`` (the English facts and labels) adds ``english: welcome:``, with the same topics."""
     section = data.get("welcome")
     if not isinstance(section, Mapping):
         raise ProfileError("municipality profile lacks the 'welcome' section")
-    wordings = section.get("text")
-    wordings = [wordings] if isinstance(wordings, str) else wordings
-    if not isinstance(wordings, list) or not wordings or not all(isinstance(w, str) for w in wordings):
-        raise ProfileError("welcome.text must be a text or a list of texts")
-    if not all(PRIVACY_PLACEHOLDER in wording for wording in wordings):
-        raise ProfileError(f"every welcome.text names the privacy statement: {PRIVACY_PLACEHOLDER}")
-    if "privacy_url" not in facts:
-        raise ProfileError("facts.privacy_url is missing: the welcome links the privacy statement")
     topics = section.get("topics")
     if not isinstance(topics, list) or not MIN_TOPICS <= len(topics) <= MAX_TOPICS:
         raise ProfileError(f"welcome.topics lists {MIN_TOPICS} to {MAX_TOPICS} intents")
+    dutch = _welcome(section.get("text"), topics, facts, label, "welcome")
+    english_section = (data.get("english") or {}).get("welcome")
+    if english is None or not isinstance(english_section, Mapping):
+        return dutch
+    english_facts, english_label = english
+    return replace(
+        dutch, english=_welcome(english_section.get("text"), topics, english_facts, english_label, "english.welcome")
+    )
+
+
+def _welcome(wordings: Any, topics: list[Any], facts: Mapping[str, str], label: Label, where: str) -> Welcome:
+    wordings = [wordings] if isinstance(wordings, str) else wordings
+    if not isinstance(wordings, list) or not wordings or not all(isinstance(w, str) for w in wordings):
+        raise ProfileError(f"{where}.text must be a text or a list of texts")
+    if not all(PRIVACY_PLACEHOLDER in wording for wording in wordings):
+        raise ProfileError(f"every {where}.text names the privacy statement: {PRIVACY_PLACEHOLDER}")
+    if "privacy_url" not in facts:
+        raise ProfileError("facts.privacy_url is missing: the welcome links the privacy statement")
     return Welcome(
         templates=tuple(wording.format_map({**facts, "hello_name": NAME_PLACEHOLDER}) for wording in wordings),
         topics=tuple(Button(label(str(intent)), f"/{intent}") for intent in topics),

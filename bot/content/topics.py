@@ -140,8 +140,10 @@ class TopicLibrary:
         self.topics[topic.intent] = topic
         return topic
 
-    def title(self, intent: str) -> Optional[str]:
+    def title(self, intent: str, language: str = Language.DUTCH) -> Optional[str]:
         topic = self.topics.get(intent)
+        if topic is not None and language == Language.ENGLISH and topic.english is not None:
+            return topic.english.title
         return topic.title if topic else None
 
     def fill(self, topic: Topic, text: str, language: str = Language.DUTCH, **values: Any) -> str:

@@ -152,6 +152,18 @@ async def test_storage_failure_gets_an_honest_answer_not_an_error(tmp_path) -> N
     assert engine.calls == [], "nothing reaches the engine that could not be kept"
 
 
+async def test_a_first_message_in_english_is_welcomed_in_english(store: ConversationStore) -> None:
+    router = router_with(store, ScriptedEngine(), engine_timeout=1)
+    [welcome, *_] = (
+        await router.handle(IncomingMessage("whatsapp", "31611111111", "When is the town hall open?"))
+    ).replies
+    assert welcome.text.startswith("Hi, welcome to the chat of the municipality of Voorbeeldstad!")
+    assert welcome.buttons == ()
+    greeted = IncomingMessage("telegram", "42", "/start", payload="/greet")
+    [welcome] = (await router.handle(greeted)).replies
+    assert welcome.text == WELCOME_TEXT, "a greeting without words of a language: the Dutch welcome"
+
+
 async def test_the_conversation_keeps_the_language_the_citizen_clearly_writes(store: ConversationStore) -> None:
     engine = ScriptedEngine()
     router = router_with(store, engine, engine_timeout=1)

@@ -55,6 +55,20 @@ def test_a_welcome_without_what_it_must_say_is_refused(data: dict, facts: dict, 
         welcome_from(data, facts, str)
 
 
+def test_an_english_welcome_has_the_same_topics_and_its_own_words() -> None:
+    data = {
+        **section(),
+        "english": {"welcome": {"text": "Hi{hello_name}! A digital assistant answers. {privacy_url}"}},
+    }
+    welcome = welcome_from(data, FACTS, str, (FACTS, str.upper))
+    english = welcome.in_language("en").reply(with_topics=True, name="Anna")
+    assert english.text == "Hi Anna! A digital assistant answers. https://example.nl/privacy"
+    assert [b.title for b in english.buttons] == [t.upper() for t in TOPICS]
+    assert welcome.in_language("nl") is welcome and welcome_from(data, FACTS, str).english is None
+    with pytest.raises(ProfileError, match=r"every english\.welcome\.text names the privacy statement"):
+        welcome_from({**data, "english": {"welcome": {"text": "Hi!"}}}, FACTS, str, (FACTS, str))
+
+
 def test_the_projects_welcome_offers_intents_the_dialogue_knows() -> None:
     intents = set(yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["intents"])
     welcome = project_municipality().welcome
