@@ -120,7 +120,7 @@ REASON_FOR_INTENT: Final = {
 class Language:
     """The languages the bot answers in, as the gateway tells the engine with
     every message (its metadata's ``language``): Dutch, and English for the
-    headline topics (``en:`` in a topic file, ``content/en/responses.yml``)."""
+    headline topics (``en:`` in a topic file, ``responses.en.yml``)."""
 
     DUTCH: Final = "nl"
     ENGLISH: Final = "en"

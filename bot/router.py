@@ -86,8 +86,9 @@ class Router:
             if needs_offer(message):
                 message = vetted(message, await self.store.offered_payloads(conversation_id, OFFERED_WINDOW))
             notice = await self._crisis_notice(conversation_id)
+            said_before, language_before = await self.store.opening(conversation_id)
             # A public post is answered in public, where a welcome does not fit.
-            first_contact = not message.public and not await self.store.has_messages(conversation_id)
+            first_contact = not message.public and not said_before
             incoming_id = await self.store.record_incoming(conversation_id, message)
             if await self.gate.with_colleague(conversation_id):
                 await self._for_colleague(conversation_id, incoming_id, message)
@@ -96,7 +97,7 @@ class Router:
                 # Nothing for the engine to read; the citizen hears what we can read.
                 result, replies = None, [Reply(self.profile.text("unreadable_message", kind=message.unreadable))]
             else:
-                message = await self._in_language(conversation_id, message)
+                message = await self._in_language(conversation_id, message, language_before)
                 result = await self._ask_engine(conversation_id, message)
                 replies = self._replies(result, message.metadata[Language.METADATA_KEY])
             if first_contact:
@@ -123,10 +124,11 @@ class Router:
         welcome = self.welcome.in_language(message.metadata.get(Language.METADATA_KEY, Language.DUTCH))
         return welcome.before(replies, greeted_only=greeted_only, name=message.metadata.get("first_name"))
 
-    async def _in_language(self, conversation_id: str, message: IncomingMessage) -> IncomingMessage:
+    async def _in_language(
+        self, conversation_id: str, message: IncomingMessage, before: Optional[str]
+    ) -> IncomingMessage:
         """The message with the language to answer it in, which the conversation
         keeps until the citizen clearly writes in another."""
-        before = await self.store.language(conversation_id)
         language = self.languages.conversation_language(message.text, before)
         if language != (before or Language.DUTCH):
             await self.store.set_language(conversation_id, language)

@@ -113,5 +113,5 @@ def describe(
     values = {"street": work.street, "what": work.what, "until": until, "detour": work.detour}
     if wording is None:
         return " ".join(topics.text(TOPIC, "found", language, **values).split())
-    text = topics.fill(topics.get(TOPIC), wording, **values)
+    text = topics.fill(topics.get(TOPIC), wording, language, **values)
     return " ".join(text.split())

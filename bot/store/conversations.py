@@ -225,25 +225,23 @@ class ConversationStore:
             ).first()
         return (row.channel, row.sender) if row else None
 
-    async def language(self, conversation_id: str) -> Optional[str]:
+    async def opening(self, conversation_id: str) -> tuple[bool, Optional[str]]:
+        """Whether anything was said in the conversation yet, by either side, and
+        the language it is held in (None: Dutch), in one look-up per turn."""
+        said = sa.exists().where(messages.c.conversation_id == conversation_id)
         async with self._engine.connect() as connection:
-            return await connection.scalar(
-                sa.select(conversations.c.language).where(conversations.c.id == conversation_id)
-            )
+            row = (
+                await connection.execute(
+                    sa.select(said, conversations.c.language).where(conversations.c.id == conversation_id)
+                )
+            ).first()
+        return (bool(row[0]), row[1]) if row else (False, None)
 
     async def set_language(self, conversation_id: str, language: str) -> None:
         async with self._database.transaction() as connection:
             await connection.execute(
                 conversations.update().where(conversations.c.id == conversation_id).values(language=language)
             )
-
-    async def has_messages(self, conversation_id: str) -> bool:
-        """Whether anything was said in the conversation yet, by either side."""
-        async with self._engine.connect() as connection:
-            row = await connection.execute(
-                sa.select(messages.c.id).where(messages.c.conversation_id == conversation_id).limit(1)
-            )
-            return row.first() is not None
 
     async def last_incoming_at(self, conversation_id: str) -> Optional[datetime]:
         """When the citizen last wrote: platforms limit what may be sent after."""

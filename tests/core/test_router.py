@@ -183,4 +183,4 @@ async def test_the_conversation_keeps_the_language_the_citizen_clearly_writes(st
         ("waar kan ik mijn paspoort verlengen?", "nl"),
         ("ok", "nl"),
     ]
-    assert await store.language(await store.conversation_for("telegram", "anna")) == "nl"
+    assert await store.opening(await store.conversation_for("telegram", "anna")) == (True, "nl")
