@@ -83,7 +83,9 @@ def likely_topics(ranking: list[dict[str, Any]], labels: Mapping[str, str], limi
 
 class ActionFallback(WithServices, Action):
     """The first miss asks "Bedoel je …?" with the likeliest topics as buttons (or
-    to rephrase, when there are none); a second miss in a row goes to a colleague."""
+    to rephrase, when there are none), or "Wil je dit melden?" when the engine
+    saw a description of something in public space; a second miss in a row goes
+    to a colleague."""
 
     def name(self) -> str:
         return "action_fallback"
@@ -92,6 +94,10 @@ class ActionFallback(WithServices, Action):
         if previous_user_intent(tracker) == Intent.NLU_FALLBACK:
             dispatcher.utter_message(response="utter_handoff_fallback")
             return hand_off(self.services, dispatcher, HandoffReason.FALLBACK)
+        if tracker.latest_message.get("report_category"):
+            # Long and about something in public space: probably a report the model could not place.
+            dispatcher.utter_message(response="utter_offer_report")
+            return []
         settings = self.services.webcare
         guesses = likely_topics(tracker.latest_message.get("intent_ranking") or [], settings.topic_labels)
         if not guesses:

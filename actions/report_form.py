@@ -17,15 +17,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.report_turn import Turn
+from actions.report_turn import Turn, likely_options
 from actions.services import WithServices
-from bot.contract import Entity, Intent, Language, Slot
+from bot.contract import SOMETHING_ELSE, Entity, Intent, Language, Slot
 from bot.reports.contact import find_email, find_phone, looks_like_contact_attempt
 from bot.reports.places import valid_coordinates
 from bot.reports.settings import ReportSettings
 
 SUB_CONFIDENCE = 0.5
-MAIN_CONFIDENCE = 0.6
 MIN_DESCRIPTION = 3
 CHANGEABLE = (
     Slot.REPORT_DESCRIPTION,
@@ -42,15 +41,16 @@ ANONYMOUS = re.compile(r"^\s*(anoniem|anonymous|liever niet)\b", re.IGNORECASE)
 
 
 def _category_from_choice(reports: ReportSettings, value: str) -> Slots:
-    """A tapped button: a whole category code, or a main category to narrow down."""
-    if value in reports.categories or value in reports.main_categories:
+    """A tapped button: a whole category code, a main category to narrow down, or
+    none of the likeliest (show them all)."""
+    if value in reports.categories or value in reports.main_categories or value == SOMETHING_ELSE:
         return {Slot.REPORT_CATEGORY: value}
     return {}
 
 
-def _category_from_words(reports: ReportSettings, text: str, main: Optional[str]) -> Slots:
+def _category_from_words(reports: ReportSettings, text: str, main: Optional[str], offered: list[str]) -> Slots:
     """Typed instead of tapped: match the text to the labels on offer."""
-    codes = reports.subcategories(main) if main else reports.main_categories
+    codes = [*offered, *(reports.subcategories(main) if main else reports.main_categories)]
     # In either language: a citizen may type the Dutch name of a button shown in English.
     by_label = {reports.label(code, language).lower(): code for code in codes for language in LANGUAGES}
     close = difflib.get_close_matches(text.lower(), by_label, n=1, cutoff=0.75)
@@ -58,13 +58,13 @@ def _category_from_words(reports: ReportSettings, text: str, main: Optional[str]
 
 
 def _category_from_suggestion(reports: ReportSettings, turn: Turn) -> Slots:
+    """The category when the model is sure. When it only has likely ones, the slot
+    is set empty: validate_report_category then offers them (only the form's own
+    slots pass from extraction to the tracker)."""
     suggestion = turn.suggestion or {}
     if suggestion.get("code") and suggestion.get("confidence", 0) >= SUB_CONFIDENCE:
         return _category_from_choice(reports, suggestion["code"])
-    main = suggestion.get("main") or {}
-    if main.get("code") and main.get("confidence", 0) >= MAIN_CONFIDENCE:
-        return _category_from_choice(reports, main["code"])
-    return {}
+    return {Slot.REPORT_CATEGORY: None} if likely_options(suggestion, reports.categories) else {}
 
 
 class ValidateReportForm(WithServices, FormValidationAction):
@@ -113,14 +113,18 @@ class ValidateReportForm(WithServices, FormValidationAction):
             return _category_from_choice(self.services.reports, turn.entities[Entity.REPORT_CATEGORY])
         if turn.changes_subject or tracker.get_slot(Slot.REPORT_CATEGORY):
             return {}
-        if turn.requested in (None, Slot.REPORT_DESCRIPTION, Slot.REPORT_CATEGORY):
-            found = _category_from_suggestion(self.services.reports, turn)
-            if not found and turn.requested == Slot.REPORT_CATEGORY and turn.typed:
-                found = _category_from_words(
-                    self.services.reports, turn.text, tracker.get_slot(Slot.REPORT_MAIN_CATEGORY)
-                )
-            return found
-        return {}
+        if turn.requested not in (None, Slot.REPORT_DESCRIPTION, Slot.REPORT_CATEGORY):
+            return {}
+        if turn.requested == Slot.REPORT_CATEGORY and turn.typed:
+            named = _category_from_words(
+                self.services.reports,
+                turn.text,
+                tracker.get_slot(Slot.REPORT_MAIN_CATEGORY),
+                tracker.get_slot(Slot.REPORT_CATEGORY_OPTIONS) or [],
+            )
+            if named:
+                return named
+        return _category_from_suggestion(self.services.reports, turn)
 
     def validate_report_category(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -133,8 +137,11 @@ class ValidateReportForm(WithServices, FormValidationAction):
             # A main category alone is half an answer: ask for its sub-categories next.
             chosen = next(iter(subs)) if len(subs) == 1 else None
             return {Slot.REPORT_CATEGORY: chosen, Slot.REPORT_MAIN_CATEGORY: value}
-        # Cleared from the summary ("Soort aanpassen"): start again from the main categories.
-        return {Slot.REPORT_CATEGORY: None, Slot.REPORT_MAIN_CATEGORY: None}
+        # The model's likeliest when it named some; none after "Iets anders" or
+        # "Soort aanpassen" in the summary: then all main categories.
+        options = likely_options(Turn.of(tracker).suggestion or {}, reports.categories) if value is None else []
+        cleared = {Slot.REPORT_CATEGORY: None, Slot.REPORT_MAIN_CATEGORY: None}
+        return {**cleared, Slot.REPORT_CATEGORY_OPTIONS: options or None}
 
     # --- location ----------------------------------------------------------
 

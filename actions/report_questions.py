@@ -11,7 +11,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.answers import language_of
 from actions.services import Services, WithServices
-from bot.contract import Entity, Slot
+from bot.contract import SOMETHING_ELSE, Entity, Slot
 
 
 def _choice(value: str) -> str:
@@ -19,7 +19,8 @@ def _choice(value: str) -> str:
 
 
 class ActionAskReportCategory(WithServices, Action):
-    """Main categories as buttons, or the sub-categories of the main one chosen."""
+    """The sub-categories of the main one chosen, else the likeliest ones the model
+    named (with "Iets anders"), else the main categories, as buttons."""
 
     def name(self) -> str:
         return "action_ask_report_category"
@@ -38,6 +39,11 @@ class ActionAskReportCategory(WithServices, Action):
                 buttons=buttons,
                 main_label=reports.label(main, language).lower(),
             )
+        elif options := tracker.get_slot(Slot.REPORT_CATEGORY_OPTIONS):
+            buttons = [{"title": reports.label(code, language), "payload": _choice(code)} for code in options]
+            other = self.services.profile.text("report_something_else", language)
+            buttons.append({"title": other, "payload": _choice(SOMETHING_ELSE)})
+            dispatcher.utter_message(response="utter_ask_report_likely_category", buttons=buttons)
         else:
             buttons = [{"title": label, "payload": _choice(code)} for code, label in reports.mains(language).items()]
             dispatcher.utter_message(response="utter_ask_report_main_category", buttons=buttons)

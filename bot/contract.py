@@ -59,6 +59,8 @@ class Slot:
     REPORT_DESCRIPTION: Final = "report_description"
     REPORT_CATEGORY: Final = "report_category"
     REPORT_MAIN_CATEGORY: Final = "report_main_category"
+    # The likeliest sub-categories the bot offers as buttons when it is unsure.
+    REPORT_CATEGORY_OPTIONS: Final = "report_category_options"
     REPORT_LOCATION: Final = "report_location"
     REPORT_PHOTO: Final = "report_photo"
     REPORT_CONTACT: Final = "report_contact"
@@ -81,11 +83,15 @@ REPORT_SLOTS: Final = (
     Slot.REPORT_DESCRIPTION,
     Slot.REPORT_CATEGORY,
     Slot.REPORT_MAIN_CATEGORY,
+    Slot.REPORT_CATEGORY_OPTIONS,
     Slot.REPORT_LOCATION,
     Slot.REPORT_PHOTO,
     Slot.REPORT_CONTACT,
     Slot.REPORT_CONFIRMED,
 )
+# The report_category a citizen picks with "iets anders" under the likeliest
+# sub-categories: none of those, show them all.
+SOMETHING_ELSE: Final = "iets_anders"
 
 
 class HandoffReason:

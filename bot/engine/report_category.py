@@ -8,8 +8,12 @@ n-grams of the text is small, trains in a second and copes with the typos of
 real reports.
 
 For every message that DIET took for ``report_issue`` the parse result gains
-``report_category: {"code", "confidence", "main": {"code", "confidence"}}``;
-for other messages, and for openers without a problem, it is ``null``.
+``report_category: {"code", "confidence", "main": {"code", "confidence"},
+"likely": [{"code", "confidence"}, …]}`` (the three likeliest sub-categories,
+which the bot offers as buttons when it is unsure); for other messages, and for
+openers without a problem, it is ``null``. A long message the fallback
+classifier could not place gets one too when DIET's runners-up include
+``report_issue``: the bot then asks whether the citizen wants to report it.
 """
 
 from __future__ import annotations
@@ -30,6 +34,11 @@ from bot.engine.stored_model import StoredModelComponent
 REPORT_INTENT = "report_issue"
 OUTPUT_KEY = "report_category"
 NO_CATEGORY = "-"
+LIKELY = 3
+# A message this long that the bot cannot place is more likely a description
+# than a question; with report_issue among DIET's first guesses it is offered as a report.
+OFFER_MIN_WORDS = 6
+OFFER_AMONG = 3
 
 
 def _category_of(example: Message) -> str:
@@ -38,12 +47,19 @@ def _category_of(example: Message) -> str:
     return str(intent_metadata.get("category") or NO_CATEGORY)
 
 
-def _understood_intent(message: Message) -> Optional[str]:
-    """DIET's intent, also when the fallback classifier has put ``nlu_fallback`` first."""
-    for ranked in message.get(INTENT_RANKING_KEY) or [message.get(INTENT) or {}]:
-        if ranked.get("name") != DEFAULT_NLU_FALLBACK_INTENT_NAME:
-            return ranked.get("name")
-    return None
+def _may_be_report(message: Message) -> bool:
+    """Taken for a report; or not placed (the fallback classifier first), with DIET's
+    best guess a report, or a long message with a report among DIET's first guesses.
+    Gibberish (the fallback with full confidence, bot/engine/unknown_words.py) never."""
+    intent = message.get(INTENT) or {}
+    if intent.get("name") != DEFAULT_NLU_FALLBACK_INTENT_NAME:
+        return intent.get("name") == REPORT_INTENT
+    if float(intent.get("confidence") or 0) >= 1.0:
+        return False
+    ranking = message.get(INTENT_RANKING_KEY) or []
+    guesses = [r.get("name") for r in ranking if r.get("name") != DEFAULT_NLU_FALLBACK_INTENT_NAME]
+    long_enough = len((message.get(TEXT) or "").split()) >= OFFER_MIN_WORDS
+    return REPORT_INTENT in guesses[: OFFER_AMONG if long_enough else 1]
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -75,16 +91,18 @@ class ReportCategoryClassifier(StoredModelComponent):
             if label != NO_CATEGORY:
                 per_main[label.split("/")[0]] += probability
         main = max(per_main, key=per_main.__getitem__)
+        likely = sorted((c for c in probabilities if c != NO_CATEGORY), key=probabilities.__getitem__, reverse=True)
         return {
             "code": code,
             "confidence": round(float(probabilities[code]), 4),
             "main": {"code": main, "confidence": round(float(per_main[main]), 4)},
+            "likely": [{"code": c, "confidence": round(float(probabilities[c]), 4)} for c in likely[:LIKELY]],
         }
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             suggestion = None
-            if _understood_intent(message) == REPORT_INTENT:
+            if _may_be_report(message):
                 suggestion = self.suggest(message.get(TEXT) or "")
             message.set(OUTPUT_KEY, suggestion, add_to_output=True)
         return messages

@@ -15,13 +15,19 @@ import aiohttp
 import pytest
 import sqlalchemy as sa
 
+from bot.contract import SOMETHING_ELSE, Entity, Intent
 from tests.conftest import REST_TOKEN
-from tests.support import BIN, Service, is_response
+from tests.support import BIN, Service, is_response, project_municipality
 
 pytestmark = pytest.mark.integration
 AUTH = {"Authorization": f"Bearer {REST_TOKEN}"}
 REFERENCE = re.compile(r"M-\d{4}-\d{6}")
 CHANGE_LOCATION = '/inform{"report_change": "report_location"}'
+CHOOSE_SOMETHING_ELSE = "/inform" + json.dumps({Entity.REPORT_CATEGORY: SOMETHING_ELSE})
+# The model is unsure of this one's kind: a sign, a light or paving?
+UNSURE = "het straatnaambord is van de gevel gevallen"
+# Long, about the street, and not a message the model can place.
+UNPLACED = "het is hier echt niet meer normaal wat er allemaal gebeurt in onze straat de laatste tijd"
 
 
 class Citizen:
@@ -118,6 +124,47 @@ async def test_an_opener_without_details_is_asked_step_by_step_with_buttons(citi
     where = await citizen.says('/inform{"report_category": "wegen/verkeersbord"}')
     assert asks_where(where), where
     assert "foto" in (await citizen.says("Molenstraat 3")).lower()
+
+
+async def test_an_unsure_kind_is_asked_with_the_likeliest_ones_as_buttons(citizen: Citizen) -> None:
+    question = await citizen.says(UNSURE)
+    assert is_response(question.splitlines()[-1], "utter_ask_report_likely_category"), question
+    offered, last = citizen.last_buttons[:-1], citizen.last_buttons[-1]
+    assert 2 <= len(offered) <= 3 and last == CHOOSE_SOMETHING_ELSE
+    assert '/inform{"report_category": "wegen/verkeersbord"}' in offered
+    where = await citizen.says('/inform{"report_category": "wegen/verkeersbord"}')
+    assert asks_where(where), where
+    await citizen.says("Molenstraat 3")
+    await citizen.says("/deny")
+    summary = await citizen.says("/deny")
+    label = project_municipality().reports.label("wegen/verkeersbord")
+    assert f"Klopt dit?\n• Wat: {label}\n• Omschrijving: {UNSURE}\n" in summary, summary
+
+
+async def test_something_else_than_the_likeliest_kinds_shows_them_all(citizen: Citizen) -> None:
+    await citizen.says(UNSURE)
+    await citizen.says(CHOOSE_SOMETHING_ELSE)
+    assert '/inform{"report_category": "wegen"}' in citizen.last_buttons
+    assert CHOOSE_SOMETHING_ELSE not in citizen.last_buttons
+    # "Overig" has one kind only: chosen with it.
+    assert asks_where(await citizen.says('/inform{"report_category": "overig"}'))
+
+
+async def test_a_long_message_the_bot_cannot_place_is_offered_as_a_report(citizen: Citizen) -> None:
+    offer = await citizen.says(UNPLACED)
+    assert is_response(offer.splitlines()[-1], "utter_offer_report"), offer
+    assert citizen.last_buttons == [f"/{Intent.REPORT_ISSUE}", f"/{Intent.HUMAN_HANDOFF}"]
+    # Yes: the message itself is the report's description, and names its likeliest kinds.
+    kind = await citizen.says(f"/{Intent.REPORT_ISSUE}")
+    assert is_response(kind.splitlines()[-1], "utter_ask_report_likely_category"), kind
+    likeliest = citizen.last_buttons[0]
+    code = json.loads(likeliest.removeprefix("/inform"))[Entity.REPORT_CATEGORY]
+    assert asks_where(await citizen.says(likeliest))
+    await citizen.says("Molenstraat 3")
+    await citizen.says("/deny")
+    summary = await citizen.says("/deny")
+    label = project_municipality().reports.label(code)
+    assert f"Klopt dit?\n• Wat: {label}\n• Omschrijving: {UNPLACED}\n" in summary, summary
 
 
 async def test_a_question_mid_form_is_answered_and_the_form_goes_on(citizen: Citizen) -> None:
