@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions.answers import language_of
 from actions.services import Services, WithServices
 from bot.clock import utcnow
 from bot.contract import NOT_GUESSED, REASON_FOR_INTENT, Entity, HandoffReason, Intent, Slot
@@ -24,7 +25,7 @@ MAX_GUESSES = 3
 MIN_GUESS_CONFIDENCE = 0.05
 
 
-def hand_off(services: Services, dispatcher: CollectingDispatcher, reason: str) -> list[dict[str, Any]]:
+def hand_off(services: Services, dispatcher: CollectingDispatcher, reason: str, language: str) -> list[dict[str, Any]]:
     """Tell the citizen who answers and when, and pause the bot.
 
     The gateway sees the paused tracker and queues the conversation in the
@@ -35,8 +36,7 @@ def hand_off(services: Services, dispatcher: CollectingDispatcher, reason: str) 
     if hours.is_open(now):
         dispatcher.utter_message(response="utter_handoff_open", wait_minutes=settings.typical_wait_minutes)
     else:
-        opening = hours.next_opening(now)
-        when = hours.when(now, opening) if opening else "zo snel mogelijk"
+        when = hours.when(now, hours.next_opening(now), language)
         dispatcher.utter_message(response="utter_handoff_closed", next_open=when)
     return [SlotSet(Slot.HANDOFF_REASON, reason), ConversationPaused()]
 
@@ -63,7 +63,7 @@ class ActionHandoff(WithServices, Action):
                 if previous_user_intent(tracker) == Intent.SOCIAL_SUPPORT
                 else HandoffReason.OFFER_ACCEPTED
             )
-        return hand_off(self.services, dispatcher, reason)
+        return hand_off(self.services, dispatcher, reason, language_of(tracker))
 
 
 def likely_topics(ranking: list[dict[str, Any]], labels: Mapping[str, str], limit: int = MAX_GUESSES) -> list[str]:
@@ -93,7 +93,7 @@ class ActionFallback(WithServices, Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         if previous_user_intent(tracker) == Intent.NLU_FALLBACK:
             dispatcher.utter_message(response="utter_handoff_fallback")
-            return hand_off(self.services, dispatcher, HandoffReason.FALLBACK)
+            return hand_off(self.services, dispatcher, HandoffReason.FALLBACK, language_of(tracker))
         if tracker.latest_message.get("report_category"):
             # Long and about something in public space: probably a report the model could not place.
             dispatcher.utter_message(response="utter_offer_report")

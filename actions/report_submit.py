@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions.answers import language_of
 from actions.handoff import hand_off
 from actions.services import WithServices
 from bot.contract import REPORT_SLOTS, HandoffReason, Slot
@@ -69,7 +70,8 @@ class ActionSubmitReport(WithServices, Action):
             dispatcher.utter_message(response="utter_report_next_anonymous", reference=report.reference)
         if report.service_code == OTHER_CATEGORY:
             dispatcher.utter_message(response="utter_report_other_handoff")
-            return [*cleared_report(), *hand_off(self.services, dispatcher, HandoffReason.REPORT_OTHER)]
+            handed_off = hand_off(self.services, dispatcher, HandoffReason.REPORT_OTHER, language_of(tracker))
+            return [*cleared_report(), *handed_off]
         return cleared_report()
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Optional, Protocol
 
+from bot.contract import Language
 from bot.kpi.metrics import GatewayMetrics
 from bot.messages import MAX_TEXT_LENGTH, Reply
 from bot.store import ConversationStore
@@ -40,6 +41,11 @@ class Outreach:
         channel = self.channels.get(channel_name)
         if channel is not None:
             await channel.deliver(conversation_id, sender, replies, from_staff=staff_id is not None)
+
+    async def language(self, conversation_id: str) -> str:
+        """The language the conversation is held in, for what is said to it unasked."""
+        _, held_in = await self.store.opening(conversation_id)
+        return held_in or Language.DUTCH
 
     def contact(self, channel_name: str, sender: str) -> Optional[str]:
         """The citizen's number or address on the channel, where a person could use it."""

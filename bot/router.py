@@ -189,10 +189,13 @@ class Router:
         self.metrics.engine_failures.inc()
         return None
 
-    async def open_conversation(self, channel: str) -> str:
-        """A new conversation the citizen opened (the web chat), welcomed before a word is typed."""
+    async def open_conversation(self, channel: str, language: str) -> str:
+        """A new conversation the citizen opened (the web chat), welcomed before a word
+        is typed. Only the welcome follows the device's language: the conversation's
+        is what the citizen writes."""
         conversation_id = await self.store.create_conversation(channel)
-        await self.store.record_replies(conversation_id, channel, [self.welcome.reply(with_topics=True)])
+        welcome = self.welcome.in_language(language).reply(with_topics=True)
+        await self.store.record_replies(conversation_id, channel, [welcome])
         return conversation_id
 
     async def conversation_for(self, channel: str, sender: str) -> str:

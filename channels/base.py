@@ -32,8 +32,9 @@ class ConversationHub(Protocol):
         """Answer a citizen's message; the replies are the channel's to deliver
         (``then`` queues them inside the turn, in the order of the turns)."""
 
-    async def open_conversation(self, channel: str) -> str:
-        """Start a conversation whose id the channel hands to the citizen."""
+    async def open_conversation(self, channel: str, language: str) -> str:
+        """Start a conversation whose id the channel hands to the citizen, welcomed
+        in ``language`` (a ``bot.contract.Language``: what the citizen's device prefers)."""
 
     async def conversation_for(self, channel: str, sender: str) -> str:
         """The conversation of a citizen on a channel, made on first contact."""

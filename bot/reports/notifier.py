@@ -15,17 +15,19 @@ class ReportNotifier:
         self.profile = profile
         self.reports = reports
 
-    def replies(self, report: Report) -> list[Reply]:
+    def replies(self, report: Report, language: str) -> list[Reply]:
         news = self.profile.text(
             "report_status_changed",
+            language,
             reference=report.reference,
-            category=self.reports.label(report.service_code).lower(),
-            status=self.reports.status_labels[report.status],
+            category=self.reports.label(report.service_code, language).lower(),
+            status=self.reports.status(report.status, language),
         )
         if report.status_notes:
-            news += " " + self.profile.text("report_status_notes", notes=report.status_notes)
+            news += " " + self.profile.text("report_status_notes", language, notes=report.status_notes)
         return [Reply(news)]
 
     async def report_status_changed(self, report: Report) -> None:
         if report.conversation_id is not None:
-            await self.outreach.push(report.conversation_id, self.replies(report))
+            language = await self.outreach.language(report.conversation_id)
+            await self.outreach.push(report.conversation_id, self.replies(report, language))

@@ -33,8 +33,10 @@ class ReportSettings:
     backend: BackendConfig
     handling_days: int
     status_poll_seconds: float
-    # Category names for a citizen who writes English (``english: categories:``).
+    # Category and status names for a citizen who writes English (``english:
+    # categories:`` and ``english: status_labels:``).
     english_labels: Mapping[str, str] = field(default_factory=dict)
+    english_status_labels: Mapping[str, str] = field(default_factory=dict)
 
     def subcategories(self, main: str, language: str = Language.DUTCH) -> dict[str, str]:
         return {code: self.label(code, language) for code in self.categories if code.split("/")[0] == main}
@@ -45,6 +47,10 @@ class ReportSettings:
     def label(self, code: str, language: str = Language.DUTCH) -> str:
         english = self.english_labels.get(code) if language == Language.ENGLISH else None
         return english or self.categories.get(code) or self.main_categories.get(code) or code
+
+    def status(self, status: str, language: str = Language.DUTCH) -> str:
+        english = self.english_status_labels.get(status) if language == Language.ENGLISH else None
+        return english or self.status_labels[status]
 
 
 def _backend(section: Mapping[str, Any], settings: Settings) -> BackendConfig:
@@ -81,5 +87,10 @@ def report_settings_from(data: Mapping[str, Any], profile_path: Path, settings: 
         backend=_backend(section, settings),
         handling_days=int(section.get("handling_days", 5)),
         status_poll_seconds=settings.reports_status_poll_seconds or float(section.get("status_poll_minutes", 10)) * 60,
-        english_labels={str(k): str(v) for k, v in ((data.get("english") or {}).get("categories") or {}).items()},
+        english_labels=_english(data, "categories"),
+        english_status_labels=_english(data, "status_labels"),
     )
+
+
+def _english(data: Mapping[str, Any], part: str) -> dict[str, str]:
+    return {str(k): str(v) for k, v in ((data.get("english") or {}).get(part) or {}).items()}

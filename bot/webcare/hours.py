@@ -1,4 +1,4 @@
-"""When the webcare team works, and how to say when it next does, in Dutch."""
+"""When the webcare team works, and how to say when it next does, in Dutch or English."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from typing import Optional
 
 import holidays
 
-from bot.dutch_names import DAY_NAMES, MONTH_NAMES
+from bot.contract import Language
+from bot.dates import ENGLISH_DAY_NAMES, day_label, relative_day_label
+from bot.dutch_names import DAY_NAMES
 from bot.webcare.settings import WebcareSettings
 
 
@@ -53,15 +55,19 @@ class TeamHours:
                 return start
         return None
 
-    def when(self, moment: datetime, opening: datetime) -> str:
-        """ "morgen vanaf 8:00", "maandag vanaf 8:30", "op dinsdag 2 januari vanaf 8:30"."""
-        local = moment.astimezone(self.settings.timezone)
-        at = f"vanaf {opening.hour}:{opening.minute:02d}"
-        days = (opening.date() - local.date()).days
-        if days == 0:
-            return f"vandaag {at}"
-        if days == 1:
-            return f"morgen {at}"
+    def when(self, moment: datetime, opening: Optional[datetime], language: str = Language.DUTCH) -> str:
+        """ "morgen vanaf 8:00", "maandag vanaf 8:30", "op dinsdag 2 januari vanaf 8:30"
+        ("tomorrow from 8:00", "on Monday from 8:30"…); "zo snel mogelijk" when the
+        team has no next opening."""
+        english = language == Language.ENGLISH
+        if opening is None:
+            return "as soon as possible" if english else "zo snel mogelijk"
+        today, day = moment.astimezone(self.settings.timezone).date(), opening.date()
+        at = f"{'from' if english else 'vanaf'} {opening.hour}:{opening.minute:02d}"
+        days = (day - today).days
+        if days <= 1:
+            return f"{relative_day_label(day, today, language)} {at}"
+        on = "on " if english else ""
         if days < 7:
-            return f"{DAY_NAMES[opening.weekday()]} {at}"
-        return f"op {DAY_NAMES[opening.weekday()]} {opening.day} {MONTH_NAMES[opening.month - 1]} {at}"
+            return f"{on}{(ENGLISH_DAY_NAMES if english else DAY_NAMES)[day.weekday()]} {at}"
+        return f"{'on' if english else 'op'} {day_label(day, today, language)} {at}"

@@ -44,6 +44,7 @@ from typing import Any, Optional
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
+from bot.contract import Language
 from bot.media import MAX_BYTES, MEDIA_PREFIX, MediaRejected, MediaStore
 from bot.messages import Attachment, IncomingMessage, Location, MessageTooLong, Reply, Turn
 from bot.store.uploads import MAX_UNSENT_PER_SESSION
@@ -108,6 +109,14 @@ async def _photo_ids(data: Any, media: MediaStore) -> list[str]:
 
 def render(reply: Reply) -> dict[str, Any]:
     return {"type": "reply", **reply.to_dict()}
+
+
+def _device_language(data: dict[str, Any]) -> str:
+    """English when the browser prefers it (``navigator.language``, "en-GB"), else Dutch."""
+    preferred = data.get("language")
+    if isinstance(preferred, str) and preferred.lower().split("-")[0] == Language.ENGLISH:
+        return Language.ENGLISH
+    return Language.DUTCH
 
 
 def _client_id(data: dict[str, Any]) -> Optional[str]:
@@ -258,7 +267,7 @@ class WebchatChannel(Channel):
         if data.get("type") == "hello":
             if conversation_id is not None:
                 self._sockets.get(conversation_id, set()).discard(socket)
-            conversation_id = await self._open(socket, client, data.get("session"))
+            conversation_id = await self._open(socket, client, data.get("session"), _device_language(data))
             if conversation_id is not None:
                 self._sockets.setdefault(conversation_id, set()).add(socket)
         elif data.get("type") == "message":
@@ -267,7 +276,7 @@ class WebchatChannel(Channel):
             await socket.send_json({"type": "error", "error": "unknown message type"})
         return conversation_id
 
-    async def _open(self, socket: web.WebSocketResponse, client: str, token: Any) -> Optional[str]:
+    async def _open(self, socket: web.WebSocketResponse, client: str, token: Any, language: str) -> Optional[str]:
         """Resume the conversation the token names, or start a new one (within the limit)."""
         conversation_id = self._signer.verify(token)
         transcript = await self.hub.transcript(conversation_id) if conversation_id else None
@@ -275,7 +284,7 @@ class WebchatChannel(Channel):
             if not await self._throttle.allow("chat_conversation_per_client", client):
                 await socket.send_json({"type": "limited", "text": TOO_MANY_CONVERSATIONS})
                 return None
-            conversation_id = await self.hub.open_conversation(self.name)
+            conversation_id = await self.hub.open_conversation(self.name, language)
             transcript = await self.hub.transcript(conversation_id) or []  # the welcome
         await socket.send_json(
             {

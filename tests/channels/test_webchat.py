@@ -9,6 +9,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from PIL import Image
 
+from bot.contract import Language
 from bot.gateway import OUTREACH, build_app
 from bot.messages import Reply
 from tests.conftest import make_settings
@@ -36,12 +37,28 @@ def png() -> bytes:
     return buffer.getvalue()
 
 
-async def hello(client: TestClient, session=None):
+async def hello(client: TestClient, session=None, **more):
     socket = await client.ws_connect("/webchat/ws")
-    await socket.send_json({"type": "hello", "session": session})
+    await socket.send_json({"type": "hello", "session": session, **more})
     greeting = await socket.receive_json(timeout=5)
     assert greeting["type"] == "session"
     return socket, greeting
+
+
+@pytest.mark.parametrize(
+    ("device", "language"),
+    [
+        ("en-GB", Language.ENGLISH),
+        ("en", Language.ENGLISH),
+        ("nl-NL", Language.DUTCH),
+        ("fr", Language.DUTCH),
+        (7, Language.DUTCH),
+    ],
+)
+async def test_the_welcome_follows_the_browsers_language(client: TestClient, device: object, language: str) -> None:
+    socket, greeting = await hello(client, language=device)
+    assert [turn["text"] for turn in greeting["history"]] == [WELCOME.in_language(language).wordings[0]]
+    await socket.close()
 
 
 async def test_conversation_survives_a_reconnect(client: TestClient) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.contract import Language
 from bot.engine import EngineError
 from bot.language import LanguageGuesser
 from bot.messages import IncomingMessage
@@ -96,7 +97,7 @@ async def test_a_first_question_gets_the_welcome_then_its_answer(store: Conversa
 
 async def test_an_opened_chat_is_welcomed_once_and_a_public_post_not_at_all(store: ConversationStore) -> None:
     router = router_with(store, ScriptedEngine(), engine_timeout=1)
-    conversation = await router.open_conversation("webchat")
+    conversation = await router.open_conversation("webchat", Language.DUTCH)
     history = await store.history(conversation)
     assert [(m.direction, m.text) for m in history] == [("out", WELCOME_TEXT)]
     assert "/report_issue" in await store.offered_payloads(conversation, 20)
@@ -131,7 +132,7 @@ async def test_failing_engine_gets_the_citizen_an_apology(store: ConversationSto
 async def test_transcript_of_unknown_conversation_is_none(store: ConversationStore) -> None:
     router = router_with(store, ScriptedEngine(), engine_timeout=1)
     assert await router.transcript("f" * 32) is None
-    conversation = await router.open_conversation("webchat")
+    conversation = await router.open_conversation("webchat", Language.DUTCH)
     await router.handle(IncomingMessage("webchat", conversation, "hoi"), conversation)
     turns = await router.transcript(conversation)
     assert [t.from_citizen for t in turns] == [False, True, False, False]

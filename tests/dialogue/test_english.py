@@ -123,5 +123,11 @@ async def test_a_citizen_who_writes_english_is_answered_in_english_through_a_rep
         "• Photo: none\n• Contact: anonymous"
     ), summary
     sent = await citizen.says("/affirm")
-    assert re.match(r"Thank you! Your report has reference number M-\d{4}-\d{6}\.", sent), sent
+    reference = re.match(r"Thank you! Your report has reference number (M-\d{4}-\d{6})\.", sent)
+    assert reference, sent
     assert "working days" in sent
+    status = await citizen.says(f"any update on my report {reference.group(1)}?")
+    assert status == (
+        f"Your report {reference.group(1)} (Paving: hole, loose tile, subsidence, Kerkstraat) "
+        "is received, not picked up yet."
+    ), status

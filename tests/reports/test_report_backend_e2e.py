@@ -8,7 +8,7 @@ import contextlib
 import re
 import uuid
 from pathlib import Path
-from typing import AsyncIterator
+from typing import AsyncIterator, Awaitable, Callable
 
 import aiohttp
 import pytest
@@ -55,20 +55,34 @@ async def eventually(check, what: str, seconds: float = 30.0):  # type: ignore[n
     raise AssertionError(f"{what} did not happen within {seconds}s")
 
 
+def talker(session: aiohttp.ClientSession, gateway: Service, sender: str) -> Callable[[str], Awaitable[str]]:
+    async def say(text: str) -> str:
+        body = {"sender": sender, "message": text}
+        async with session.post(gateway.url + "/webhooks/rest/webhook", json=body, headers=AUTH) as response:
+            assert response.status == 200
+            return "\n".join(reply["text"] for reply in await response.json())
+
+    return say
+
+
+def stored_texts(gateway: Service, like: str) -> Callable[[], list[str]]:
+    def texts() -> list[str]:
+        engine = sa.create_engine(gateway.env["DATABASE_URL"])
+        try:
+            with engine.connect() as connection:
+                return list(connection.scalars(sa.text("SELECT text FROM messages WHERE text LIKE :t"), {"t": like}))
+        finally:
+            engine.dispose()
+
+    return texts
+
+
 async def test_a_confirmed_report_arrives_at_signalen_and_its_news_comes_back(
     signalen: FakeSignalen, gateway_to_signalen: Service
 ) -> None:
-    sender = f"citizen-{uuid.uuid4().hex[:8]}"
     signalen.fail_next(2, status=503)  # the back end is down for a moment
-
     async with aiohttp.ClientSession() as session:
-
-        async def say(text: str) -> str:
-            body = {"sender": sender, "message": text}
-            async with session.post(gateway_to_signalen.url + "/webhooks/rest/webhook", json=body, headers=AUTH) as r:
-                assert r.status == 200
-                return "\n".join(reply["text"] for reply in await r.json())
-
+        say = talker(session, gateway_to_signalen, f"citizen-{uuid.uuid4().hex[:8]}")
         await say("er ligt een dode vos op de Polderweg")
         await say("/deny")
         await say("/deny")
@@ -83,17 +97,30 @@ async def test_a_confirmed_report_arrives_at_signalen_and_its_news_comes_back(
 
         (signal_id,) = signalen.signals
         signalen.set_state(signal_id, "o", "De vos is weggehaald.")
-        engine = sa.create_engine(gateway_to_signalen.env["DATABASE_URL"])
-        try:
-
-            def news() -> list[str]:
-                with engine.connect() as connection:
-                    return list(connection.scalars(sa.text("SELECT text FROM messages WHERE text LIKE '%nieuws%'")))
-
-            (told,) = await eventually(news, "news about the report")
-        finally:
-            engine.dispose()
+        (told,) = await eventually(stored_texts(gateway_to_signalen, "%nieuws%"), "news about the report")
         assert reference.group(0) in told and "afgehandeld" in told and "De vos is weggehaald." in told
         status = await say(f"hoe staat het met {reference.group(0)}?")
         assert "afgehandeld" in status and "De vos is weggehaald." in status
     assert len(signalen.signals) == 1
+
+
+async def test_news_about_a_report_made_in_english_comes_in_english(
+    signalen: FakeSignalen, gateway_to_signalen: Service
+) -> None:
+    async with aiohttp.ClientSession() as session:
+        say = talker(session, gateway_to_signalen, f"citizen-{uuid.uuid4().hex[:8]}")
+        kinds = await say("There is a dead fox lying on the Polderweg")
+        assert kinds.endswith('If none fits, choose "Something else".'), kinds
+        await say('/inform{"report_category": "dieren/dood_dier"}')
+        await say("/deny")
+        await say("/deny")
+        reference = re.search(r"M-\d{4}-\d{6}", await say("/affirm"))
+        assert reference
+
+        (signal_id,) = await eventually(lambda: list(signalen.signals), "forwarding to Signalen")
+        signalen.set_state(signal_id, "o", "The fox has been taken away.")
+        (told,) = await eventually(stored_texts(gateway_to_signalen, "%news about your report%"), "news")
+    assert told == (
+        f"There is news about your report {reference.group(0)} (dead animal): it is now done. "
+        "A note from our colleague: The fox has been taken away."
+    )

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.contract import Language
 from bot.webcare.hours import TeamHours
 from tests.support import project_municipality
 
@@ -49,6 +50,16 @@ def test_a_long_wait_names_the_date() -> None:
     friday = at(2026, 12, 18, 18, 0)
     far = at(2026, 12, 29, 8, 0)
     assert HOURS.when(friday, far) == "op dinsdag 29 december vanaf 8:00"
+
+
+def test_when_the_team_is_back_in_english() -> None:
+    evening, saturday = at(2026, 11, 24, 18, 30), at(2026, 11, 28, 11, 0)
+    assert HOURS.when(evening, HOURS.next_opening(evening), Language.ENGLISH) == "tomorrow from 8:00"
+    assert HOURS.when(saturday, HOURS.next_opening(saturday), Language.ENGLISH) == "on Monday from 8:00"
+    friday, far = at(2026, 12, 18, 18, 0), at(2026, 12, 29, 8, 0)
+    assert HOURS.when(friday, far, Language.ENGLISH) == "on Tuesday 29 December from 8:00"
+    assert HOURS.when(friday, None, Language.ENGLISH) == "as soon as possible"
+    assert HOURS.when(friday, None) == "zo snel mogelijk"
 
 
 def test_a_wait_counts_only_the_teams_working_time() -> None:

@@ -221,7 +221,8 @@
     socket = new WebSocket(wsUrl);
     socket.addEventListener("open", function () {
       retries = 0;
-      socket.send(JSON.stringify({ type: "hello", session: localStorage.getItem(storageKey) }));
+      // The browser's language chooses the welcome's (English or Dutch) before a word is typed.
+      socket.send(JSON.stringify({ type: "hello", session: localStorage.getItem(storageKey), language: navigator.language }));
     });
     socket.addEventListener("message", function (event) {
       var data;
