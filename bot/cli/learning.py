@@ -8,6 +8,7 @@ import asyncio
 import json
 import sys
 import time
+from pathlib import Path
 
 from bot.audit import AuditLog
 from bot.cli.command import Command, with_database
@@ -158,7 +159,8 @@ def evaluate(settings: Settings, args: argparse.Namespace) -> None:
     model = train_if_changed(root, ModelFiles.from_settings(settings), force=args.time_training)
     if args.time_training:
         print(f"full training from scratch: {time.perf_counter() - started:.0f} s")
-    result = asyncio.run(evaluation.evaluate_model(model, evaluation.load_examples(root / evaluation.HELD_OUT)))
+    held_out = root / (args.held_out or evaluation.HELD_OUT)
+    result = asyncio.run(evaluation.evaluate_model(model, evaluation.load_examples(held_out)))
     print(f"model {model.name}\n{evaluation.describe(result)}")
     if args.folds:
         accuracy, macro_f1 = asyncio.run(evaluation.cross_validation(root, args.folds))
@@ -172,6 +174,7 @@ def evaluate(settings: Settings, args: argparse.Namespace) -> None:
 def evaluate_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--time-training", action="store_true", help="also time a full training")
     parser.add_argument("--folds", type=int, default=0, help="also run N-fold cross-validation")
+    parser.add_argument("--held-out", type=Path, help="another held-out file (Rasa NLU YAML) than bench/data's")
 
 
 async def _parse_lines(settings: Settings) -> None:

@@ -32,6 +32,21 @@ async def test_service_questions_are_answered_from_the_topic_files(
     assert expected in answer and "{" not in answer
 
 
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("waar komen straks die nieuwe ondergrondse containers te staan?", "voorbeeldstad.nl/afvalkalender"),
+        ("wat hoort er eigenlijk allemaal bij het plastic afval?", "voorbeeldstad.nl/afvalkalender"),
+        ("waarom moeten bewoners hier opeens betalen om te parkeren?", "voorbeeldstad.nl/parkeren"),
+    ],
+)
+async def test_policy_questions_get_the_topics_answer_not_a_report_form(
+    citizen: Citizen, question: str, expected: str
+) -> None:
+    answer = await citizen.says(question)
+    assert expected in answer, answer
+
+
 def urgent_advice_now(question: str) -> str:
     """Which answer the urgent passport gets at this moment: "in_time" or "too_late"."""
     municipality = project_municipality()
