@@ -13,6 +13,7 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.answers import language_of
+from actions.emergency import may_be_emergency
 from actions.services import Services, WithServices
 from bot.clock import utcnow
 from bot.contract import NOT_GUESSED, REASON_FOR_INTENT, Entity, HandoffReason, Intent, Slot
@@ -82,15 +83,19 @@ def likely_topics(ranking: list[dict[str, Any]], labels: Mapping[str, str], limi
 
 
 class ActionFallback(WithServices, Action):
-    """The first miss asks "Bedoel je …?" with the likeliest topics as buttons (or
-    to rephrase, when there are none), or "Wil je dit melden?" when the engine
-    saw a description of something in public space; a second miss in a row goes
-    to a colleague."""
+    """A message that may be an emergency is told to call 112 first. Else the
+    first miss asks "Bedoel je …?" with the likeliest topics as buttons (or to
+    rephrase, when there are none), or "Wil je dit melden?" when the engine saw a
+    description of something in public space; a second miss in a row goes to a
+    colleague."""
 
     def name(self) -> str:
         return "action_fallback"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        if may_be_emergency(tracker.latest_message.get("intent_ranking") or []):
+            dispatcher.utter_message(response="utter_maybe_emergency")
+            return []
         if previous_user_intent(tracker) == Intent.NLU_FALLBACK:
             dispatcher.utter_message(response="utter_handoff_fallback")
             return hand_off(self.services, dispatcher, HandoffReason.FALLBACK, language_of(tracker))

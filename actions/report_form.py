@@ -17,6 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
+from actions.emergency import may_be_emergency
 from actions.report_turn import Turn, likely_options
 from actions.services import WithServices
 from bot.contract import SOMETHING_ELSE, Entity, Intent, Language, Slot
@@ -70,6 +71,12 @@ def _category_from_suggestion(reports: ReportSettings, turn: Turn) -> Slots:
 class ValidateReportForm(WithServices, FormValidationAction):
     def name(self) -> str:
         return "validate_report_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        starting = tracker.get_slot(Slot.REQUESTED) is None
+        if starting and may_be_emergency((tracker.latest_message or {}).get("intent_ranking") or []):
+            dispatcher.utter_message(response="utter_report_emergency_hint")
+        return await super().run(dispatcher, tracker, domain)
 
     async def required_slots(
         self,

@@ -6,8 +6,9 @@ Starts the gateway, the engine service and the action server on the current
 model (SQLite, reports kept in Dorpspomp) and, for every text of
 bench/data/report_categories_heldout.yml (or the files named), plays a citizen
 who knows what kind of problem it is: says the text, says yes to "Wil je dit
-melden?", taps their kind when it is among the buttons (else "Iets anders",
-then the main category and the sub-category), names a street, sends no photo,
+melden?" (or "no emergency, report it" when the bot named 112 first), taps
+their kind when it is among the buttons (else "Iets anders", then the main
+category and the sub-category), names a street, sends no photo,
 stays anonymous and confirms. A fallback ("Bedoel je …?" or "Sorry, dat begrijp
 ik nog niet") ends the conversation: this citizen does not try again. Prints,
 per file: how many reach a reference number (so, without a fallback), how many
@@ -82,7 +83,7 @@ async def play(session: aiohttp.ClientSession, url: str, text: str, truth: str, 
         if is_response(last, "utter_did_you_mean") or is_response(last, "utter_default"):
             outcome.fallback = True
             return outcome
-        if is_response(last, "utter_offer_report"):
+        if is_response(last, "utter_offer_report") or is_response(last, "utter_maybe_emergency"):
             outcome.offered, say = True, f"/{Intent.REPORT_ISSUE}"
         elif any(p.startswith(CATEGORY_PAYLOAD) for p in payloads):
             outcome.category_taps += 1
@@ -110,7 +111,7 @@ def describe(name: str, outcomes: list[Outcome]) -> str:
     return (
         f"{name}: {total} report texts\n"
         f"  reach a reference number                 {len(reached)}/{total} = {len(reached) / total:.1%}\n"
-        f'  … after "Wil je dit melden?"             {sum(o.offered for o in reached)}\n'
+        f'  … after "Wil je dit melden?" or 112 first  {sum(o.offered for o in reached)}\n'
         f"  ended in a fallback                      {sum(o.fallback for o in outcomes)}\n"
         f"  answered as another topic                {sum(not o.reference and not o.fallback for o in outcomes)}\n"
         f"  right kind in the summary                {right}/{total} = {right / total:.1%}\n"

@@ -20,6 +20,7 @@ class Intent:
     OUT_OF_SCOPE: Final = "out_of_scope"
     SOCIAL_SUPPORT: Final = "social_support"
     REPORT_ISSUE: Final = "report_issue"
+    EMERGENCY: Final = "emergency"
     INFORM: Final = "inform"
     CANCEL: Final = "cancel"
     RATE_SERVICE: Final = "rate_service"

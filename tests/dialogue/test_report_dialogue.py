@@ -253,6 +253,18 @@ async def test_an_emergency_sends_the_citizen_to_112_and_starts_no_form(citizen:
     assert "112" in await citizen.says("er staat een auto in brand")
 
 
+async def test_a_message_that_may_be_an_emergency_names_112_before_anything_else(citizen: Citizen) -> None:
+    # The model hesitates between a report and an emergency: a car may have people in it.
+    unsure = await citizen.says("er ligt een auto in de sloot")
+    assert is_response(unsure.splitlines()[-1], "utter_maybe_emergency"), unsure
+    assert citizen.last_buttons == [f"/{Intent.REPORT_ISSUE}", f"/{Intent.HUMAN_HANDOFF}"]
+    # Taken for a report, with an emergency close behind: 112 first, then the form.
+    report = await citizen.says("bij de speeltuin ligt een man op de grond")
+    lines = report.splitlines()
+    hint = next(i for i, line in enumerate(lines) if is_response(line, "utter_report_emergency_hint"))
+    assert hint == len(lines) - 2, report
+
+
 async def test_an_emergency_mid_form_stops_the_form(citizen: Citizen) -> None:
     await citizen.says("er ligt een losse stoeptegel")
     answer = await citizen.says("er is brand!")

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import redis
 
+from actions.emergency import may_be_emergency
 from actions.handoff import likely_topics
 from bot.engine.rasa_agent import RasaAgentEngine
 from bot.engine.wire import EngineTurn
@@ -77,3 +78,19 @@ def test_did_you_mean_offers_the_likeliest_topics_a_citizen_can_choose() -> None
     assert likely_topics(ranking, labels) == ["drivers_license", "passport_renewal"]
     gibberish = [{"name": "nlu_fallback", "confidence": 1.0}, *ranking[1:]]
     assert likely_topics(gibberish, labels) == []
+
+
+def test_a_miss_with_an_emergency_among_the_guesses_may_be_one() -> None:
+    car_in_the_water = [
+        {"name": "nlu_fallback", "confidence": 0.3},
+        {"name": "report_issue", "confidence": 0.47},
+        {"name": "emergency", "confidence": 0.4},
+    ]
+    assert may_be_emergency(car_in_the_water)
+    unlikely = [{"name": "report_issue", "confidence": 0.8}, {"name": "emergency", "confidence": 0.05}]
+    far_down = [
+        {"name": "nlu_fallback", "confidence": 0.3},
+        *({"name": name, "confidence": 0.2} for name in ("events", "greet", "thank")),
+        {"name": "emergency", "confidence": 0.15},
+    ]
+    assert not may_be_emergency(unlikely) and not may_be_emergency(far_down)
