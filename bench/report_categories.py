@@ -25,6 +25,8 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.held_out import report_texts
+
 from actions.report_form import SUB_CONFIDENCE
 from actions.report_turn import likely_options
 from bot.contract import Intent
@@ -57,15 +59,6 @@ KEYWORDS = {
     "dieren/ongedierte": ["ratten", "muizen", "wespennest", "wespen"],
     "dieren/dood_dier": ["dode", "dood"],
 }
-
-
-def held_out(path: Path) -> list[tuple[str, str]]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return [
-        (line.lstrip("- ").strip(), block["metadata"]["category"])
-        for block in data["nlu"]
-        for line in block["examples"].strip().splitlines()
-    ]
 
 
 def keyword_guess(text: str) -> Optional[str]:
@@ -101,7 +94,7 @@ def one_tap(parse: dict, truth: str, categories: dict[str, str]) -> bool:
 def main() -> None:
     configure_logging("WARNING")
     path = Path(sys.argv[1]) if len(sys.argv) > 1 else HELD_OUT
-    cases = held_out(path)
+    cases = report_texts(path)
     categories = yaml.safe_load((ROOT / "municipality.yml").read_text(encoding="utf-8"))["reports"]["categories"]
     parses = asyncio.run(model_parses(cases))
     guesses: list[Optional[str]] = [(p.get("report_category") or {}).get("code") for p in parses]

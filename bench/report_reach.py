@@ -35,6 +35,8 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.held_out import report_texts
+
 from bot.contract import SOMETHING_ELSE, Entity, Intent
 from tests.support import ROOT, Service, is_response, start_engine_side, start_gateway, trained_model_for
 
@@ -56,15 +58,6 @@ class Outcome:
     offered: bool = False
     category_taps: int = 0
     category_right: bool = False
-
-
-def cases(path: Path) -> list[tuple[str, str]]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return [
-        (line.lstrip("- ").strip(), block["metadata"]["category"])
-        for block in data["nlu"]
-        for line in block["examples"].strip().splitlines()
-    ]
 
 
 async def play(session: aiohttp.ClientSession, url: str, text: str, truth: str, label: str) -> Outcome:
@@ -141,7 +134,9 @@ async def main_async(paths: list[Path]) -> None:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
             for path in paths:
                 started = time.perf_counter()
-                outcomes = [await play(session, gateway.url, text, truth, labels[truth]) for text, truth in cases(path)]
+                outcomes = [
+                    await play(session, gateway.url, text, truth, labels[truth]) for text, truth in report_texts(path)
+                ]
                 print(describe(path.name, outcomes) + f"\n  ({time.perf_counter() - started:.0f} s)\n")
     finally:
         await asyncio.to_thread(gateway.stop)
