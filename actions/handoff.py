@@ -100,7 +100,7 @@ class ActionFallback(WithServices, Action):
             dispatcher.utter_message(response="utter_handoff_fallback")
             return hand_off(self.services, dispatcher, HandoffReason.FALLBACK, language_of(tracker))
         if tracker.latest_message.get("report_category"):
-            # Long and about something in public space: probably a report the model could not place.
+            # The engine's category model named kinds for it: probably a report it could not place.
             dispatcher.utter_message(response="utter_offer_report")
             return []
         settings = self.services.webcare

@@ -70,7 +70,8 @@ WELCOME_TOPICS = [
 
 
 async def test_the_chat_opens_with_a_welcome_read_out_once(browser: Browser, gateway: Service) -> None:
-    page = await browser.new_page()
+    # The welcome follows the browser's language; CI's Chromium says en-US unless told.
+    page = await browser.new_page(locale="nl-NL")
     await page.goto(gateway.url + "/")
     await page.get_by_role("button", name=LAUNCHER).click()
     welcome = page.locator(".dp-bot").filter(has_text="Je praat met een digitale assistent")
@@ -94,6 +95,17 @@ async def test_the_chat_opens_with_a_welcome_read_out_once(browser: Browser, gat
     await expect(answer).to_be_visible()
     await expect(welcome).to_have_count(1)
     await expect(page.locator(".dp-announcer p")).to_have_count(0)
+
+
+async def test_an_english_browser_is_welcomed_in_english(browser: Browser, gateway: Service) -> None:
+    page = await browser.new_page(locale="en-GB")
+    await page.goto(gateway.url + "/")
+    await page.get_by_role("button", name=LAUNCHER).click()
+    welcome = page.locator(".dp-bot").filter(has_text="You're talking to a digital assistant")
+    await expect(welcome).to_have_count(1)
+    await expect(welcome.get_by_role("link")).to_have_attribute("href", "https://www.voorbeeldstad.nl/privacy-chat")
+    await expect(welcome.get_by_role("button", name="Report a problem in the street")).to_be_visible()
+    await expect(page.locator(".dp-bot").filter(has_text="Je praat met")).to_have_count(0)
 
 
 async def test_on_a_phone_the_chat_fills_the_screen_with_icons_that_need_no_emoji_font(
