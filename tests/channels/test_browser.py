@@ -25,6 +25,11 @@ async def assert_accessible(page: Page) -> None:
     assert results.violations_count == 0, results.generate_report()
 
 
+async def open_chat(page: Page, gateway: Service) -> None:
+    await page.goto(gateway.url + "/")
+    await page.get_by_role("button", name=LAUNCHER).click()
+
+
 async def ask(page: Page, text: str) -> None:
     await page.get_by_label("Je bericht").fill(text)
     await page.keyboard.press("Enter")
@@ -72,8 +77,7 @@ WELCOME_TOPICS = [
 async def test_the_chat_opens_with_a_welcome_read_out_once(browser: Browser, gateway: Service) -> None:
     # The welcome follows the browser's language; CI's Chromium says en-US unless told.
     page = await browser.new_page(locale="nl-NL")
-    await page.goto(gateway.url + "/")
-    await page.get_by_role("button", name=LAUNCHER).click()
+    await open_chat(page, gateway)
     welcome = page.locator(".dp-bot").filter(has_text="Je praat met een digitale assistent")
     await expect(welcome).to_have_count(1)
     await expect(welcome).to_contain_text("Hoi, welkom bij de chat van de gemeente Voorbeeldstad!")
@@ -99,8 +103,7 @@ async def test_the_chat_opens_with_a_welcome_read_out_once(browser: Browser, gat
 
 async def test_an_english_browser_is_welcomed_in_english(browser: Browser, gateway: Service) -> None:
     page = await browser.new_page(locale="en-GB")
-    await page.goto(gateway.url + "/")
-    await page.get_by_role("button", name=LAUNCHER).click()
+    await open_chat(page, gateway)
     welcome = page.locator(".dp-bot").filter(has_text="You're talking to a digital assistant")
     await expect(welcome).to_have_count(1)
     await expect(welcome.get_by_role("link")).to_have_attribute("href", "https://www.voorbeeldstad.nl/privacy-chat")
@@ -113,8 +116,7 @@ async def test_on_a_phone_the_chat_fills_the_screen_with_icons_that_need_no_emoj
 ) -> None:
     phone = await browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True)
     page = await phone.new_page()
-    await page.goto(gateway.url + "/")
-    await page.get_by_role("button", name=LAUNCHER).click()
+    await open_chat(page, gateway)
     panel = page.get_by_role("dialog", name=LAUNCHER)
     await expect(panel).to_be_visible()
     assert await panel.bounding_box() == {"x": 0, "y": 0, "width": 390, "height": 844}
@@ -129,8 +131,7 @@ async def test_on_a_phone_the_chat_fills_the_screen_with_icons_that_need_no_emoj
 
 async def test_markup_from_the_citizen_is_shown_as_text(browser: Browser, gateway: Service) -> None:
     page = await browser.new_page()
-    await page.goto(gateway.url + "/")
-    await page.get_by_role("button", name=LAUNCHER).click()
+    await open_chat(page, gateway)
     payload = '<img src=x onerror="window.__owned=1"><script>window.__owned=2</script>'
     await ask(page, payload)
     await expect(page.locator(".dp-citizen").filter(has_text=payload)).to_be_visible()
@@ -158,8 +159,7 @@ window.WebSocket.OPEN = Native.OPEN;
 async def test_a_message_typed_while_connecting_stays_in_the_log(browser: Browser, gateway: Service) -> None:
     page = await browser.new_page()
     await page.add_init_script(SLOW_SESSION)
-    await page.goto(gateway.url + "/")
-    await page.get_by_role("button", name=LAUNCHER).click()
+    await open_chat(page, gateway)
     await ask(page, "hallo, ben ik te snel?")
     await expect(page.locator(".dp-bot").last).to_be_visible(timeout=30_000)
     await expect(page.locator(".dp-citizen").filter(has_text="hallo, ben ik te snel?")).to_have_count(1)
@@ -167,8 +167,7 @@ async def test_a_message_typed_while_connecting_stays_in_the_log(browser: Browse
 
 async def test_buttons_answer_with_a_tap(browser: Browser, gateway: Service) -> None:
     page = await browser.new_page()
-    await page.goto(gateway.url + "/")
-    await page.get_by_role("button", name=LAUNCHER).click()
+    await open_chat(page, gateway)
     await ask(page, "hallo")
     # Answered: a bot message after the welcome the chat opened with.
     await expect(page.locator(".dp-bot").nth(1)).to_be_visible(timeout=30_000)
@@ -188,8 +187,7 @@ async def test_a_report_with_a_photo_and_a_shared_location(browser: Browser, gat
         geolocation={"latitude": 52.2004, "longitude": 5.8993}, permissions=["geolocation"]
     )
     page = await context.new_page()
-    await page.goto(gateway.url + "/")
-    await page.get_by_role("button", name=LAUNCHER).click()
+    await open_chat(page, gateway)
     await ask(page, "er ligt een losse stoeptegel op de stoep")
     await expect(page.locator(".dp-bot").filter(has_text=re.compile("Waar|welke plek")).last).to_be_visible(
         timeout=30_000
@@ -226,8 +224,7 @@ async def test_a_report_with_a_photo_and_a_shared_location(browser: Browser, gat
 
 async def test_a_fake_photo_is_refused_with_a_clear_message(browser: Browser, gateway: Service, tmp_path: Path) -> None:
     page = await browser.new_page()
-    await page.goto(gateway.url + "/")
-    await page.get_by_role("button", name=LAUNCHER).click()
+    await open_chat(page, gateway)
     await ask(page, "hallo")
     # Answered: a bot message after the welcome the chat opened with.
     await expect(page.locator(".dp-bot").nth(1)).to_be_visible(timeout=30_000)
