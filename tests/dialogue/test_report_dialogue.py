@@ -258,8 +258,9 @@ async def test_a_message_that_may_be_an_emergency_names_112_before_anything_else
     unsure = await citizen.says("er ligt een auto in de sloot")
     assert is_response(unsure.splitlines()[-1], "utter_maybe_emergency"), unsure
     assert citizen.last_buttons == [f"/{Intent.REPORT_ISSUE}", f"/{Intent.HUMAN_HANDOFF}"]
-    # Taken for a report, with an emergency close behind: 112 first, then the form.
-    report = await citizen.says("bij de speeltuin ligt een man op de grond")
+    # Taken for a report, with an emergency close behind (someone may sit in that car):
+    # 112 first, then the form.
+    report = await citizen.says("er ligt een boom op een auto in de Kerkstraat")
     lines = report.splitlines()
     hint = next(i for i, line in enumerate(lines) if is_response(line, "utter_report_emergency_hint"))
     assert hint == len(lines) - 2, report
