@@ -47,11 +47,16 @@ def _with_driver(database_url: str, drivers: dict[str, str]) -> URL:
 
 def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets readers go on while a write commits; foreign keys are off by default.
-    # The busy timeout comes first: setting the journal mode waits for a lock
-    # too, and another process (the gateway, for a CLI command) may hold it.
+    # The busy timeout comes first: the journal mode needs a lock too, and another
+    # process (the gateway, for a CLI command) may hold it. WAL stays with the
+    # file, so it is set only when the file is not in WAL yet: setting it again on
+    # every new connection failed now and then with "database is locked" while
+    # another connection wrote (a CI run).
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA journal_mode")
+    if str(cursor.fetchone()[0]).lower() != "wal":
+        cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
