@@ -46,17 +46,10 @@ def _with_driver(database_url: str, drivers: dict[str, str]) -> URL:
 
 
 def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # WAL lets readers go on while a write commits; foreign keys are off by default.
-    # The busy timeout comes first: the journal mode needs a lock too, and another
-    # process (the gateway, for a CLI command) may hold it. WAL stays with the
-    # file, so it is set only when the file is not in WAL yet: setting it again on
-    # every new connection failed now and then with "database is locked" while
-    # another connection wrote (a CI run).
+    # Foreign keys are off by default. The busy timeout makes a writer wait for
+    # another (the gateway, for a CLI command) instead of failing at once.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.execute("PRAGMA journal_mode")
-    if str(cursor.fetchone()[0]).lower() != "wal":
-        cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
@@ -112,6 +105,14 @@ class Database:
                     connection.execute(sa.text("SELECT pg_advisory_xact_lock(4242001)"))
                 config.attributes["connection"] = connection
                 command.upgrade(config, "head")
+            if sync_engine.dialect.name == "sqlite":
+                # WAL lets readers go on while a write commits, and it stays with
+                # the file. Switching needs the file to itself, so it happens here,
+                # before anything else opens it: connections that switched it as
+                # they opened beside a running gateway failed now and then with
+                # "database is locked" (CI runs).
+                with sync_engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                    connection.exec_driver_sql("PRAGMA journal_mode=WAL")
         finally:
             sync_engine.dispose()
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import shutil
+import sqlite3
 import threading
 
 import pytest
@@ -82,6 +85,18 @@ def test_migrations_are_idempotent_and_create_the_schema(empty_database_url: str
     sync.dispose()
     assert {"conversations", "messages", "alembic_version"} <= tables
     asyncio.run(database.close())
+
+
+def test_a_migrated_sqlite_file_is_in_wal_mode_before_the_gateway_opens_it(tmp_path) -> None:
+    """Connections that switched the journal mode as they opened beside a running
+    gateway failed now and then with "database is locked"; migrating switches it
+    once, and a copy of the file (the tests' template) keeps it."""
+    original, copy = tmp_path / "migrated.sqlite3", tmp_path / "copy.sqlite3"
+    Database(f"sqlite:///{original}").migrate()
+    shutil.copyfile(original, copy)
+    for path in (original, copy):
+        with contextlib.closing(sqlite3.connect(path)) as connection:
+            assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
 
 def test_unsupported_database_is_refused() -> None:
