@@ -203,10 +203,13 @@ class Reply:
 @dataclass(frozen=True)
 class Answer:
     """The router's answer to one message, and the conversation it belongs to
-    (None when storage failed: the replies are then only an apology)."""
+    (None when storage failed: the replies are then only an apology).
+    ``repeated``: the answer was stored before, when another turn took the
+    same message; its history holds it already."""
 
     replies: list[Reply]
     conversation_id: Optional[str]
+    repeated: bool = False
 
 
 # What a channel does with an answer inside the turn (Router.handle's ``then``).

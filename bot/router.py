@@ -22,6 +22,7 @@ from bot.contract import Intent, Language
 from bot.engine import DialogueEngine, EngineError
 from bot.kpi.metrics import GatewayMetrics
 from bot.language import LanguageGuesser
+from bot.locks import Held
 from bot.messages import Answer, AnswerStep, EngineResult, IncomingMessage, Reply, Turn, Understanding
 from bot.payloads import OFFERED_WINDOW, needs_offer, vetted
 from bot.profile import MunicipalityProfile
@@ -70,7 +71,7 @@ class Router:
         self.metrics.message_in(message.channel)
         try:
             conversation_id = conversation_id or await self.store.conversation_for(message.channel, message.sender)
-            answer = Answer(await self._handle(message, conversation_id, then), conversation_id)
+            answer = await self._handle(message, conversation_id, then)
         except SQLAlchemyError:
             # Without storage we cannot keep the message, so we say so rather
             # than answer as if it were safe.
@@ -81,7 +82,7 @@ class Router:
             self.metrics.reply_seconds.labels(message.channel).observe(time.perf_counter() - started)
         return answer
 
-    async def _handle(self, message: IncomingMessage, conversation_id: str, then: Optional[AnswerStep]) -> list[Reply]:
+    async def _handle(self, message: IncomingMessage, conversation_id: str, then: Optional[AnswerStep]) -> Answer:
         async with self.gate.hold(conversation_id) as held:
             if needs_offer(message):
                 message = vetted(message, await self.store.offered_payloads(conversation_id, OFFERED_WINDOW))
@@ -90,9 +91,14 @@ class Router:
             # A public post is answered in public, where a welcome does not fit.
             first_contact = not message.public and not said_before
             incoming_id = await self.store.record_incoming(conversation_id, message)
+            if message.platform_message_id and (kept := await self.store.replies_to(incoming_id)):
+                # Taken again after its answer was stored: the process that answered
+                # died before it could say so, or its hold lapsed while it answered.
+                # The engine must not hear it twice, nor the citizen get two answers.
+                return await self._done(held, Answer(kept, conversation_id, repeated=True), then)
             if await self.gate.with_colleague(conversation_id):
                 await self._for_colleague(conversation_id, incoming_id, message)
-                return []
+                return Answer([], conversation_id)
             if message.unreadable:
                 # Nothing for the engine to read; the citizen hears what we can read.
                 result, replies = None, [Reply(self.profile.text("unreadable_message", kind=message.unreadable))]
@@ -114,10 +120,14 @@ class Router:
             if result is not None and result.paused:
                 topic = topic_of(await self.store.recent_intents(conversation_id))
                 await self.gate.open(conversation_id, result.handoff_reason, topic)
-            if then is not None:
-                await held.confirm()
-                await then(Answer(replies, conversation_id))
-            return replies
+            return await self._done(held, Answer(replies, conversation_id), then)
+
+    @staticmethod
+    async def _done(held: Held, answer: Answer, then: Optional[AnswerStep]) -> Answer:
+        if then is not None:
+            await held.confirm()
+            await then(answer)
+        return answer
 
     def _welcomed(self, message: IncomingMessage, result: Optional[EngineResult], replies: list[Reply]) -> list[Reply]:
         greeted_only = result is not None and result.understanding.intent == Intent.GREET

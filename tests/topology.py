@@ -461,6 +461,7 @@ class Afterwards:
     stored_as: dict[str, list[str]]  # question → the platform message ids it was stored with
     deliveries: dict[str, int]  # platform question → deliveries made to answer it
     taken_over: set[str]  # platform questions whose answer's sending was claimed more than once
+    queued: dict[str, list[str]]  # platform chat → its questions in the order their answers were queued
     webchat_answers: dict[str, int]  # web chat question → answers in its history
     pending_jobs: int
     unanswered_kept: int
@@ -479,13 +480,15 @@ def afterwards(database_url: str) -> Afterwards:
                 stored_as.setdefault(text, []).append(str(message_id))
             deliveries: dict[str, int] = {}
             taken_over: set[str] = set()
+            queued: dict[str, list[str]] = {}
             sending = sa.text(
                 "SELECT d.items, o.claim FROM deliveries d JOIN outbox o"
-                " ON o.kind = :kind AND o.subject_id = CAST(d.id AS VARCHAR)"
+                " ON o.kind = :kind AND o.subject_id = CAST(d.id AS VARCHAR) ORDER BY d.id"
             )
             for items, claims in connection.execute(sending, {"kind": DELIVER_JOB}):
-                for asked in set(re.findall(REPLY_PREFIX + r"([a-z]+\d+-\d+)", json.dumps(items))):
+                for asked in dict.fromkeys(re.findall(REPLY_PREFIX + r"([a-z]+\d+-\d+)", json.dumps(items))):
                     deliveries[asked] = deliveries.get(asked, 0) + 1
+                    queued.setdefault(asked.rsplit("-", 1)[0], []).append(asked)
                     if claims > 1:
                         taken_over.add(asked)
             answers: dict[str, int] = {}
@@ -503,6 +506,7 @@ def afterwards(database_url: str) -> Afterwards:
                 stored_as=stored_as,
                 deliveries=deliveries,
                 taken_over=taken_over,
+                queued=queued,
                 webchat_answers=answers,
                 pending_jobs=connection.scalar(sa.text("SELECT count(*) FROM outbox WHERE state <> 'done'")) or 0,
                 unanswered_kept=connection.scalar(
@@ -516,17 +520,12 @@ def afterwards(database_url: str) -> Afterwards:
         engine.dispose()
 
 
-def in_order_per_conversation(top: Topology) -> dict[str, str]:
+def in_order_per_conversation(top: Topology, queued: dict[str, list[str]]) -> dict[str, str]:
     """Platform conversations whose answers reached the platform in another
-    order than the engine made them (empty when all are in order)."""
-    made: dict[str, list[str]] = {}
-    # A turn whose process died before its answer was posted is made again
-    # later: its answer is the last one made.
-    for body in reversed(top.engine.received):
-        text = str(body["text"])
-        chat = text.rsplit("-", 1)[0]
-        if not text.startswith("wc") and text not in made.setdefault(chat, []):
-            made[chat].insert(0, text)
+    order than their turns queued them (empty when all are in order). A turn
+    queues its answer while it holds its conversation, so this is the order of
+    the turns; a message taken again after a killed process stored its answer
+    queues that answer when it is taken again."""
     answered: dict[str, list[str]] = {}
     for _, _, text in top.answers_seen_by_platforms():
         answered.setdefault(text.rsplit("-", 1)[0], []).append(text)
@@ -534,7 +533,7 @@ def in_order_per_conversation(top: Topology) -> dict[str, str]:
     # killed process (counted by the test); order is about the rest.
     answered = {chat: [text for text, _ in itertools.groupby(texts)] for chat, texts in answered.items()}
     return {
-        chat: f"made {made.get(chat, [])}, answered {texts}"
+        chat: f"queued {queued.get(chat, [])}, answered {texts}"
         for chat, texts in answered.items()
-        if texts != made.get(chat, [])
+        if texts != queued.get(chat, [])
     }

@@ -45,7 +45,11 @@ def written_in_public(history: Iterable[StoredMessage]) -> bool:
 
 
 def _reply_rows(
-    conversation_id: str, channel: str, replies: Iterable[Reply], staff_id: Optional[int] = None
+    conversation_id: str,
+    channel: str,
+    replies: Iterable[Reply],
+    staff_id: Optional[int] = None,
+    in_reply_to: Optional[int] = None,
 ) -> list[dict[str, Any]]:
     return [
         {
@@ -56,6 +60,7 @@ def _reply_rows(
             "data": {k: v for k, v in reply.to_dict().items() if k != "text" and v},
             "staff_id": staff_id,
             "created_at": utcnow(),
+            "in_reply_to": in_reply_to,
         }
         for reply in replies
     ]
@@ -180,7 +185,7 @@ class ConversationStore:
         replies: Iterable[Reply],
     ) -> None:
         """Store what the engine understood and every reply, in one transaction."""
-        rows = _reply_rows(conversation_id, channel, replies)
+        rows = _reply_rows(conversation_id, channel, replies, in_reply_to=incoming_id)
         async with self._database.transaction() as connection:
             if understanding is not None:
                 await connection.execute(
@@ -190,6 +195,18 @@ class ConversationStore:
                 )
             if rows:
                 await connection.execute(messages.insert(), rows)
+
+    async def replies_to(self, incoming_id: int) -> list[Reply]:
+        """The bot's stored answer to the citizen's message ``incoming_id``; empty
+        while it has none."""
+        query = (
+            sa.select(messages.c.text, messages.c.data)
+            .where(messages.c.in_reply_to == incoming_id)
+            .order_by(messages.c.id)
+        )
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(query)).all()
+        return [Reply.from_dict({"text": text, **(data or {})}) for text, data in rows]
 
     async def record_replies(
         self, conversation_id: str, channel: str, replies: Iterable[Reply], staff_id: Optional[int] = None

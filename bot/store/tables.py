@@ -63,7 +63,11 @@ messages = sa.Table(
     # review queue groups and decides by it (bot/learning/review.py). NULL on
     # messages stored before it existed; readers compute it from the text.
     sa.Column("review_key", sa.String(255), nullable=True),
+    # The citizen's message a bot reply answers: a message whose replies are
+    # stored is not answered again (bot/router.py).
+    sa.Column("in_reply_to", sa.Integer, nullable=True),
     sa.Index("ix_messages_conversation_id_id", "conversation_id", "id"),
+    sa.Index("ix_messages_in_reply_to", "in_reply_to"),
 )
 
 # Photos uploaded in a web chat session, until a message sends them (used_at);

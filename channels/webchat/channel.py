@@ -343,23 +343,15 @@ class WebchatChannel(Channel):
             conversation_id = str(receipt.event["conversation_id"])
             try:
                 message = await self._message(conversation_id, dict(receipt.event["frame"]))
-                # Its process died after the answer was kept, before the receipt
-                # was marked: the citizen gets it with the history, not twice.
                 async with self._inbox.holding(receipt):
-                    if not await self._answer_kept(conversation_id, message.platform_message_id):
-                        answer = await self.hub.handle(message, conversation_id)
-                        if answer.replies:
-                            await self.deliver(conversation_id, conversation_id, answer.replies)
+                    answer = await self.hub.handle(message, conversation_id)
+                    # Kept before its process died: the citizen gets it with the history, not twice.
+                    if answer.replies and not answer.repeated:
+                        await self.deliver(conversation_id, conversation_id, answer.replies)
                     await self._inbox.answered(receipt)
             except Exception:
                 logger.exception("webchat: a kept message could not be answered; it will be tried again")
         return len(receipts)
-
-    async def _answer_kept(self, conversation_id: str, message_id: Optional[str]) -> bool:
-        """Whether the history holds the message ``message_id`` and something said after it."""
-        turns = await self.hub.transcript(conversation_id) or []
-        asked = next((i for i, turn in enumerate(turns) if turn.from_citizen and turn.message_id == message_id), None)
-        return asked is not None and any(not turn.from_citizen for turn in turns[asked + 1 :])
 
     async def _message(self, conversation_id: str, data: dict[str, Any]) -> IncomingMessage:
         text, payload = data.get("text", ""), data.get("payload")

@@ -7,7 +7,7 @@ import pytest
 from bot.contract import Language
 from bot.engine import EngineError
 from bot.language import LanguageGuesser
-from bot.messages import IncomingMessage
+from bot.messages import Answer, IncomingMessage
 from bot.profile import load_profile
 from bot.router import Router
 from bot.store import ConversationStore, Database
@@ -112,6 +112,34 @@ async def test_button_payload_goes_to_the_engine(store: ConversationStore) -> No
     router = router_with(store, engine, engine_timeout=1)
     await router.handle(IncomingMessage("webchat", "x", "Paspoort", payload="/passport_renewal"))
     assert engine.calls[0][1].engine_text == "/passport_renewal"
+
+
+async def test_a_message_taken_again_after_its_answer_was_stored_is_not_answered_again(
+    store: ConversationStore,
+) -> None:
+    """A second process takes a message whose first answer was stored: the first
+    died before it could mark the message answered, or its hold lapsed while it
+    answered. The engine hears the message once; the channel gets the stored
+    answer, marked repeated, inside the turn (to send what the first could not)."""
+    engine = ScriptedEngine()
+    router = router_with(store, engine, engine_timeout=1)
+    await router.handle(IncomingMessage("telegram", "8", "hoi", platform_message_id="8:1"))
+    first = await router.handle(IncomingMessage("telegram", "8", "open?", platform_message_id="8:2"))
+    stepped: list[Answer] = []
+
+    async def step(answer: Answer) -> None:
+        stepped.append(answer)
+
+    again = await router.handle(IncomingMessage("telegram", "8", "open?", platform_message_id="8:2"), then=step)
+    assert [m.engine_text for _, m in engine.calls] == ["hoi", "open?"]
+    assert again.repeated and not first.repeated
+    assert again.replies == first.replies and stepped == [again]
+    history = await store.history(first.conversation_id or "")
+    assert [(m.direction, m.text) for m in history][-3:] == [
+        ("in", "open?"),
+        ("out", "Je zei: open?"),
+        ("out", "Nog iets?"),
+    ]
 
 
 @pytest.mark.parametrize(

@@ -74,5 +74,5 @@ async def test_nothing_is_lost_or_doubled_whatever_happens_mid_load(
     assert set(answers) == on_platforms
     webchat = {q for q in questions if q.startswith("wc")}
     assert {q: n for q in webchat if (n := state.webchat_answers.get(q, 0)) != 1} == {}, "answered once"
-    assert in_order_per_conversation(top) == {}
+    assert in_order_per_conversation(top, state.queued) == {}
     assert (state.pending_jobs, state.unanswered_kept, state.unsent_deliveries) == (0, 0, 0), "nothing stuck"
