@@ -90,12 +90,11 @@ class Router:
             said_before, language_before = await self.store.opening(conversation_id)
             # A public post is answered in public, where a welcome does not fit.
             first_contact = not message.public and not said_before
-            incoming_id = await self.store.record_incoming(conversation_id, message)
-            if message.platform_message_id and (kept := await self.store.replies_to(incoming_id)):
-                # Taken again after its answer was stored: the process that answered
-                # died before it could say so, or its hold lapsed while it answered.
+            recorded = await self.store.record_incoming(conversation_id, message)
+            if recorded.answer:
                 # The engine must not hear it twice, nor the citizen get two answers.
-                return await self._done(held, Answer(kept, conversation_id, repeated=True), then)
+                return await self._done(held, Answer(recorded.answer, conversation_id, repeated=True), then)
+            incoming_id = recorded.id
             if await self.gate.with_colleague(conversation_id):
                 await self._for_colleague(conversation_id, incoming_id, message)
                 return Answer([], conversation_id)

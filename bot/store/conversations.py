@@ -11,6 +11,7 @@ from typing import Any, Iterable, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.clock import utcnow
 from bot.messages import IncomingMessage, Reply, Understanding
@@ -64,6 +65,23 @@ def _reply_rows(
         }
         for reply in replies
     ]
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A citizen's message as stored. ``answer``: the bot's answer stored for it
+    when it was kept before (taken again after the process answering it died,
+    or its lease ran out while it answered); empty for a new message."""
+
+    id: int
+    answer: list[Reply]
+
+
+async def _replies_to(connection: AsyncConnection, incoming_id: int) -> list[Reply]:
+    query = (
+        sa.select(messages.c.text, messages.c.data).where(messages.c.in_reply_to == incoming_id).order_by(messages.c.id)
+    )
+    return [Reply.from_dict({"text": text, **(data or {})}) for text, data in (await connection.execute(query)).all()]
 
 
 class ConversationStore:
@@ -138,7 +156,7 @@ class ConversationStore:
             )
             return result.scalar_one_or_none()
 
-    async def record_incoming(self, conversation_id: str, message: IncomingMessage) -> int:
+    async def record_incoming(self, conversation_id: str, message: IncomingMessage) -> Recorded:
         """Persist a citizen's message before anything else happens to it."""
         # Whether it was said in public decides what a colleague may answer there.
         data = {
@@ -160,7 +178,7 @@ class ConversationStore:
                     )
                 )
                 if kept is not None:
-                    return int(kept)
+                    return Recorded(int(kept), await _replies_to(connection, int(kept)))
             result = await connection.execute(
                 messages.insert().values(
                     conversation_id=conversation_id,
@@ -174,7 +192,7 @@ class ConversationStore:
                     review_key=key,
                 )
             )
-            return inserted_id(result)
+            return Recorded(inserted_id(result), [])
 
     async def record_outcome(
         self,
@@ -195,18 +213,6 @@ class ConversationStore:
                 )
             if rows:
                 await connection.execute(messages.insert(), rows)
-
-    async def replies_to(self, incoming_id: int) -> list[Reply]:
-        """The bot's stored answer to the citizen's message ``incoming_id``; empty
-        while it has none."""
-        query = (
-            sa.select(messages.c.text, messages.c.data)
-            .where(messages.c.in_reply_to == incoming_id)
-            .order_by(messages.c.id)
-        )
-        async with self._engine.connect() as connection:
-            rows = (await connection.execute(query)).all()
-        return [Reply.from_dict({"text": text, **(data or {})}) for text, data in rows]
 
     async def record_replies(
         self, conversation_id: str, channel: str, replies: Iterable[Reply], staff_id: Optional[int] = None

@@ -43,7 +43,7 @@ async def test_exchange_is_kept_in_order_with_what_was_understood(store: Convers
         location=Location(52.1, 5.1),
         attachments=(Attachment("image", "file:///tmp/x.jpg", "image/jpeg"),),
     )
-    message_id = await store.record_incoming(conversation, incoming)
+    message_id = (await store.record_incoming(conversation, incoming)).id
     await store.record_outcome(
         message_id,
         conversation,
@@ -64,7 +64,7 @@ async def test_exchange_is_kept_in_order_with_what_was_understood(store: Convers
 
 async def test_failed_engine_outcome_keeps_the_message_without_intent(store: ConversationStore) -> None:
     conversation = await store.conversation_for("rest", "chris")
-    message_id = await store.record_incoming(conversation, IncomingMessage("rest", "chris", "hallo"))
+    message_id = (await store.record_incoming(conversation, IncomingMessage("rest", "chris", "hallo"))).id
     await store.record_outcome(message_id, conversation, "rest", None, [Reply("Sorry, storing")])
     history = await store.history(conversation)
     assert history[0].intent is None
