@@ -19,7 +19,14 @@ def test_every_intent_has_eight_held_out_messages() -> None:
 
 @pytest.mark.parametrize(
     "held_out",
-    ["intents_heldout.yml", "intents_heldout_2.yml", "report_categories_heldout.yml", "report_categories_heldout_2.yml"],
+    [
+        "intents_heldout.yml",
+        "intents_heldout_2.yml",
+        "intents_heldout_3.yml",
+        "report_categories_heldout.yml",
+        "report_categories_heldout_2.yml",
+        "report_categories_heldout_3.yml",
+    ],
 )
 def test_no_held_out_message_is_a_training_example(held_out: str) -> None:
     training = {example.text.lower() for example in load_examples(ROOT / TRAINING_EXAMPLES)}
