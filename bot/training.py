@@ -1,7 +1,7 @@
 """Training the Rasa model, only when its inputs changed.
 
-A model is named after a hash of ``config.yml``, ``domain.yml`` and everything
-under ``nlu_data/``, so "is there a model for this data?" is a file look-up:
+A model is named after a hash of ``config.yml``, ``domain.yml``, everything
+under ``nlu_data/`` and the code of our own NLU components, so "is there a model for this data?" is a file look-up:
 in the model folder, and with an object store configured in the store, where
 every model trained anywhere is published for every engine replica.
 """
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Optional
 
+from bot.engine.component_code import code_fingerprint
 from bot.settings import Settings
 from bot.storage import MODELS, ObjectStore, checked_key, remote_store
 
@@ -38,6 +39,7 @@ def fingerprint(root: Path) -> str:
         digest.update(b"\0")
         digest.update(path.read_bytes())
         digest.update(b"\0")
+    digest.update(code_fingerprint().encode())
     return digest.hexdigest()[:16]
 
 

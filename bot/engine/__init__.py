@@ -2,8 +2,8 @@
 
 The gateway holds a :class:`bot.engine.client.EngineClient`; Rasa itself runs
 in the engine service (:mod:`bot.engine.service`), in its own environment.
-Of this package only ``__init__``, ``client`` and ``wire`` are the gateway's;
-the other modules are the engine's and import Rasa.
+Of this package only ``__init__``, ``client``, ``wire`` and ``component_code``
+are the gateway's; the other modules are the engine's and import Rasa.
 """
 
 from __future__ import annotations

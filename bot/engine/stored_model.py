@@ -14,6 +14,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from sklearn.pipeline import Pipeline
 
+from bot.engine.component_code import code_fingerprint
 from bot.engine.linear_text import ready_for_prediction
 
 Component = TypeVar("Component", bound="StoredModelComponent")
@@ -33,6 +34,11 @@ class StoredModelComponent(GraphComponent):
         self.model = model
         self._model_storage = model_storage
         self._resource = resource
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
+        """Rasa restores a trained component from its cache only while our code is the same."""
+        return code_fingerprint()
 
     @classmethod
     def create(

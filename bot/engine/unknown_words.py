@@ -11,7 +11,7 @@ the dialogue answers honestly.
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, Iterable, List, Text
+from typing import Any, Dict, Iterable, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -23,6 +23,8 @@ from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.engine.component_code import code_fingerprint
 
 TRIGRAMS_FILE = "trigrams.json"
 
@@ -45,6 +47,11 @@ class UnknownWordsFallback(GraphComponent, IntentClassifier):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {"min_known_share": 0.3}
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
+        """Rasa restores a trained component from its cache only while our code is the same."""
+        return code_fingerprint()
 
     def __init__(
         self,
