@@ -43,7 +43,7 @@ class IntentBlend(StoredModelComponent):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"diet_weight": 0.3, "regularisation": 10.0}
+        return {"diet_weight": 0.1, "regularisation": 100.0}
 
     def train(self, training_data: TrainingData) -> Resource:
         examples = training_data.intent_examples

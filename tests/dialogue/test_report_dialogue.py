@@ -27,7 +27,7 @@ CHOOSE_SOMETHING_ELSE = "/inform" + json.dumps({Entity.REPORT_CATEGORY: SOMETHIN
 # The model is unsure of this one's kind: a sign, a light or paving?
 UNSURE = "het straatnaambord is van de gevel gevallen"
 # Long, about the street, and not a message the model can place.
-UNPLACED = "het is hier echt niet meer normaal wat er allemaal gebeurt in onze straat de laatste tijd"
+UNPLACED = "sinds de nieuwe bewoners er zijn is het elke avond onrustig bij ons"
 
 
 class Citizen:
@@ -255,7 +255,7 @@ async def test_an_emergency_sends_the_citizen_to_112_and_starts_no_form(citizen:
 
 async def test_a_message_that_may_be_an_emergency_names_112_before_anything_else(citizen: Citizen) -> None:
     # The model hesitates between a report and an emergency: a car may have people in it.
-    unsure = await citizen.says("er ligt een auto in de sloot")
+    unsure = await citizen.says("er rijdt een auto de sloot in")
     assert is_response(unsure.splitlines()[-1], "utter_maybe_emergency"), unsure
     assert citizen.last_buttons == [f"/{Intent.REPORT_ISSUE}", f"/{Intent.HUMAN_HANDOFF}"]
     # Taken for a report, with an emergency close behind (someone may sit in that car):
