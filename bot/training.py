@@ -1,9 +1,10 @@
 """Training the Rasa model, only when its inputs changed.
 
 A model is named after a hash of ``config.yml``, ``domain.yml``, everything
-under ``nlu_data/`` and the code of our own NLU components, so "is there a model for this data?" is a file look-up:
-in the model folder, and with an object store configured in the store, where
-every model trained anywhere is published for every engine replica.
+under ``nlu_data/`` and the code of our own NLU components, so "is there a
+model for this data?" is a file look-up: in the model folder, and with an
+object store configured in the store, where every model trained anywhere is
+published for every engine replica.
 """
 
 from __future__ import annotations
